@@ -1,0 +1,2 @@
+## Project documentation (Markdown).
+EXTRA_DIST += doc/architecture.md

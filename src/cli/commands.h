@@ -1,0 +1,13 @@
+/*
+ * commands.h: entry points of the subcommands (one file each).
+ */
+#ifndef SCEAU_CLI_COMMANDS_H
+#define SCEAU_CLI_COMMANDS_H
+
+#include "cli.h"
+
+int cmd_help(struct cli *cli, int argc, char **argv);
+int cmd_selftest(struct cli *cli, int argc, char **argv);
+int cmd_version(struct cli *cli, int argc, char **argv);
+
+#endif /* SCEAU_CLI_COMMANDS_H */

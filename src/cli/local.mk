@@ -1,0 +1,13 @@
+## The sceau command-line program: one file per subcommand.
+
+bin_PROGRAMS += sceau
+sceau_SOURCES = \
+	src/cli/cli.h src/cli/commands.h \
+	src/cli/sceau.c src/cli/commands.c src/cli/output.c \
+	src/cli/cmd-help.c \
+	src/cli/cmd-selftest.c \
+	src/cli/cmd-version.c
+sceau_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) $(SQLITE_CFLAGS) \
+	$(LIBXML_CFLAGS) $(P11KIT_CFLAGS)
+sceau_LDADD = $(SCEAU_LIBS) $(CURL_LIBS) $(SQLITE_LIBS) $(LIBXML_LIBS) \
+	$(P11KIT_LIBS)

@@ -1,0 +1,116 @@
+/*
+ * errors.h: the one space of error codes of the whole tree.
+ *
+ * Every fallible function returns 0 on success or a negative SCEAU_ERR_*
+ * code.  Codes are numbered in ranges per subsystem (as OpenSC's errors.h
+ * does).  A retired number stays reserved and is never reused: replace its
+ * line with a RESERVED comment.  Each code has a distinct message, and a line
+ * in man/sceau-errors.7 (tests/unit/test-errors checks both).
+ *
+ *   -1 .. -49     generic (memory, arguments, system)
+ *   -50 .. -99    buffers and encodings (hex, base64, JSON)
+ *   -100 .. -199  cryptography
+ *   -200 .. -299  transport and protocol (HTTP client, server replies)
+ *   -300 .. -399  server-side refusals
+ *   -400 .. -499  organization records (certificates, chain)
+ *   -500 .. -599  tokens (PKCS#11)
+ *   -600 .. -699  X.509 / PKI validation
+ *   -700 .. -799  policy
+ *   -800 .. -899  local store, sync, data
+ *   -900 .. -999  agent
+ *   -1000 .. -1099 audit
+ */
+#ifndef SCEAU_ERRORS_H
+#define SCEAU_ERRORS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* X(NAME, value, message).  Messages are marked for translation. */
+#define SCEAU_N_(s) s
+#define SCEAU_ERROR_LIST(X)                                                    \
+	X(INTERNAL, -1, SCEAU_N_("internal error"))                            \
+	X(ALLOC, -2, SCEAU_N_("memory allocation failed"))                     \
+	X(INVALID_ARGUMENT, -3, SCEAU_N_("invalid argument"))                  \
+	X(SYSTEM, -4, SCEAU_N_("system call failed"))                          \
+	X(NOT_FOUND, -5, SCEAU_N_("not found"))                                \
+	X(EXISTS, -6, SCEAU_N_("already exists"))                              \
+	X(NOT_SUPPORTED, -7, SCEAU_N_("operation not supported"))              \
+	X(INTERRUPTED, -8, SCEAU_N_("interrupted"))                            \
+	X(TIMEOUT, -9, SCEAU_N_("timed out"))                                  \
+	X(PERMISSION, -10, SCEAU_N_("permission denied"))                      \
+	X(LIMIT_EXCEEDED, -11, SCEAU_N_("limit exceeded"))                     \
+	X(FILE_TOO_LARGE, -12, SCEAU_N_("file too large"))                     \
+	X(INSECURE_FILE, -13,                                                  \
+	    SCEAU_N_("file has unsafe owner or permissions"))                  \
+	X(BUFFER_TOO_LARGE, -50,                                               \
+	    SCEAU_N_("buffer would exceed its size limit"))                    \
+	X(MESSAGE_INCOMPLETE, -51, SCEAU_N_("message incomplete"))             \
+	X(STRING_TOO_LARGE, -52, SCEAU_N_("length field exceeds its limit"))   \
+	X(BUFFER_READ_ONLY, -53, SCEAU_N_("buffer is read-only"))              \
+	X(INVALID_FORMAT, -54, SCEAU_N_("invalid format"))                     \
+	X(BAD_HEX, -55, SCEAU_N_("invalid hexadecimal encoding"))              \
+	X(BAD_BASE64, -56, SCEAU_N_("invalid base64 encoding"))                \
+	X(JSON_SYNTAX, -57, SCEAU_N_("invalid JSON"))                          \
+	X(JSON_TOO_DEEP, -58, SCEAU_N_("JSON nested too deeply"))              \
+	X(JSON_TOO_LARGE, -59, SCEAU_N_("JSON document too large"))            \
+	X(JSON_MISSING, -60, SCEAU_N_("JSON field missing"))                   \
+	X(JSON_TYPE, -61, SCEAU_N_("JSON field has the wrong type"))           \
+	X(JSON_VALUE, -62, SCEAU_N_("JSON field value out of range"))          \
+	X(TRAILING_DATA, -63,                                                  \
+	    SCEAU_N_("unexpected data after the end of a message"))            \
+	X(CRYPTO, -100, SCEAU_N_("cryptographic library failure"))             \
+	X(RANDOM, -101, SCEAU_N_("random number generator failure"))           \
+	X(SIGNATURE_INVALID, -102, SCEAU_N_("signature verification failed"))  \
+	X(DECRYPT_FAILED, -103,                                                \
+	    SCEAU_N_(                                                          \
+	        "decryption failed: data was altered or the key is wrong"))    \
+	X(KEY_INVALID, -104, SCEAU_N_("invalid key"))                          \
+	X(STREAM_TRUNCATED, -105, SCEAU_N_("encrypted stream truncated"))      \
+	X(STREAM_STATE, -106, SCEAU_N_("encrypted stream used out of order"))  \
+	X(PASSWORD_HASH, -107, SCEAU_N_("password hashing failed"))            \
+	X(SECMEM, -108, SCEAU_N_("secure memory unavailable"))                 \
+	X(KDF_PARAMS, -109,                                                    \
+	    SCEAU_N_("password hashing parameters out of bounds"))
+
+enum sceau_err {
+	SCEAU_OK = 0,
+#define SCEAU_X_ENUM(name, value, msg) SCEAU_ERR_##name = value,
+	SCEAU_ERROR_LIST(SCEAU_X_ENUM)
+#undef SCEAU_X_ENUM
+};
+
+/*
+ * Returns a translated, human-readable message for code r (0 included).
+ * Never NULL; an unknown code gives a generic message with no number.
+ */
+const char *sceau_strerror(int r);
+
+/*
+ * Returns the symbolic name of code r ("SCEAU_ERR_ALLOC"), or NULL when r
+ * is not a known code.  Stable: used in --json output and logs.
+ */
+const char *sceau_errname(int r);
+
+/*
+ * Iteration over every defined code, for tests and documentation:
+ * sceau_err_count() codes, sceau_err_code(i) for i in [0, count).
+ */
+unsigned int sceau_err_count(void);
+int sceau_err_code(unsigned int i);
+
+/*
+ * Detail of the last error in this thread (as p11-kit's p11_message): the
+ * place that fails writes what exactly was wrong ("certificate 42: author
+ * device was revoked at index 40"); programs show it after sceau_strerror().
+ * Never put a secret in a message.  The text is truncated at 512 bytes.
+ */
+void sceau_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *sceau_last_message(void); /* "" when none */
+void sceau_message_clear(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SCEAU_ERRORS_H */

@@ -1,0 +1,17 @@
+## libsceau: the core library (no program-level policy: never exits,
+## never prints; returns SCEAU_ERR_* codes).
+
+noinst_LIBRARIES += libsceau.a
+libsceau_a_SOURCES = \
+	src/defs.h \
+	src/i18n.h src/i18n.c \
+	src/errors.h src/errors.c \
+	src/log.h src/log.c \
+	src/alloc.h src/alloc.c \
+	src/secmem.h src/secmem.c \
+	src/buf.h src/buf-internal.h src/buf.c src/buf-getput.c src/buf-io.c \
+	src/random.h src/random.c
+
+# What every program and test links with libsceau.
+SCEAU_LIBS = libsceau.a $(OPENSSL_LIBS) $(JANSSON_LIBS) $(ARGON2_LIBS) \
+	$(LTLIBINTL)
