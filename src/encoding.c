@@ -408,3 +408,40 @@ sceau_enc_b64_decode_fixed(
 		sceau_memzero(out, n);
 	return r;
 }
+
+/*
+ * Strict UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past
+ * U+10FFFF).
+ */
+int
+sceau_enc_utf8_valid(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	unsigned char c, lo, hi;
+	size_t i, n;
+
+	while ((c = *s++) != '\0') {
+		if (c < 0x80)
+			continue;
+		lo = 0x80;
+		hi = 0xbf;
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1;
+		else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			lo = c == 0xe0 ? 0xa0 : 0x80;
+			hi = c == 0xed ? 0x9f : 0xbf;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			lo = c == 0xf0 ? 0x90 : 0x80;
+			hi = c == 0xf4 ? 0x8f : 0xbf;
+		} else
+			return 0;
+		/* Only the first continuation byte has a narrowed range. */
+		for (i = 0; i < n; i++, s++, lo = 0x80, hi = 0xbf) {
+			if (*s < lo || *s > hi)
+				return 0;
+		}
+	}
+	return 1;
+}

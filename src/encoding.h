@@ -43,4 +43,10 @@ int sceau_enc_b64_decode(const char *s, size_t slen, enum sceau_b64_variant v,
 int sceau_enc_b64_decode_fixed(
     const char *s, enum sceau_b64_variant v, uint8_t *out, size_t n) SCEAU_WUR;
 
+/*
+ * 1 if the NUL-terminated s is strict UTF-8 (RFC 3629: no overlong forms,
+ * no surrogates, nothing past U+10FFFF), else 0.
+ */
+int sceau_enc_utf8_valid(const char *s);
+
 #endif /* SCEAU_ENCODING_H */

@@ -61,6 +61,22 @@ sceau_errname(int r)
 	return d->name;
 }
 
+int
+sceau_err_from_name(const char *name)
+{
+	size_t i;
+
+	if (name == NULL)
+		return 0;
+	if (strncmp(name, "SCEAU_ERR_", 10) == 0)
+		name += 10;
+	for (i = 0; i < NERRDEFS; i++) {
+		if (strcmp(errdefs[i].name + 10, name) == 0)
+			return errdefs[i].code;
+	}
+	return 0;
+}
+
 unsigned int
 sceau_err_count(void)
 {

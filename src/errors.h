@@ -72,7 +72,69 @@ extern "C" {
 	X(PASSWORD_HASH, -107, SCEAU_N_("password hashing failed"))            \
 	X(SECMEM, -108, SCEAU_N_("secure memory unavailable"))                 \
 	X(KDF_PARAMS, -109,                                                    \
-	    SCEAU_N_("password hashing parameters out of bounds"))
+	    SCEAU_N_("password hashing parameters out of bounds"))             \
+	X(CONFIG, -14, SCEAU_N_("invalid configuration"))                      \
+	X(CONNECT, -200, SCEAU_N_("cannot connect to the server"))             \
+	X(TLS, -201, SCEAU_N_("TLS certificate verification failed"))          \
+	X(HTTP, -202, SCEAU_N_("unexpected HTTP response from the server"))    \
+	X(INSECURE_URL, -203,                                                  \
+	    SCEAU_N_(                                                          \
+	        "refusing plain HTTP to a server that is not on loopback"))    \
+	X(PROTOCOL, -204, SCEAU_N_("malformed reply from the server"))         \
+	X(BAD_LINK, -205, SCEAU_N_("invalid sceau link"))                      \
+	X(AUTH_FAILED, -300, SCEAU_N_("request authentication failed"))        \
+	X(REPLAYED, -301, SCEAU_N_("request replayed"))                        \
+	X(CLOCK_SKEW, -302, SCEAU_N_("clock too far from the server's"))       \
+	X(DEVICE_REVOKED, -303, SCEAU_N_("device revoked"))                    \
+	X(USER_REVOKED, -304, SCEAU_N_("user revoked"))                        \
+	X(ORG_FROZEN, -305, SCEAU_N_("organization frozen"))                   \
+	X(ORG_UNKNOWN, -306, SCEAU_N_("no such organization"))                 \
+	X(FORBIDDEN, -307, SCEAU_N_("not allowed for this profile or role"))   \
+	X(BAD_REQUEST, -308, SCEAU_N_("request refused as malformed"))         \
+	X(CONFLICT, -309, SCEAU_N_("concurrent change: retry"))                \
+	X(BOOTSTRAP_TOKEN, -310,                                               \
+	    SCEAU_N_("invalid or already used bootstrap token"))               \
+	X(ALREADY_BOOTSTRAPPED, -311,                                          \
+	    SCEAU_N_("organization already bootstrapped"))                     \
+	X(TOO_LARGE, -312, SCEAU_N_("request too large"))                      \
+	X(RATE_LIMITED, -313, SCEAU_N_("too many requests"))                   \
+	X(SERVER_ERROR, -314, SCEAU_N_("server error"))                        \
+	X(ADMIN_AUTH, -315, SCEAU_N_("server administration token refused"))   \
+	X(NOT_BOOTSTRAPPED, -316,                                              \
+	    SCEAU_N_("organization not bootstrapped yet"))                     \
+	X(CERT_FORMAT, -400, SCEAU_N_("malformed certificate"))                \
+	X(CERT_SIGNATURE, -401, SCEAU_N_("certificate signature invalid"))     \
+	X(CHAIN_INDEX, -402,                                                   \
+	    SCEAU_N_(                                                          \
+	        "certificate out of order: one was dropped, added or moved"))  \
+	X(CHAIN_HASH, -403, SCEAU_N_("certificate hash chain broken"))         \
+	X(CHAIN_TIME, -404, SCEAU_N_("certificate timestamps go backwards"))   \
+	X(CHAIN_AUTHOR, -405, SCEAU_N_("certificate author unknown"))          \
+	X(CHAIN_AUTHOR_REVOKED, -406,                                          \
+	    SCEAU_N_("certificate author was revoked"))                        \
+	X(CHAIN_NOT_ALLOWED, -407,                                             \
+	    SCEAU_N_("act not allowed to the certificate's author"))           \
+	X(CHAIN_INVALID, -408, SCEAU_N_("certificate contradicts the chain"))  \
+	X(CHAIN_ORG, -409, SCEAU_N_("certificate of another organization"))    \
+	X(CHAIN_ROOT, -410, SCEAU_N_("organization root key does not match"))  \
+	X(CHAIN_IDENTITY, -411,                                                \
+	    SCEAU_N_("identity data does not match its certificate"))          \
+	X(CHAIN_ROLLBACK, -412,                                                \
+	    SCEAU_N_("server rolled back the certificate chain"))              \
+	X(CHAIN_FORK, -413,                                                    \
+	    SCEAU_N_(                                                          \
+	        "server shows a different certificate chain than before"))     \
+	X(PROFILE_LOCKED, -414,                                                \
+	    SCEAU_N_("profiles cannot change in this organization"))           \
+	X(STORE, -800, SCEAU_N_("local store error"))                          \
+	X(STORE_CORRUPT, -801, SCEAU_N_("local store is corrupt"))             \
+	X(NO_DEVICE, -802,                                                     \
+	    SCEAU_N_("no device of this organization on this computer"))       \
+	X(AMBIGUOUS_DEVICE, -803,                                              \
+	    SCEAU_N_("several devices match: choose one"))                     \
+	X(WRONG_PASSWORD, -804, SCEAU_N_("wrong password"))                    \
+	X(KEYFILE_FORMAT, -805, SCEAU_N_("device key file malformed"))         \
+	X(KEYRING, -806, SCEAU_N_("key missing from the computer's keyring"))
 
 enum sceau_err {
 	SCEAU_OK = 0,
@@ -92,6 +154,12 @@ const char *sceau_strerror(int r);
  * is not a known code.  Stable: used in --json output and logs.
  */
 const char *sceau_errname(int r);
+
+/*
+ * The code whose name is name, with or without the "SCEAU_ERR_" prefix
+ * (the server's JSON errors carry it without); 0 when unknown.
+ */
+int sceau_err_from_name(const char *name);
 
 /*
  * Iteration over every defined code, for tests and documentation:

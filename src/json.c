@@ -609,44 +609,6 @@ sceau_json_get_b64_fixed(const json_t *o, const char *key,
 
 /* ----------------------------------------------------------- builders */
 
-/*
- * Strict UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past
- * U+10FFFF), so that a bad string from the caller is told apart from an
- * allocation failure, which jansson reports the same way.
- */
-static int
-json_utf8_valid(const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	unsigned char c, lo, hi;
-	size_t i, n;
-
-	while ((c = *s++) != '\0') {
-		if (c < 0x80)
-			continue;
-		lo = 0x80;
-		hi = 0xbf;
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1;
-		else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			lo = c == 0xe0 ? 0xa0 : 0x80;
-			hi = c == 0xed ? 0x9f : 0xbf;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			lo = c == 0xf0 ? 0x90 : 0x80;
-			hi = c == 0xf4 ? 0x8f : 0xbf;
-		} else
-			return 0;
-		/* Only the first continuation byte has a narrowed range. */
-		for (i = 0; i < n; i++, s++, lo = 0x80, hi = 0xbf) {
-			if (*s < lo || *s > hi)
-				return 0;
-		}
-	}
-	return 1;
-}
-
 /* Sets o[key] = v, taking v's reference in every case. */
 static int
 json_set(json_t *o, const char *key, json_t *v)
@@ -665,7 +627,7 @@ json_set_check(const json_t *o, const char *key)
 	sceau_return_val_if_fail(
 	    json_is_object(o) && key != NULL, SCEAU_ERR_INVALID_ARGUMENT);
 	json_init();
-	if (!json_utf8_valid(key)) {
+	if (!sceau_enc_utf8_valid(key)) {
 		sceau_message("JSON: key is not valid UTF-8");
 		return SCEAU_ERR_INVALID_ARGUMENT;
 	}
@@ -680,7 +642,7 @@ sceau_json_set_string(json_t *o, const char *key, const char *s)
 	if ((r = json_set_check(o, key)) != 0)
 		return r;
 	sceau_return_val_if_fail(s != NULL, SCEAU_ERR_INVALID_ARGUMENT);
-	if (!json_utf8_valid(s)) {
+	if (!sceau_enc_utf8_valid(s)) {
 		sceau_message("field \"%s\": value is not valid UTF-8", key);
 		return SCEAU_ERR_INVALID_ARGUMENT;
 	}

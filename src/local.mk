@@ -15,3 +15,10 @@ libsceau_a_SOURCES = \
 # What every program and test links with libsceau.
 SCEAU_LIBS = libsceau.a $(OPENSSL_LIBS) $(JANSSON_LIBS) $(ARGON2_LIBS) \
 	$(LTLIBINTL)
+
+## Organization records and request signatures (issue 3).
+libsceau_a_SOURCES += \
+	src/strmap.h src/strmap.c \
+	src/cert.h src/cert.c \
+	src/chain.h src/chain.c \
+	src/reqsign.h src/reqsign.c

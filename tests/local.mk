@@ -55,3 +55,18 @@ script_tests += \
 	tests/check-cppcheck.sh \
 	tests/integration/cli-basics.sh
 EXTRA_DIST += $(script_tests)
+
+unit_tests += tests/unit/test-strmap
+tests_unit_test_strmap_SOURCES = tests/unit/test-strmap.c
+tests_unit_test_strmap_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_strmap_LDADD = $(TEST_LDADD)
+
+unit_tests += tests/unit/test-chain
+tests_unit_test_chain_SOURCES = tests/unit/test-chain.c
+tests_unit_test_chain_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_chain_LDADD = $(TEST_LDADD)
+
+unit_tests += tests/unit/test-reqsign
+tests_unit_test_reqsign_SOURCES = tests/unit/test-reqsign.c
+tests_unit_test_reqsign_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_reqsign_LDADD = $(TEST_LDADD)

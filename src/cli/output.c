@@ -11,24 +11,38 @@
 #include "errors.h"
 #include "i18n.h"
 
+/* Codes whose exit status is not the one of their range. */
+static const struct {
+	int code;
+	int status;
+} exit_table[] = {
+    {SCEAU_ERR_SIGNATURE_INVALID, CLI_EXIT_TAMPERED},
+    {SCEAU_ERR_DECRYPT_FAILED, CLI_EXIT_TAMPERED},
+    {SCEAU_ERR_STREAM_TRUNCATED, CLI_EXIT_TAMPERED},
+    {SCEAU_ERR_NOT_FOUND, CLI_EXIT_NOT_FOUND},
+    {SCEAU_ERR_ORG_UNKNOWN, CLI_EXIT_NOT_FOUND},
+    {SCEAU_ERR_NO_DEVICE, CLI_EXIT_NOT_FOUND},
+    {SCEAU_ERR_CONFLICT, CLI_EXIT_CONFLICT},
+    {SCEAU_ERR_WRONG_PASSWORD, CLI_EXIT_AUTH},
+    {SCEAU_ERR_KEYRING, CLI_EXIT_AUTH},
+    {SCEAU_ERR_AUTH_FAILED, CLI_EXIT_AUTH},
+    {SCEAU_ERR_ADMIN_AUTH, CLI_EXIT_AUTH},
+    {SCEAU_ERR_PERMISSION, CLI_EXIT_REFUSED},
+    {SCEAU_ERR_TIMEOUT, CLI_EXIT_UNREACHABLE},
+    {SCEAU_ERR_INSECURE_URL, CLI_EXIT_FAILURE},
+    {SCEAU_ERR_BAD_LINK, CLI_EXIT_FAILURE},
+};
+
 int
 cli_exit_code(int r)
 {
-	switch (r) {
-	case 0:
+	size_t i;
+
+	if (r == 0)
 		return CLI_EXIT_OK;
-	case SCEAU_ERR_SIGNATURE_INVALID:
-	case SCEAU_ERR_DECRYPT_FAILED:
-	case SCEAU_ERR_STREAM_TRUNCATED:
-		return CLI_EXIT_TAMPERED;
-	case SCEAU_ERR_NOT_FOUND:
-		return CLI_EXIT_NOT_FOUND;
-	case SCEAU_ERR_PERMISSION:
-		return CLI_EXIT_REFUSED;
-	case SCEAU_ERR_TIMEOUT:
-		return CLI_EXIT_UNREACHABLE;
-	default:
-		break;
+	for (i = 0; i < sizeof(exit_table) / sizeof(exit_table[0]); i++) {
+		if (exit_table[i].code == r)
+			return exit_table[i].status;
 	}
 	/* By range (errors.h): transport, server, records, tokens, policy. */
 	if (r <= -200 && r > -300)

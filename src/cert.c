@@ -1,0 +1,683 @@
+/*
+ * cert.c: encoding, signing, verifying and decoding of certificates and
+ * identity blobs (doc/certificates.md).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "cert.h"
+#include "encoding.h"
+#include "errors.h"
+#include "hash.h"
+#include "random.h"
+#include "secmem.h"
+
+#define ENVELOPE_VERSION 1
+#define PAYLOAD_VERSION 1
+#define IDENTITY_SALT_LEN 16
+#define MAX_EXTRA_SIGS 4
+#define EXTRA_SIG_ALG_MAX 32
+#define EXTRA_SIG_MAX 1024
+#define ENC_ALG_MAX 15
+
+/* Domain separation: a certificate signature is never anything else's. */
+static const char sig_domain[] = "sceau-cert-v1";
+
+const char *
+sceau_cert_kind_name(enum sceau_cert_kind k)
+{
+	switch (k) {
+	case SCEAU_CERT_ORG:
+		return "organization";
+	case SCEAU_CERT_USER:
+		return "user";
+	case SCEAU_CERT_DEVICE:
+		return "device";
+	case SCEAU_CERT_USER_UPDATE:
+		return "user-update";
+	case SCEAU_CERT_USER_REVOKE:
+		return "user-revocation";
+	case SCEAU_CERT_DEVICE_REVOKE:
+		return "device-revocation";
+	}
+	return "unknown";
+}
+
+const char *
+sceau_profile_name(enum sceau_profile p)
+{
+	switch (p) {
+	case SCEAU_PROFILE_ADMIN:
+		return "admin";
+	case SCEAU_PROFILE_MEMBER:
+		return "member";
+	case SCEAU_PROFILE_EXTERNAL:
+		return "external";
+	}
+	return "unknown";
+}
+
+enum sceau_profile
+sceau_profile_from_name(const char *s)
+{
+	if (s == NULL)
+		return 0;
+	if (strcmp(s, "admin") == 0)
+		return SCEAU_PROFILE_ADMIN;
+	if (strcmp(s, "member") == 0)
+		return SCEAU_PROFILE_MEMBER;
+	if (strcmp(s, "external") == 0)
+		return SCEAU_PROFILE_EXTERNAL;
+	return 0;
+}
+
+int
+sceau_cert_new_id(char id[SCEAU_ID_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t rnd[SCEAU_ID_LEN / 2];
+	size_t i;
+	int r;
+
+	id[0] = '\0';
+	if ((r = sceau_random_bytes(rnd, sizeof(rnd))) != 0)
+		return r;
+	for (i = 0; i < sizeof(rnd); i++) {
+		id[2 * i] = hex[rnd[i] >> 4];
+		id[2 * i + 1] = hex[rnd[i] & 0xf];
+	}
+	id[SCEAU_ID_LEN] = '\0';
+	return 0;
+}
+
+int
+sceau_cert_id_valid(const char *s)
+{
+	size_t i;
+
+	if (s == NULL || strlen(s) != SCEAU_ID_LEN)
+		return 0;
+	for (i = 0; i < SCEAU_ID_LEN; i++) {
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		        (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	}
+	return 1;
+}
+
+int
+sceau_org_id_valid(const char *s)
+{
+	size_t i, n;
+
+	if (s == NULL || (n = strlen(s)) == 0 || n > SCEAU_ORG_ID_MAX)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char ch = s[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		        (ch >= '0' && ch <= '9') || ch == '-' || ch == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+profile_valid(unsigned int p)
+{
+	return p == SCEAU_PROFILE_ADMIN || p == SCEAU_PROFILE_MEMBER ||
+	    p == SCEAU_PROFILE_EXTERNAL;
+}
+
+/* ------------------------------------------------------------ encoding */
+
+static int
+put_fields(const struct sceau_cert *c, struct sceau_buf *b)
+{
+	int r = 0;
+
+	switch (c->kind) {
+	case SCEAU_CERT_ORG:
+		if ((r = sceau_buf_put_string(
+		         b, c->root_verify_key, SCEAU_SIGN_PUBLIC_LEN)) != 0 ||
+		    (r = sceau_buf_put_u8(b, c->org_flags)) != 0)
+			return r;
+		break;
+	case SCEAU_CERT_USER:
+		if ((r = sceau_buf_put_cstring(b, c->user_id)) != 0 ||
+		    (r = sceau_buf_put_string(
+		         b, c->identity_hash, SCEAU_CERT_HASH_LEN)) != 0 ||
+		    (r = sceau_buf_put_u8(b, (uint8_t)c->profile)) != 0 ||
+		    (r = sceau_buf_put_cstring(b, c->enc_alg)) != 0 ||
+		    (r = sceau_buf_put_string(b, c->enc_key, c->enc_key_len)) !=
+		        0)
+			return r;
+		break;
+	case SCEAU_CERT_DEVICE:
+		if ((r = sceau_buf_put_cstring(b, c->device_id)) != 0 ||
+		    (r = sceau_buf_put_cstring(b, c->user_id)) != 0 ||
+		    (r = sceau_buf_put_string(
+		         b, c->identity_hash, SCEAU_CERT_HASH_LEN)) != 0 ||
+		    (r = sceau_buf_put_string(
+		         b, c->verify_key, SCEAU_SIGN_PUBLIC_LEN)) != 0)
+			return r;
+		break;
+	case SCEAU_CERT_USER_UPDATE:
+		if ((r = sceau_buf_put_cstring(b, c->user_id)) != 0 ||
+		    (r = sceau_buf_put_u8(b, (uint8_t)c->profile)) != 0)
+			return r;
+		break;
+	case SCEAU_CERT_USER_REVOKE:
+		r = sceau_buf_put_cstring(b, c->user_id);
+		break;
+	case SCEAU_CERT_DEVICE_REVOKE:
+		r = sceau_buf_put_cstring(b, c->device_id);
+		break;
+	default:
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	}
+	return r;
+}
+
+static int
+put_payload(const struct sceau_cert *c, struct sceau_buf *b)
+{
+	int r;
+
+	if ((r = sceau_buf_put_u8(b, PAYLOAD_VERSION)) != 0 ||
+	    (r = sceau_buf_put_u8(b, (uint8_t)c->kind)) != 0 ||
+	    (r = sceau_buf_put_cstring(b, c->org_id)) != 0 ||
+	    (r = sceau_buf_put_u64(b, c->index)) != 0 ||
+	    (r = sceau_buf_put_string(b, c->prev_hash, SCEAU_CERT_HASH_LEN)) !=
+	        0 ||
+	    (r = sceau_buf_put_u64(b, c->timestamp)) != 0 ||
+	    (r = sceau_buf_put_cstring(b, c->author)) != 0 ||
+	    (r = put_fields(c, b)) != 0 ||
+	    (r = sceau_buf_put_u32(b, 0)) != 0) /* no extensions */
+		return r;
+	return 0;
+}
+
+int
+sceau_cert_sign(struct sceau_cert *c, const struct sceau_signkey *key,
+    struct sceau_buf *out)
+{
+	struct sceau_buf *tbs = NULL, *env = NULL;
+	uint8_t sig[SCEAU_SIGN_SIG_LEN];
+	int r;
+
+	if (!sceau_org_id_valid(c->org_id) ||
+	    (c->author[0] != '\0' && !sceau_cert_id_valid(c->author)))
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	if ((tbs = sceau_buf_new()) == NULL ||
+	    (env = sceau_buf_new()) == NULL) {
+		r = SCEAU_ERR_ALLOC;
+		goto out;
+	}
+	/* To be signed: the domain (with its NUL), then the payload. */
+	if ((r = sceau_buf_put(tbs, sig_domain, sizeof(sig_domain))) != 0 ||
+	    (r = put_payload(c, tbs)) != 0 ||
+	    (r = sceau_sign(
+	         key, sceau_buf_ptr(tbs), sceau_buf_len(tbs), sig)) != 0)
+		goto out;
+	if ((r = sceau_buf_consume(tbs, sizeof(sig_domain))) != 0 ||
+	    (r = sceau_buf_put_u8(env, ENVELOPE_VERSION)) != 0 ||
+	    (r = sceau_buf_put_cstring(env, c->author)) != 0 ||
+	    (r = sceau_buf_put_stringb(env, tbs)) != 0 ||
+	    (r = sceau_buf_put_string(env, sig, sizeof(sig))) != 0 ||
+	    (r = sceau_buf_put_u32(env, 0)) != 0)
+		goto out;
+	if (sceau_buf_len(env) > SCEAU_CERT_MAX) {
+		r = SCEAU_ERR_LIMIT_EXCEEDED;
+		goto out;
+	}
+	if ((r = sceau_hash_sha256(
+	         sceau_buf_ptr(env), sceau_buf_len(env), c->hash)) != 0 ||
+	    (r = sceau_buf_putb(out, env)) != 0)
+		goto out;
+	c->n_extra_sigs = 0;
+	r = 0;
+out:
+	sceau_buf_free(tbs);
+	sceau_buf_free(env);
+	return r;
+}
+
+/* ------------------------------------------------------------ decoding */
+
+/* A string holding an id of exactly 32 hex characters, or "" if allowed. */
+static int
+get_id(struct sceau_buf *b, char id[SCEAU_ID_LEN + 1], int empty_ok)
+{
+	const uint8_t *p;
+	size_t len;
+	int r;
+
+	id[0] = '\0';
+	if ((r = sceau_buf_get_string_direct(b, SCEAU_ID_LEN, &p, &len)) != 0)
+		return SCEAU_ERR_CERT_FORMAT;
+	if (len == 0 && empty_ok)
+		return 0;
+	if (len != SCEAU_ID_LEN)
+		return SCEAU_ERR_CERT_FORMAT;
+	memcpy(id, p, len);
+	id[len] = '\0';
+	return sceau_cert_id_valid(id) ? 0 : SCEAU_ERR_CERT_FORMAT;
+}
+
+/* A string of at most max bytes, no NUL, into a char array of max + 1. */
+static int
+get_text(struct sceau_buf *b, char *out, size_t max)
+{
+	const uint8_t *p;
+	size_t len;
+
+	out[0] = '\0';
+	if (sceau_buf_get_string_direct(b, max, &p, &len) != 0 ||
+	    (len > 0 && memchr(p, '\0', len) != NULL))
+		return SCEAU_ERR_CERT_FORMAT;
+	memcpy(out, p, len);
+	out[len] = '\0';
+	return 0;
+}
+
+static int
+get_fixed(struct sceau_buf *b, uint8_t *out, size_t len)
+{
+	return sceau_buf_get_fixed(b, out, len) == 0 ? 0
+	                                             : SCEAU_ERR_CERT_FORMAT;
+}
+
+static int
+get_u8(struct sceau_buf *b, uint8_t *v)
+{
+	return sceau_buf_get_u8(b, v) == 0 ? 0 : SCEAU_ERR_CERT_FORMAT;
+}
+
+static int
+get_user_fields(struct sceau_buf *b, struct sceau_cert *c)
+{
+	const uint8_t *p;
+	uint8_t prof;
+	size_t len;
+	int r;
+
+	if ((r = get_id(b, c->user_id, 0)) != 0 ||
+	    (r = get_fixed(b, c->identity_hash, SCEAU_CERT_HASH_LEN)) != 0 ||
+	    (r = get_u8(b, &prof)) != 0 ||
+	    (r = get_text(b, c->enc_alg, ENC_ALG_MAX)) != 0)
+		return r;
+	if (!profile_valid(prof))
+		return SCEAU_ERR_CERT_FORMAT;
+	c->profile = prof;
+	if (sceau_buf_get_string_direct(b, SCEAU_ENC_KEY_MAX, &p, &len) != 0)
+		return SCEAU_ERR_CERT_FORMAT;
+	memcpy(c->enc_key, p, len);
+	c->enc_key_len = len;
+	return 0;
+}
+
+static int
+get_fields(struct sceau_buf *b, struct sceau_cert *c)
+{
+	uint8_t prof;
+	int r;
+
+	switch (c->kind) {
+	case SCEAU_CERT_ORG:
+		if ((r = get_fixed(
+		         b, c->root_verify_key, SCEAU_SIGN_PUBLIC_LEN)) != 0)
+			return r;
+		return get_u8(b, &c->org_flags);
+	case SCEAU_CERT_USER:
+		return get_user_fields(b, c);
+	case SCEAU_CERT_DEVICE:
+		if ((r = get_id(b, c->device_id, 0)) != 0 ||
+		    (r = get_id(b, c->user_id, 0)) != 0 ||
+		    (r = get_fixed(b, c->identity_hash, SCEAU_CERT_HASH_LEN)) !=
+		        0)
+			return r;
+		return get_fixed(b, c->verify_key, SCEAU_SIGN_PUBLIC_LEN);
+	case SCEAU_CERT_USER_UPDATE:
+		if ((r = get_id(b, c->user_id, 0)) != 0 ||
+		    (r = get_u8(b, &prof)) != 0)
+			return r;
+		if (!profile_valid(prof))
+			return SCEAU_ERR_CERT_FORMAT;
+		c->profile = prof;
+		return 0;
+	case SCEAU_CERT_USER_REVOKE:
+		return get_id(b, c->user_id, 0);
+	case SCEAU_CERT_DEVICE_REVOKE:
+		return get_id(b, c->device_id, 0);
+	}
+	return SCEAU_ERR_CERT_FORMAT;
+}
+
+static int
+decode_payload(const uint8_t *p, size_t n, struct sceau_cert *c)
+{
+	struct sceau_buf *b;
+	uint8_t ver, kind;
+	uint32_t next;
+	int r;
+
+	if ((b = sceau_buf_from(p, n)) == NULL)
+		return SCEAU_ERR_ALLOC;
+	r = SCEAU_ERR_CERT_FORMAT;
+	if (sceau_buf_get_u8(b, &ver) != 0 || ver != PAYLOAD_VERSION ||
+	    sceau_buf_get_u8(b, &kind) != 0 ||
+	    get_text(b, c->org_id, SCEAU_ORG_ID_MAX) != 0 ||
+	    !sceau_org_id_valid(c->org_id) ||
+	    sceau_buf_get_u64(b, &c->index) != 0 ||
+	    get_fixed(b, c->prev_hash, SCEAU_CERT_HASH_LEN) != 0 ||
+	    sceau_buf_get_u64(b, &c->timestamp) != 0 ||
+	    get_id(b, c->author, 1) != 0)
+		goto out;
+	c->kind = kind;
+	if (get_fields(b, c) != 0 || sceau_buf_get_u32(b, &next) != 0)
+		goto out;
+	/* No extension is defined: any is refused (never skipped). */
+	if (next != 0 || sceau_buf_len(b) != 0)
+		goto out;
+	r = 0;
+out:
+	sceau_buf_free(b);
+	return r;
+}
+
+/* Parsed envelope: pointers into the caller's bytes. */
+struct envelope {
+	char author[SCEAU_ID_LEN + 1];
+	const uint8_t *payload;
+	size_t payload_len;
+	const uint8_t *sig;
+	size_t n_extra;
+};
+
+static int
+parse_envelope(const uint8_t *env, size_t n, struct envelope *e)
+{
+	struct sceau_buf *b;
+	const uint8_t *p;
+	uint8_t ver;
+	uint32_t i, nx;
+	size_t len;
+	int r = SCEAU_ERR_CERT_FORMAT;
+
+	memset(e, 0, sizeof(*e));
+	if (n > SCEAU_CERT_MAX)
+		return SCEAU_ERR_CERT_FORMAT;
+	if ((b = sceau_buf_from(env, n)) == NULL)
+		return SCEAU_ERR_ALLOC;
+	if (sceau_buf_get_u8(b, &ver) != 0 || ver != ENVELOPE_VERSION ||
+	    get_id(b, e->author, 1) != 0 ||
+	    sceau_buf_get_string_direct(
+	        b, SCEAU_CERT_MAX, &e->payload, &e->payload_len) != 0 ||
+	    sceau_buf_get_string_direct(b, SCEAU_SIGN_SIG_LEN, &e->sig, &len) !=
+	        0 ||
+	    len != SCEAU_SIGN_SIG_LEN || sceau_buf_get_u32(b, &nx) != 0 ||
+	    nx > MAX_EXTRA_SIGS)
+		goto out;
+	for (i = 0; i < nx; i++) {
+		if (sceau_buf_get_string_direct(
+		        b, EXTRA_SIG_ALG_MAX, &p, &len) != 0 ||
+		    sceau_buf_get_string_direct(b, EXTRA_SIG_MAX, &p, &len) !=
+		        0)
+			goto out;
+	}
+	if (sceau_buf_len(b) != 0)
+		goto out;
+	e->n_extra = nx;
+	r = 0;
+out:
+	sceau_buf_free(b);
+	return r;
+}
+
+int
+sceau_cert_author_hint(
+    const uint8_t *env, size_t n, char author[SCEAU_ID_LEN + 1])
+{
+	struct envelope e;
+	int r;
+
+	author[0] = '\0';
+	if ((r = parse_envelope(env, n, &e)) != 0) {
+		sceau_message("certificate envelope malformed");
+		return r;
+	}
+	memcpy(author, e.author, sizeof(e.author));
+	return 0;
+}
+
+static int
+verify_payload(const struct envelope *e, const uint8_t *vk)
+{
+	struct sceau_buf *tbs;
+	int r;
+
+	if ((tbs = sceau_buf_new()) == NULL)
+		return SCEAU_ERR_ALLOC;
+	if ((r = sceau_buf_put(tbs, sig_domain, sizeof(sig_domain))) != 0 ||
+	    (r = sceau_buf_put(tbs, e->payload, e->payload_len)) != 0)
+		goto out;
+	r = sceau_sign_verify(
+	    vk, sceau_buf_ptr(tbs), sceau_buf_len(tbs), e->sig);
+	if (r == SCEAU_ERR_SIGNATURE_INVALID)
+		r = SCEAU_ERR_CERT_SIGNATURE;
+out:
+	sceau_buf_free(tbs);
+	return r;
+}
+
+static int
+finish_decode(const uint8_t *env, size_t n, const struct envelope *e,
+    struct sceau_cert *c)
+{
+	int r;
+
+	if ((r = decode_payload(e->payload, e->payload_len, c)) != 0) {
+		sceau_message("certificate payload malformed");
+		return r;
+	}
+	if (strcmp(c->author, e->author) != 0) {
+		sceau_message("certificate %llu: author differs from its hint",
+		    (unsigned long long)c->index);
+		return SCEAU_ERR_CERT_FORMAT;
+	}
+	c->n_extra_sigs = e->n_extra;
+	return sceau_hash_sha256(env, n, c->hash);
+}
+
+int
+sceau_cert_verify_decode(const uint8_t *env, size_t n,
+    const uint8_t vk[SCEAU_SIGN_PUBLIC_LEN], struct sceau_cert *c)
+{
+	struct envelope e;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	if ((r = parse_envelope(env, n, &e)) != 0) {
+		sceau_message("certificate envelope malformed");
+		return r;
+	}
+	/* The signature first: nothing signed is parsed before it verifies. */
+	if ((r = verify_payload(&e, vk)) != 0) {
+		sceau_message("certificate signature does not verify with the "
+		              "key of author \"%s\"",
+		    e.author[0] == '\0' ? "root" : e.author);
+		return r;
+	}
+	if ((r = finish_decode(env, n, &e, c)) != 0)
+		memset(c, 0, sizeof(*c));
+	return r;
+}
+
+int
+sceau_cert_decode_trusted(const uint8_t *env, size_t n, struct sceau_cert *c)
+{
+	struct envelope e;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	if ((r = parse_envelope(env, n, &e)) != 0) {
+		sceau_message("certificate envelope malformed");
+		return r;
+	}
+	if ((r = finish_decode(env, n, &e, c)) != 0)
+		memset(c, 0, sizeof(*c));
+	return r;
+}
+
+/* ------------------------------------------------------- identity blobs */
+
+static int
+email_valid(const char *s)
+{
+	const char *at = strchr(s, '@');
+	size_t n = strlen(s);
+	size_t i;
+
+	if (n == 0 || n > SCEAU_EMAIL_MAX || at == NULL || at == s ||
+	    strchr(at + 1, '@') != NULL || at[1] == '\0' ||
+	    strchr(at + 1, '.') == NULL)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch <= ' ' || ch == 0x7f || ch == '<' || ch == '>' ||
+		    ch == '"' || ch == ',' || ch == ';')
+			return 0;
+	}
+	return sceau_enc_utf8_valid(s);
+}
+
+static int
+name_valid(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > SCEAU_NAME_MAX || !sceau_enc_utf8_valid(s))
+		return 0;
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)s[i] < ' ' || s[i] == 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
+static int
+identity_valid(const struct sceau_identity *id)
+{
+	if (id->kind == SCEAU_CERT_USER)
+		return email_valid(id->email) && name_valid(id->name);
+	if (id->kind == SCEAU_CERT_DEVICE)
+		return id->email[0] == '\0' && name_valid(id->name);
+	return 0;
+}
+
+int
+sceau_identity_init(struct sceau_identity *id, enum sceau_cert_kind kind,
+    const char *email, const char *name)
+{
+	int r;
+
+	memset(id, 0, sizeof(*id));
+	id->kind = kind;
+	if (email != NULL && strlen(email) > SCEAU_EMAIL_MAX)
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	if (name == NULL || strlen(name) > SCEAU_NAME_MAX)
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	(void)snprintf(
+	    id->email, sizeof(id->email), "%s", email == NULL ? "" : email);
+	(void)snprintf(id->name, sizeof(id->name), "%s", name);
+	if (!identity_valid(id)) {
+		sceau_message(kind == SCEAU_CERT_USER
+		        ? "invalid email address or name"
+		        : "invalid device label");
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	}
+	if ((r = sceau_random_bytes(id->salt, sizeof(id->salt))) != 0)
+		return r;
+	return 0;
+}
+
+int
+sceau_identity_encode(const struct sceau_identity *id, struct sceau_buf *out)
+{
+	int r;
+
+	if (!identity_valid(id))
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	if ((r = sceau_buf_put_u8(out, (uint8_t)id->kind)) != 0 ||
+	    (r = sceau_buf_put_string(out, id->salt, sizeof(id->salt))) != 0 ||
+	    (r = sceau_buf_put_cstring(out, id->email)) != 0 ||
+	    (r = sceau_buf_put_cstring(out, id->name)) != 0)
+		return r;
+	return 0;
+}
+
+int
+sceau_identity_hash(
+    const struct sceau_identity *id, uint8_t hash[SCEAU_CERT_HASH_LEN])
+{
+	struct sceau_buf *b;
+	int r;
+
+	memset(hash, 0, SCEAU_CERT_HASH_LEN);
+	if ((b = sceau_buf_new()) == NULL)
+		return SCEAU_ERR_ALLOC;
+	if ((r = sceau_identity_encode(id, b)) == 0)
+		r = sceau_hash_sha256(sceau_buf_ptr(b), sceau_buf_len(b), hash);
+	sceau_buf_free(b);
+	return r;
+}
+
+static int
+identity_parse(struct sceau_buf *b, struct sceau_identity *id)
+{
+	uint8_t kind;
+
+	if (sceau_buf_get_u8(b, &kind) != 0 ||
+	    get_fixed(b, id->salt, sizeof(id->salt)) != 0 ||
+	    get_text(b, id->email, SCEAU_EMAIL_MAX) != 0 ||
+	    get_text(b, id->name, SCEAU_NAME_MAX) != 0 || sceau_buf_len(b) != 0)
+		return SCEAU_ERR_CHAIN_IDENTITY;
+	id->kind = kind;
+	return identity_valid(id) ? 0 : SCEAU_ERR_CHAIN_IDENTITY;
+}
+
+int
+sceau_identity_decode(const uint8_t *blob, size_t n,
+    const uint8_t want[SCEAU_CERT_HASH_LEN], struct sceau_identity *id)
+{
+	uint8_t got[SCEAU_CERT_HASH_LEN];
+	struct sceau_buf *b;
+	int r;
+
+	memset(id, 0, sizeof(*id));
+	if (n > SCEAU_CERT_IDENTITY_MAX)
+		return SCEAU_ERR_CHAIN_IDENTITY;
+	/* Hash first: only data the certificate vouches for is parsed. */
+	if ((r = sceau_hash_sha256(blob, n, got)) != 0)
+		return r;
+	if (sceau_timingsafe_bcmp(got, want, sizeof(got)) != 0) {
+		sceau_message("identity data does not hash to the value in "
+		              "its certificate");
+		return SCEAU_ERR_CHAIN_IDENTITY;
+	}
+	if ((b = sceau_buf_from(blob, n)) == NULL)
+		return SCEAU_ERR_ALLOC;
+	r = identity_parse(b, id);
+	sceau_buf_free(b);
+	if (r != 0) {
+		memset(id, 0, sizeof(*id));
+		sceau_message("identity data malformed");
+	}
+	return r;
+}

@@ -1,0 +1,126 @@
+/*
+ * cert.h: certificates, the signed records of an organization.
+ *
+ * Format and rules: doc/certificates.md.  This module encodes, signs,
+ * verifies and decodes single certificates and identity blobs; chain.h
+ * validates them in sequence.
+ */
+#ifndef SCEAU_CERT_H
+#define SCEAU_CERT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "defs.h"
+#include "sign.h"
+
+#define SCEAU_CERT_MAX 65536 /* envelope bytes */
+#define SCEAU_CERT_IDENTITY_MAX 1024 /* identity blob bytes */
+#define SCEAU_ORG_ID_MAX 64
+#define SCEAU_ID_LEN 32 /* user and device ids: 32 lowercase hex */
+#define SCEAU_EMAIL_MAX 254
+#define SCEAU_NAME_MAX 128
+#define SCEAU_CERT_HASH_LEN 32
+#define SCEAU_ENC_KEY_MAX 1024 /* encryption public key bytes */
+
+enum sceau_cert_kind {
+	SCEAU_CERT_ORG = 1,
+	SCEAU_CERT_USER = 2,
+	SCEAU_CERT_DEVICE = 3,
+	SCEAU_CERT_USER_UPDATE = 4,
+	SCEAU_CERT_USER_REVOKE = 5,
+	SCEAU_CERT_DEVICE_REVOKE = 6,
+};
+
+enum sceau_profile {
+	SCEAU_PROFILE_ADMIN = 1,
+	SCEAU_PROFILE_MEMBER = 2,
+	SCEAU_PROFILE_EXTERNAL = 3,
+};
+
+#define SCEAU_ORG_FLAG_PROFILE_CHANGE 0x01
+
+/* A decoded certificate.  Strings are NUL-terminated copies it owns. */
+struct sceau_cert {
+	enum sceau_cert_kind kind;
+	char org_id[SCEAU_ORG_ID_MAX + 1];
+	uint64_t index;
+	uint8_t prev_hash[SCEAU_CERT_HASH_LEN];
+	uint64_t timestamp; /* author's clock, microseconds */
+	char author[SCEAU_ID_LEN + 1]; /* "" for the root key */
+	/* Kind-specific (zero when unused). */
+	uint8_t root_verify_key[SCEAU_SIGN_PUBLIC_LEN]; /* ORG */
+	uint8_t org_flags; /* ORG */
+	char user_id[SCEAU_ID_LEN + 1]; /* USER, DEVICE, USER_* */
+	char device_id[SCEAU_ID_LEN + 1]; /* DEVICE, DEVICE_REVOKE */
+	uint8_t identity_hash[SCEAU_CERT_HASH_LEN]; /* USER, DEVICE */
+	enum sceau_profile profile; /* USER, USER_UPDATE */
+	char enc_alg[16]; /* USER: "x25519" */
+	uint8_t enc_key[SCEAU_ENC_KEY_MAX]; /* USER */
+	size_t enc_key_len;
+	uint8_t verify_key[SCEAU_SIGN_PUBLIC_LEN]; /* DEVICE */
+	/* Envelope facts. */
+	uint8_t hash[SCEAU_CERT_HASH_LEN]; /* SHA-256 of the envelope */
+	size_t n_extra_sigs;
+};
+
+/* Identity blob (names, emails, labels), see doc/certificates.md. */
+struct sceau_identity {
+	enum sceau_cert_kind kind; /* USER or DEVICE */
+	uint8_t salt[16];
+	char email[SCEAU_EMAIL_MAX + 1]; /* USER only */
+	char name[SCEAU_NAME_MAX + 1]; /* user's name, device's label */
+};
+
+const char *sceau_cert_kind_name(enum sceau_cert_kind k); /* "user"... */
+const char *sceau_profile_name(enum sceau_profile p); /* "admin"... */
+/* Parses "admin", "member", "external"; 0 if unknown. */
+enum sceau_profile sceau_profile_from_name(const char *s);
+
+/* New random id (32 lowercase hex) into id[SCEAU_ID_LEN + 1]. */
+int sceau_cert_new_id(char id[SCEAU_ID_LEN + 1]) SCEAU_WUR;
+/* 1 if s is a well-formed id / organization id. */
+int sceau_cert_id_valid(const char *s);
+int sceau_org_id_valid(const char *s);
+
+/*
+ * Encodes c's payload (every field but the envelope facts), signs it with
+ * key and appends the envelope to out; sets c->hash.  author must match
+ * the key's device (the caller's business).  0 or an error code.
+ */
+int sceau_cert_sign(struct sceau_cert *c, const struct sceau_signkey *key,
+    struct sceau_buf *out) SCEAU_WUR;
+
+/*
+ * Envelope parsing in two steps, so that nothing signed is parsed before
+ * its signature verifies:
+ *   sceau_cert_author_hint() reads the author hint (no other parsing);
+ *   sceau_cert_verify_decode() verifies the signature with vk, then
+ *   decodes the payload into *c and checks its author equals the hint.
+ * SCEAU_ERR_CERT_FORMAT, SCEAU_ERR_CERT_SIGNATURE.
+ */
+int sceau_cert_author_hint(
+    const uint8_t *env, size_t n, char author[SCEAU_ID_LEN + 1]) SCEAU_WUR;
+int sceau_cert_verify_decode(const uint8_t *env, size_t n,
+    const uint8_t vk[SCEAU_SIGN_PUBLIC_LEN], struct sceau_cert *c) SCEAU_WUR;
+/*
+ * Decodes without verifying: only for certificates this process already
+ * verified (the local store's own copy).
+ */
+int sceau_cert_decode_trusted(
+    const uint8_t *env, size_t n, struct sceau_cert *c) SCEAU_WUR;
+
+/* Identity blobs: new random salt; encode; decode + check against hash. */
+int sceau_identity_init(struct sceau_identity *id, enum sceau_cert_kind kind,
+    const char *email, const char *name) SCEAU_WUR;
+int sceau_identity_encode(
+    const struct sceau_identity *id, struct sceau_buf *out) SCEAU_WUR;
+int sceau_identity_hash(const struct sceau_identity *id,
+    uint8_t hash[SCEAU_CERT_HASH_LEN]) SCEAU_WUR;
+/* Decodes blob and checks it hashes to want: SCEAU_ERR_CHAIN_IDENTITY. */
+int sceau_identity_decode(const uint8_t *blob, size_t n,
+    const uint8_t want[SCEAU_CERT_HASH_LEN], struct sceau_identity *id)
+    SCEAU_WUR;
+
+#endif /* SCEAU_CERT_H */

@@ -1,0 +1,89 @@
+/*
+ * chain.h: validation of an organization's certificate chain.
+ *
+ * The same code runs on clients, on the server (before it stores a
+ * certificate) and in sceau-audit.  A chain holds the validated state:
+ * users (profile, revocation), devices (verify key, revocation), the last
+ * index, hash and timestamps.  Rules: doc/certificates.md.
+ */
+#ifndef SCEAU_CHAIN_H
+#define SCEAU_CHAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cert.h"
+#include "defs.h"
+
+struct sceau_chain;
+
+struct sceau_chain_user {
+	char user_id[SCEAU_ID_LEN + 1];
+	enum sceau_profile profile;
+	uint64_t created_index;
+	uint64_t revoked_index; /* 0: not revoked */
+	uint8_t identity_hash[SCEAU_CERT_HASH_LEN];
+	char enc_alg[16];
+	uint8_t enc_key[SCEAU_ENC_KEY_MAX];
+	size_t enc_key_len;
+};
+
+struct sceau_chain_device {
+	char device_id[SCEAU_ID_LEN + 1];
+	char user_id[SCEAU_ID_LEN + 1];
+	uint64_t created_index;
+	uint64_t revoked_index; /* 0: not revoked */
+	uint8_t identity_hash[SCEAU_CERT_HASH_LEN];
+	uint8_t verify_key[SCEAU_SIGN_PUBLIC_LEN];
+};
+
+/*
+ * New empty chain of organization org_id whose root verify key is
+ * root_vk (the certificate at index 1 must carry the same key).
+ */
+int sceau_chain_new(const char *org_id,
+    const uint8_t root_vk[SCEAU_SIGN_PUBLIC_LEN], struct sceau_chain **cp)
+    SCEAU_WUR;
+void sceau_chain_free(struct sceau_chain *c);
+
+/*
+ * Validates the next certificate (envelope env[0..n)) with every rule and,
+ * if it passes, applies it.  server_time (microseconds, 0 if unknown) must
+ * not go backwards.  On success, *out (if not NULL) receives the decoded
+ * certificate.  On failure the chain is unchanged, a SCEAU_ERR_CERT_* or
+ * SCEAU_ERR_CHAIN_* code is returned and sceau_message() says which index
+ * and which rule.
+ */
+int sceau_chain_append(struct sceau_chain *c, const uint8_t *env, size_t n,
+    uint64_t server_time, struct sceau_cert *out) SCEAU_WUR;
+
+/*
+ * Same, without verifying the signature: for replaying certificates this
+ * process's own store already validated.  Every other rule still applies.
+ */
+int sceau_chain_append_trusted(struct sceau_chain *c, const uint8_t *env,
+    size_t n, uint64_t server_time, struct sceau_cert *out) SCEAU_WUR;
+
+const char *sceau_chain_org_id(const struct sceau_chain *c);
+uint64_t sceau_chain_last_index(const struct sceau_chain *c);
+/* SHA-256 of the last envelope (zeros when empty). */
+const uint8_t *sceau_chain_last_hash(const struct sceau_chain *c);
+uint64_t sceau_chain_last_timestamp(const struct sceau_chain *c);
+/* Organization flags (SCEAU_ORG_FLAG_*) from the certificate at index 1. */
+uint8_t sceau_chain_org_flags(const struct sceau_chain *c);
+
+/* Lookups: NULL when unknown.  Pointers stay valid until the next append. */
+const struct sceau_chain_user *sceau_chain_user(
+    const struct sceau_chain *c, const char *user_id);
+const struct sceau_chain_device *sceau_chain_device(
+    const struct sceau_chain *c, const char *device_id);
+
+/* Iteration in order of creation: i in [0, count). */
+size_t sceau_chain_user_count(const struct sceau_chain *c);
+const struct sceau_chain_user *sceau_chain_user_at(
+    const struct sceau_chain *c, size_t i);
+size_t sceau_chain_device_count(const struct sceau_chain *c);
+const struct sceau_chain_device *sceau_chain_device_at(
+    const struct sceau_chain *c, size_t i);
+
+#endif /* SCEAU_CHAIN_H */
