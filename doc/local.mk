@@ -1,2 +1,2 @@
 ## Project documentation (Markdown).
-EXTRA_DIST += doc/architecture.md
+EXTRA_DIST += doc/architecture.md doc/certificates.md doc/protocol.md doc/keyfile.md

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -528,7 +529,7 @@ check_author_alive(const struct ctx *x)
 
 static int
 chain_append(struct sceau_chain *c, const uint8_t *env, size_t n,
-    uint64_t server_time, struct sceau_cert *out, int verify)
+    uint64_t server_time, struct sceau_cert *out, int verify, int apply_it)
 {
 	char hint[SCEAU_ID_LEN + 1];
 	struct sceau_chain_user *nu = NULL;
@@ -546,9 +547,23 @@ chain_append(struct sceau_chain *c, const uint8_t *env, size_t n,
 		goto out;
 	r = verify ? sceau_cert_verify_decode(env, n, vk, cert)
 	           : sceau_cert_decode_trusted(env, n, cert);
-	if (r != 0 || (r = check_position(&x, server_time)) != 0 ||
+	if (r != 0) {
+		/* Not parsed: name it by the position it was to take. */
+		sceau_message("certificate %llu (author %s): %s",
+		    (unsigned long long)(c->last_index + 1),
+		    hint[0] == '\0' ? "root" : hint,
+		    r == SCEAU_ERR_CERT_SIGNATURE
+		        ? "signature does not verify with its author's key"
+		        : "malformed");
+		goto out;
+	}
+	if ((r = check_position(&x, server_time)) != 0 ||
 	    (r = check_author_alive(&x)) != 0 || (r = check_act(&x)) != 0)
 		goto out;
+	if (!apply_it) {
+		r = 0;
+		goto out;
+	}
 	/* From here nothing may fail once the state starts to change. */
 	if ((r = reserve(c)) != 0 || (r = new_entries(cert, &nu, &nd)) != 0)
 		goto out;
@@ -575,12 +590,20 @@ int
 sceau_chain_append(struct sceau_chain *c, const uint8_t *env, size_t n,
     uint64_t server_time, struct sceau_cert *out)
 {
-	return chain_append(c, env, n, server_time, out, 1);
+	return chain_append(c, env, n, server_time, out, 1, 1);
 }
 
 int
 sceau_chain_append_trusted(struct sceau_chain *c, const uint8_t *env, size_t n,
     uint64_t server_time, struct sceau_cert *out)
 {
-	return chain_append(c, env, n, server_time, out, 0);
+	return chain_append(c, env, n, server_time, out, 0, 1);
+}
+
+int
+sceau_chain_check(const struct sceau_chain *c, const uint8_t *env, size_t n)
+{
+	/* Nothing is applied, so the chain is not changed: cast is safe. */
+	return chain_append(
+	    (struct sceau_chain *)(uintptr_t)c, env, n, 0, NULL, 1, 0);
 }

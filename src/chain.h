@@ -64,6 +64,13 @@ int sceau_chain_append(struct sceau_chain *c, const uint8_t *env, size_t n,
 int sceau_chain_append_trusted(struct sceau_chain *c, const uint8_t *env,
     size_t n, uint64_t server_time, struct sceau_cert *out) SCEAU_WUR;
 
+/*
+ * Checks that env would be accepted as the next certificate, changing
+ * nothing (a client checks its own act before sending it).
+ */
+int sceau_chain_check(const struct sceau_chain *c, const uint8_t *env, size_t n)
+    SCEAU_WUR;
+
 const char *sceau_chain_org_id(const struct sceau_chain *c);
 uint64_t sceau_chain_last_index(const struct sceau_chain *c);
 /* SHA-256 of the last envelope (zeros when empty). */

@@ -13,7 +13,7 @@ libsceau_a_SOURCES = \
 	src/random.h src/random.c
 
 # What every program and test links with libsceau.
-SCEAU_LIBS = libsceau.a $(OPENSSL_LIBS) $(JANSSON_LIBS) $(ARGON2_LIBS) \
+SCEAU_LIBS = libsceau.a $(OPENSSL_LIBS) $(JANSSON_LIBS) $(ARGON2_LIBS) $(SQLITE_LIBS) $(CURL_LIBS) $(KEYUTILS_LIBS) \
 	$(LTLIBINTL)
 
 ## Organization records and request signatures (issue 3).
@@ -21,4 +21,8 @@ libsceau_a_SOURCES += \
 	src/strmap.h src/strmap.c \
 	src/cert.h src/cert.c \
 	src/chain.h src/chain.c \
-	src/reqsign.h src/reqsign.c
+	src/reqsign.h src/reqsign.c \
+	src/store.h src/store.c \
+	src/conf.h src/conf.c \
+	src/client.h src/client.c src/client-bootstrap.c \
+	src/client-members.c

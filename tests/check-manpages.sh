@@ -16,6 +16,19 @@ documented() {
 	grep -qE "(Fl \\\\-$1([^a-z0-9-]|\$)|\\\\-\\\\-$1([^a-z0-9-]|\$)|Fl -$1([^a-z0-9-]|\$))" "$2"
 }
 
+# check_opts WHAT PAGE COMMAND...: every --option of COMMAND --help is in PAGE.
+check_opts() {
+	what=$1
+	pg=$2
+	shift 2
+	missing=
+	for o in $("$@" --help 2>&1 | opts_of); do
+		documented "$o" "$pg" || missing="$missing --$o"
+	done
+	if [ -z "$missing" ]; then ok "$what --help options are in the page"
+	else not_ok "$what --help options are in the page: missing$missing"; fi
+}
+
 for prog in $SCEAU_PROGRAMS; do
 	page=
 	for sec in 1 8; do
@@ -47,12 +60,18 @@ for prog in $SCEAU_PROGRAMS; do
 		else
 			not_ok "$prog $c is documented (.It Cm $c)"
 		fi
-		missing=
-		for o in $("$bin" "$c" --help 2>&1 | opts_of); do
-			documented "$o" "$page" || missing="$missing --$o"
+		check_opts "$prog $c" "$page" "$bin" $c
+		# Command groups ("sceau user list"): each subcommand too.
+		subs=$("$bin" "$c" --help 2>/dev/null | sed -n '/^Commands:/,/^$/p' |
+			sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p')
+		for sc in $subs; do
+			if grep -qE "^\.It Cm $c $sc( |\$)" "$page"; then
+				ok "$prog $c $sc is documented"
+			else
+				not_ok "$prog $c $sc is documented (.It Cm $c $sc)"
+			fi
+			check_opts "$prog $c $sc" "$page" "$bin" $c $sc
 		done
-		if [ -z "$missing" ]; then ok "$prog $c --help options are in the page"
-		else not_ok "$prog $c --help options are in the page: missing$missing"; fi
 	done
 done
 done_testing

@@ -32,6 +32,7 @@ tests_unit_test_log_LDADD = $(TEST_LDADD)
 
 include tests/unit/crypto.mk
 include tests/unit/encoding.mk
+include tests/unit/client.mk
 include tests/fuzz/local.mk
 
 check_PROGRAMS += $(unit_tests)
@@ -70,3 +71,11 @@ unit_tests += tests/unit/test-reqsign
 tests_unit_test_reqsign_SOURCES = tests/unit/test-reqsign.c
 tests_unit_test_reqsign_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_reqsign_LDADD = $(TEST_LDADD)
+
+unit_tests += tests/unit/test-store
+tests_unit_test_store_SOURCES = tests/unit/test-store.c
+tests_unit_test_store_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_store_LDADD = $(TEST_LDADD)
+include tests/tools/local.mk
+include tests/unit/server.mk
+include tests/integration/local.mk

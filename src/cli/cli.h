@@ -82,4 +82,105 @@ int cli_common_option(struct cli *cli, int opt);
 void cli_print_usage(
     FILE *f, const char *cmd, const char *synopsis, const char *text);
 
+/* A password or token read from a file, the terminal or stdin. */
+struct cli_secret {
+	char *data; /* NUL-terminated, in locked memory */
+	size_t len;
+};
+
+/*
+ * Reads a secret: the first line of file if not NULL, else from the
+ * terminal without echo (showing prompt), else a line of standard input.
+ * Free with cli_secret_free() (wipes it).
+ */
+int cli_secret_read(const char *prompt, const char *file, struct cli_secret *s)
+    SCEAU_WUR;
+void cli_secret_free(struct cli_secret *s);
+
+/*
+ * Runs the subcommand argv[1] of group (for "sceau user list" and the
+ * like): table ends with a NULL name.  Prints the group's usage for
+ * --help or a missing subcommand.
+ */
+struct cli_subcommand {
+	const char *name;
+	cli_cmd_fn fn;
+	const char *summary; /* N_() marked */
+};
+int cli_dispatch(struct cli *cli, const char *group,
+    const struct cli_subcommand *table, int argc, char **argv);
+
+/* Choosing and unlocking a device: options shared by member commands. */
+struct cli_device_opts {
+	const char *org;
+	const char *device;
+	const char *password_file;
+	const char *ca_file;
+	int insecure_http;
+};
+
+#define CLI_OPT_ORG 0x1100
+#define CLI_OPT_DEVICE 0x1101
+#define CLI_OPT_PASSWORD_FILE 0x1102
+#define CLI_OPT_CA_FILE 0x1103
+#define CLI_OPT_INSECURE_HTTP 0x1104
+#define CLI_DEVICE_OPTIONS                                                     \
+	{"org", required_argument, NULL, CLI_OPT_ORG},                         \
+	    {"device", required_argument, NULL, CLI_OPT_DEVICE},               \
+	    {"password-file", required_argument, NULL, CLI_OPT_PASSWORD_FILE}, \
+	    {"ca-file", required_argument, NULL, CLI_OPT_CA_FILE},             \
+	{                                                                      \
+		"insecure-http", no_argument, NULL, CLI_OPT_INSECURE_HTTP      \
+	}
+
+/* Takes a device option (with its argument); 1 if ch was one. */
+int cli_device_option(struct cli_device_opts *o, int ch, const char *arg);
+
+struct sceau_client;
+struct sceau_client_opts;
+/* Client options from the device options (and SCEAU_CA_FILE). */
+void cli_client_opts(
+    const struct cli_device_opts *o, struct sceau_client_opts *co);
+/*
+ * Finds and unlocks the device (asking for its password when needed).
+ * On failure reports the error and returns the exit status; 0 on success.
+ */
+int cli_open_client(
+    struct cli *cli, const struct cli_device_opts *o, struct sceau_client **cp);
+
+/* What a member command takes: see cli_member_setup(). */
+struct cli_setup {
+	const char *cmd; /* "user list" */
+	const char *synopsis; /* N_() marked */
+	const char *what; /* N_() marked, one line or more */
+	int nargs; /* positional arguments, exactly */
+	const char *flag; /* one extra boolean option, or NULL */
+	const char *flag_help; /* N_() marked help line of the flag */
+	int *flagp; /* set to 1 when the flag is given */
+	int refresh; /* fetch new certificates before acting */
+};
+#define CLI_OPT_FLAG 0x1105
+
+/*
+ * Parses the device options, the flag and exactly s->nargs positional
+ * arguments (from argv[optind]), opens the client and, if asked,
+ * refreshes its chain.  Returns 0 with *cp set, -1 after --help, or an
+ * exit status (the error already reported).
+ */
+int cli_member_setup(struct cli *cli, int argc, char **argv,
+    const struct cli_setup *s, struct sceau_client **cp);
+
+/*
+ * JSON descriptions of a user / device of the client's chain, with their
+ * email, name or label when this device may see them.  NULL on ENOMEM.
+ */
+struct sceau_chain_user;
+struct sceau_chain_device;
+json_t *cli_describe_user(
+    struct sceau_client *c, const struct sceau_chain_user *u);
+json_t *cli_describe_device(
+    struct sceau_client *c, const struct sceau_chain_device *d);
+/* o[key] as a string, or dflt. */
+const char *cli_json_str(const json_t *o, const char *key, const char *dflt);
+
 #endif /* SCEAU_CLI_H */

@@ -4,9 +4,17 @@ bin_PROGRAMS += sceau
 sceau_SOURCES = \
 	src/cli/cli.h src/cli/commands.h \
 	src/cli/sceau.c src/cli/commands.c src/cli/output.c \
+	src/cli/dispatch.c src/cli/secret.c src/cli/device-opts.c \
+	src/cli/describe.c \
+	src/cli/cmd-device.c \
 	src/cli/cmd-help.c \
+	src/cli/cmd-org.c \
 	src/cli/cmd-selftest.c \
-	src/cli/cmd-version.c
+	src/cli/cmd-server.c \
+	src/cli/cmd-status.c \
+	src/cli/cmd-user.c \
+	src/cli/cmd-version.c \
+	src/cli/cmd-whoami.c
 sceau_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) $(SQLITE_CFLAGS) \
 	$(LIBXML_CFLAGS) $(P11KIT_CFLAGS)
 sceau_LDADD = $(SCEAU_LIBS) $(CURL_LIBS) $(SQLITE_LIBS) $(LIBXML_LIBS) \

@@ -48,7 +48,8 @@ fuzz-build:
 		    $(AM_CPPFLAGS) $(CPPFLAGS) \
 		    $(addprefix $(srcdir)/,$(FUZZ_LIBSCEAU_C)) \
 		    $(srcdir)/tests/fuzz/fuzz-$$t.c \
-		    $(OPENSSL_LIBS) $(JANSSON_LIBS) $(ARGON2_LIBS) $(LIBINTL) \
+		    $(OPENSSL_LIBS) $(JANSSON_LIBS) $(ARGON2_LIBS) $(SQLITE_LIBS) \
+		    $(CURL_LIBS) $(KEYUTILS_LIBS) $(LIBINTL) \
 		    -o tests/fuzz/fuzz-$$t.libfuzzer || exit 1; \
 	done
 
@@ -63,3 +64,50 @@ fuzz-smoke: fuzz-build
 	done
 
 .PHONY: fuzz-build fuzz-smoke
+
+# The device key file (src/keyfile.c): header, unlock and decrypt.
+fuzz_targets += keyfile
+check_PROGRAMS += tests/fuzz/fuzz-keyfile
+tests_fuzz_fuzz_keyfile_SOURCES = tests/fuzz/fuzz-keyfile.c \
+	$(FUZZ_REPLAY_SOURCES)
+tests_fuzz_fuzz_keyfile_LDADD = $(SCEAU_LIBS)
+script_tests += tests/fuzz/fuzz-keyfile.sh
+
+## fuzz-request: sceau-server's dispatcher (src/server/router.c), with the
+## server's modules, the test organization and an in-memory SQLite.
+check_PROGRAMS += tests/fuzz/fuzz-request
+tests_fuzz_fuzz_request_SOURCES = tests/fuzz/fuzz-request.c \
+	$(FUZZ_REPLAY_SOURCES)
+tests_fuzz_fuzz_request_CPPFLAGS = $(SRV_TEST_CPPFLAGS)
+tests_fuzz_fuzz_request_LDADD = tests/unit/libsrvfixture.a $(SRV_LIBS)
+script_tests += tests/fuzz/fuzz-request.sh
+
+# Its libFuzzer build needs more than libsceau: a rule of its own, run by
+# fuzz-build and fuzz-smoke besides the loop over fuzz_targets.
+FUZZ_SRV_C = $(filter %.c,$(src_server_libsrv_a_SOURCES)) \
+	tests/unit/srv-fixture.c
+CLEANFILES += tests/fuzz/fuzz-request.libfuzzer
+fuzz-build: fuzz-build-request
+fuzz-build-request:
+	@echo "  FUZZCC   tests/fuzz/fuzz-request.libfuzzer"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEFS) $(DEFAULT_INCLUDES) \
+	    $(SRV_TEST_CPPFLAGS) $(CPPFLAGS) \
+	    $(addprefix $(srcdir)/,$(FUZZ_LIBSCEAU_C) $(FUZZ_SRV_C)) \
+	    $(srcdir)/tests/fuzz/fuzz-request.c \
+	    $(SCEAU_LIBS:libsceau.a=) $(SQLITE_LIBS) $(MHD_LIBS) $(LIBINTL) \
+	    -lpthread -o tests/fuzz/fuzz-request.libfuzzer
+fuzz-smoke: fuzz-smoke-request
+fuzz-smoke-request: fuzz-build-request
+	@work=$$(mktemp -d) || exit 1; \
+	tests/fuzz/fuzz-request.libfuzzer -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=4096 -print_final_stats=1 \
+	    "$$work" $(srcdir)/tests/fuzz/corpus/request; \
+	st=$$?; rm -rf "$$work"; exit $$st
+.PHONY: fuzz-build-request fuzz-smoke-request
+
+# Certificates and identity blobs (src/cert.c, src/chain.c).
+fuzz_targets += cert
+check_PROGRAMS += tests/fuzz/fuzz-cert
+tests_fuzz_fuzz_cert_SOURCES = tests/fuzz/fuzz-cert.c $(FUZZ_REPLAY_SOURCES)
+tests_fuzz_fuzz_cert_LDADD = $(SCEAU_LIBS)
+script_tests += tests/fuzz/fuzz-cert.sh

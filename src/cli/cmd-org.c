@@ -1,0 +1,194 @@
+/*
+ * cmd-org.c: "sceau org bootstrap": create the first admin and device of
+ * an organization from its bootstrap link.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "client.h"
+#include "commands.h"
+#include "errors.h"
+#include "i18n.h"
+
+enum {
+	OPT_EMAIL = 0x1200,
+	OPT_NAME,
+	OPT_LABEL,
+	OPT_KEYRING,
+	OPT_PROFILE_CHANGE,
+	OPT_ROOT_KEY_OUT,
+};
+
+struct bootstrap_args {
+	struct cli_device_opts dev;
+	const char *email, *name, *label, *root_key_out;
+	int keyring, profile_change;
+};
+
+static void
+bootstrap_usage(FILE *f)
+{
+	cli_print_usage(f, "org bootstrap",
+	    _("LINK --email EMAIL --name NAME [OPTIONS]"),
+	    _("Creates the first administrator and device of a new "
+	      "organization,\n"
+	      "from the bootstrap link its server administrator gave.\n"
+	      "\n"
+	      "  --email EMAIL           the administrator's email\n"
+	      "  --name NAME             the administrator's name\n"
+	      "  --device-label LABEL    name of this device (default: host "
+	      "name)\n"
+	      "  --password-file FILE    protect the device with the password "
+	      "in FILE\n"
+	      "  --keyring               protect the device with this "
+	      "computer's keyring\n"
+	      "  --allow-profile-change  let admins change profiles later "
+	      "(permanent)\n"
+	      "  --root-key-out FILE     keep the root key in FILE, for "
+	      "offline storage\n"
+	      "  --ca-file FILE          trust anchors of the server's TLS "
+	      "certificate\n"
+	      "  --insecure-http         allow plain HTTP to a non-loopback "
+	      "server\n"
+	      "  --json                  machine-readable output\n"));
+}
+
+static int
+parse_bootstrap(
+    struct cli *cli, int argc, char **argv, struct bootstrap_args *a)
+{
+	static const struct option opts[] = {
+	    {"email", required_argument, NULL, OPT_EMAIL},
+	    {"name", required_argument, NULL, OPT_NAME},
+	    {"device-label", required_argument, NULL, OPT_LABEL},
+	    {"keyring", no_argument, NULL, OPT_KEYRING},
+	    {"allow-profile-change", no_argument, NULL, OPT_PROFILE_CHANGE},
+	    {"root-key-out", required_argument, NULL, OPT_ROOT_KEY_OUT},
+	    CLI_DEVICE_OPTIONS,
+	    CLI_COMMON_OPTIONS,
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == CLI_OPT_HELP) {
+			bootstrap_usage(stdout);
+			return -1;
+		}
+		if (cli_common_option(cli, ch) ||
+		    cli_device_option(&a->dev, ch, optarg))
+			continue;
+		switch (ch) {
+		case OPT_EMAIL:
+			a->email = optarg;
+			break;
+		case OPT_NAME:
+			a->name = optarg;
+			break;
+		case OPT_LABEL:
+			a->label = optarg;
+			break;
+		case OPT_KEYRING:
+			a->keyring = 1;
+			break;
+		case OPT_PROFILE_CHANGE:
+			a->profile_change = 1;
+			break;
+		case OPT_ROOT_KEY_OUT:
+			a->root_key_out = optarg;
+			break;
+		default:
+			return cli_usage_error(
+			    cli, "org bootstrap", _("bad option"));
+		}
+	}
+	if (optind != argc - 1 || a->email == NULL || a->name == NULL)
+		return cli_usage_error(cli, "org bootstrap",
+		    _("a link, --email and --name are needed"));
+	if (a->keyring && a->dev.password_file != NULL)
+		return cli_usage_error(cli, "org bootstrap",
+		    _("--keyring and --password-file exclude each other"));
+	return 0;
+}
+
+static int
+print_result(struct cli *cli, struct sceau_client *c)
+{
+	const struct sceau_keyfile_info *info = sceau_client_info(c);
+
+	if (cli->json)
+		return cli_print_json(cli,
+		    json_pack("{s:s, s:s, s:s, s:s, s:s}", "org_id",
+		        info->org_id, "server", info->server_url, "user_id",
+		        info->user_id, "device_id", info->device_id,
+		        "device_label", info->device_label));
+	(void)printf(_("Organization %s created on %s.\n"), info->org_id,
+	    info->server_url);
+	(void)printf(_("You are its first administrator (user %s),\n"
+	               "on device \"%s\" (%s).\n"),
+	    info->user_id, info->device_label, info->device_id);
+	return CLI_EXIT_OK;
+}
+
+static int
+cmd_org_bootstrap(struct cli *cli, int argc, char **argv)
+{
+	struct bootstrap_args a;
+	struct sceau_bootstrap_params p;
+	struct sceau_keyfile_auth auth;
+	struct sceau_client_opts co;
+	struct cli_secret pw = {NULL, 0};
+	struct sceau_client *c = NULL;
+	char host[SCEAU_NAME_MAX + 1];
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	if ((r = parse_bootstrap(cli, argc, argv, &a)) != 0)
+		return r < 0 ? CLI_EXIT_OK : r;
+	if (a.label == NULL) {
+		if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
+			(void)snprintf(host, sizeof(host), "device");
+		host[sizeof(host) - 1] = '\0';
+		a.label = host;
+	}
+	memset(&auth, 0, sizeof(auth));
+	auth.kind = a.keyring ? SCEAU_KEYFILE_KEYRING : SCEAU_KEYFILE_PASSWORD;
+	if (!a.keyring) {
+		if ((r = cli_secret_read(_("New password for this device: "),
+		         a.dev.password_file, &pw)) != 0)
+			return cli_error(cli, r, _("reading the password"));
+		auth.password = pw.data;
+		auth.password_len = pw.len;
+	}
+	memset(&p, 0, sizeof(p));
+	p.link = argv[optind];
+	p.email = a.email;
+	p.name = a.name;
+	p.device_label = a.label;
+	p.auth = &auth;
+	p.allow_profile_change = a.profile_change;
+	p.root_key_out = a.root_key_out;
+	cli_client_opts(&a.dev, &co);
+	r = sceau_client_bootstrap(&p, &co, &c);
+	cli_secret_free(&pw);
+	if (r != 0)
+		return cli_error(cli, r, _("bootstrapping the organization"));
+	r = print_result(cli, c);
+	sceau_client_close(c);
+	return r;
+}
+
+int
+cmd_org(struct cli *cli, int argc, char **argv)
+{
+	static const struct cli_subcommand table[] = {
+	    {"bootstrap", cmd_org_bootstrap,
+	        N_("create an organization's first admin and device")},
+	    {NULL, NULL, NULL},
+	};
+
+	return cli_dispatch(cli, "org", table, argc, argv);
+}

@@ -1,0 +1,105 @@
+/*
+ * cmd-status.c: "sceau status": is the server reachable, are the local
+ * records up to date and valid, is this device still active.
+ */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "cli.h"
+#include "client.h"
+#include "commands.h"
+#include "errors.h"
+#include "i18n.h"
+
+static size_t
+count_active_users(const struct sceau_chain *ch)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < sceau_chain_user_count(ch); i++)
+		n += sceau_chain_user_at(ch, i)->revoked_index == 0;
+	return n;
+}
+
+static void
+print_status(const json_t *o)
+{
+	(void)printf(_("Organization: %s\n"), cli_json_str(o, "org_id", "?"));
+	(void)printf(_("Server:       %s (%s)\n"),
+	    cli_json_str(o, "server", "?"),
+	    cli_json_str(o, "server_state", "?"));
+	(void)printf(_("Records:      %lld certificates, %lld active users\n"),
+	    (long long)json_integer_value(json_object_get(o, "certificates")),
+	    (long long)json_integer_value(json_object_get(o, "active_users")));
+	(void)printf(_("This device:  %s\n"), cli_json_str(o, "device", "?"));
+	if (json_object_get(o, "error") != NULL)
+		(void)printf(_("Error:        %s (%s)\n"),
+		    cli_json_str(o, "error", "?"),
+		    cli_json_str(o, "error_detail", ""));
+}
+
+/* The state after a refresh that returned rr. */
+static json_t *
+describe_state(struct sceau_client *c, int rr)
+{
+	const struct sceau_chain *ch = sceau_client_chain(c);
+	const struct sceau_chain_device *d;
+	const char *state, *dev;
+	json_t *o;
+
+	d = sceau_chain_device(ch, sceau_client_info(c)->device_id);
+	state = rr == 0                                 ? "up to date"
+	    : cli_exit_code(rr) == CLI_EXIT_UNREACHABLE ? "offline"
+	                                                : "error";
+	dev = d == NULL             ? "unknown"
+	    : d->revoked_index != 0 ? "revoked"
+	                            : "active";
+	o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "org_id",
+	    sceau_client_info(c)->org_id, "server",
+	    sceau_client_info(c)->server_url, "server_state", state,
+	    "certificates", (json_int_t)sceau_chain_last_index(ch),
+	    "active_users", (json_int_t)count_active_users(ch), "device", dev);
+	if (o == NULL || rr == 0)
+		return o;
+	if (json_object_set_new(o, "error", json_string(sceau_strerror(rr))) !=
+	        0 ||
+	    json_object_set_new(o, "error_code",
+	        json_string(
+	            sceau_errname(rr) != NULL ? sceau_errname(rr) : "")) != 0 ||
+	    json_object_set_new(
+	        o, "error_detail", json_string(sceau_last_message())) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+int
+cmd_status(struct cli *cli, int argc, char **argv)
+{
+	static const struct cli_setup setup = {"status", "[OPTIONS]",
+	    N_("Fetches the organization's new records and shows the state.\n"),
+	    0, NULL, NULL, NULL, 0};
+	struct sceau_client *c;
+	json_t *o;
+	int r, rr;
+
+	if ((r = cli_member_setup(cli, argc, argv, &setup, &c)) != 0)
+		return r < 0 ? CLI_EXIT_OK : r;
+	rr = sceau_client_refresh(c, NULL);
+	o = describe_state(c, rr);
+	sceau_client_close(c);
+	if (o == NULL)
+		return CLI_EXIT_FAILURE;
+	if (cli->json) {
+		(void)cli_print_json(cli, o);
+	} else {
+		print_status(o);
+		json_decref(o);
+	}
+	/* Offline is a state, not a failure; tampering or revocation is. */
+	if (rr == 0 || cli_exit_code(rr) == CLI_EXIT_UNREACHABLE)
+		return CLI_EXIT_OK;
+	return cli_exit_code(rr);
+}

@@ -1,0 +1,95 @@
+/*
+ * describe.c: users and devices as JSON objects, the one representation
+ * behind both --json and human output of user, device and whoami.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "client.h"
+#include "encoding.h"
+#include "errors.h"
+
+/* Identity fields, when this device may see them (not for externals). */
+static int
+add_identity(struct sceau_client *c, json_t *o, uint64_t index,
+    const uint8_t *hash, int user)
+{
+	struct sceau_identity id;
+	int r;
+
+	r = sceau_client_identity(c, index, hash, &id);
+	if (r == SCEAU_ERR_NOT_FOUND || r == SCEAU_ERR_CHAIN_IDENTITY) {
+		/* Hidden from us, or withheld by the server: say so. */
+		return json_object_set_new(o, "identity_hidden", json_true());
+	}
+	if (r != 0)
+		return r;
+	if (user && json_object_set_new(o, "email", json_string(id.email)) != 0)
+		return SCEAU_ERR_ALLOC;
+	if (json_object_set_new(
+	        o, user ? "name" : "label", json_string(id.name)) != 0)
+		return SCEAU_ERR_ALLOC;
+	return 0;
+}
+
+json_t *
+cli_describe_user(struct sceau_client *c, const struct sceau_chain_user *u)
+{
+	const struct sceau_chain *ch = sceau_client_chain(c);
+	json_t *o;
+	size_t i, ndev = 0;
+
+	for (i = 0; i < sceau_chain_device_count(ch); i++) {
+		const struct sceau_chain_device *d =
+		    sceau_chain_device_at(ch, i);
+
+		if (strcmp(d->user_id, u->user_id) == 0 &&
+		    d->revoked_index == 0)
+			ndev++;
+	}
+	o = json_pack("{s:s, s:s, s:s, s:I, s:I}", "user_id", u->user_id,
+	    "profile", sceau_profile_name(u->profile), "status",
+	    u->revoked_index != 0 ? "revoked" : "active", "active_devices",
+	    (json_int_t)ndev, "created_index", (json_int_t)u->created_index);
+	if (o == NULL)
+		return NULL;
+	if (u->revoked_index != 0 &&
+	    json_object_set_new(o, "revoked_index",
+	        json_integer((json_int_t)u->revoked_index)) != 0)
+		goto fail;
+	if (add_identity(c, o, u->created_index, u->identity_hash, 1) != 0)
+		goto fail;
+	return o;
+fail:
+	json_decref(o);
+	return NULL;
+}
+
+json_t *
+cli_describe_device(struct sceau_client *c, const struct sceau_chain_device *d)
+{
+	json_t *o;
+
+	o = json_pack("{s:s, s:s, s:s, s:b}", "device_id", d->device_id,
+	    "user_id", d->user_id, "status",
+	    d->revoked_index != 0 ? "revoked" : "active", "this_device",
+	    strcmp(d->device_id, sceau_client_info(c)->device_id) == 0);
+	if (o == NULL)
+		return NULL;
+	if (add_identity(c, o, d->created_index, d->identity_hash, 0) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+const char *
+cli_json_str(const json_t *o, const char *key, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : dflt;
+}

@@ -1,0 +1,158 @@
+/*
+ * device-opts.c: the options that choose and unlock a device (--org,
+ * --device, --password-file, --ca-file, --insecure-http), shared by every
+ * command that acts as a member of an organization.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "client.h"
+#include "errors.h"
+#include "i18n.h"
+#include "paths.h"
+
+int
+cli_device_option(struct cli_device_opts *o, int ch, const char *arg)
+{
+	switch (ch) {
+	case CLI_OPT_ORG:
+		o->org = arg;
+		return 1;
+	case CLI_OPT_DEVICE:
+		o->device = arg;
+		return 1;
+	case CLI_OPT_PASSWORD_FILE:
+		o->password_file = arg;
+		return 1;
+	case CLI_OPT_CA_FILE:
+		o->ca_file = arg;
+		return 1;
+	case CLI_OPT_INSECURE_HTTP:
+		o->insecure_http = 1;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void
+cli_client_opts(const struct cli_device_opts *o, struct sceau_client_opts *co)
+{
+	memset(co, 0, sizeof(*co));
+	co->ca_file = o->ca_file != NULL ? o->ca_file : getenv("SCEAU_CA_FILE");
+	co->allow_insecure_http = o->insecure_http;
+}
+
+/* Reads what unlocks the device: its password, or nothing (keyring). */
+static int
+device_auth(const struct cli_device_opts *o, const struct sceau_paths_device *d,
+    struct sceau_keyfile_auth *auth, struct cli_secret *pw)
+{
+	struct sceau_keyfile_info info;
+	char path[SCEAU_PATHS_MAX], prompt[256];
+	int r;
+
+	memset(auth, 0, sizeof(*auth));
+	if ((r = sceau_paths_device_file(d->org_id, d->device_id,
+	         SCEAU_PATHS_KEY_FILE, 0, path)) != 0 ||
+	    (r = sceau_keyfile_read_info(path, &info)) != 0)
+		return r;
+	auth->kind = info.protection;
+	if (info.protection != SCEAU_KEYFILE_PASSWORD)
+		return 0;
+	(void)snprintf(prompt, sizeof(prompt),
+	    _("Password of device \"%s\" of %s: "), info.device_label,
+	    info.org_id);
+	if ((r = cli_secret_read(prompt, o->password_file, pw)) != 0)
+		return r;
+	auth->password = pw->data;
+	auth->password_len = pw->len;
+	return 0;
+}
+
+int
+cli_open_client(
+    struct cli *cli, const struct cli_device_opts *o, struct sceau_client **cp)
+{
+	struct sceau_paths_device d;
+	struct sceau_keyfile_auth auth;
+	struct sceau_client_opts co;
+	struct cli_secret pw = {NULL, 0};
+	int r;
+
+	*cp = NULL;
+	cli_client_opts(o, &co);
+	if ((r = sceau_paths_find_device(o->org, o->device, &d)) != 0)
+		return cli_error(cli, r, _("choosing the device"));
+	if ((r = device_auth(o, &d, &auth, &pw)) != 0)
+		return cli_error(cli, r, _("unlocking the device"));
+	r = sceau_client_open(d.org_id, d.device_id, &auth, &co, cp);
+	cli_secret_free(&pw);
+	if (r != 0)
+		return cli_error(cli, r, _("opening the device"));
+	return 0;
+}
+
+static const char *const device_help =
+    N_("  --org ORG               the organization (if this computer has "
+       "several)\n"
+       "  --device ID             the device to act as (if several)\n"
+       "  --password-file FILE    the device's password, from FILE\n"
+       "  --ca-file FILE          trust anchors of the server's TLS "
+       "certificate\n"
+       "  --insecure-http         allow plain HTTP to a non-loopback server\n"
+       "  --json                  machine-readable output\n");
+
+static void
+setup_usage(const struct cli_setup *s)
+{
+	char text[4096];
+
+	(void)snprintf(text, sizeof(text), "%s\n%s%s", _(s->what),
+	    s->flag != NULL ? _(s->flag_help) : "", _(device_help));
+	cli_print_usage(stdout, s->cmd, _(s->synopsis), text);
+}
+
+int
+cli_member_setup(struct cli *cli, int argc, char **argv,
+    const struct cli_setup *s, struct sceau_client **cp)
+{
+	struct option opts[] = {
+	    {s->flag, no_argument, NULL, CLI_OPT_FLAG},
+	    CLI_DEVICE_OPTIONS,
+	    CLI_COMMON_OPTIONS,
+	};
+	/* Without a flag, the table starts after its entry. */
+	const struct option *o = s->flag != NULL ? opts : opts + 1;
+	struct cli_device_opts dev = {0};
+	int ch, r;
+
+	*cp = NULL;
+	while ((ch = getopt_long(argc, argv, "", o, NULL)) != -1) {
+		if (ch == CLI_OPT_HELP) {
+			setup_usage(s);
+			return -1;
+		}
+		if (ch == CLI_OPT_FLAG && s->flag != NULL)
+			*s->flagp = 1;
+		else if (!cli_common_option(cli, ch) &&
+		    !cli_device_option(&dev, ch, optarg))
+			return cli_usage_error(cli, s->cmd, _("bad option"));
+	}
+	if (argc - optind != s->nargs)
+		return cli_usage_error(
+		    cli, s->cmd, _("wrong number of arguments"));
+	if ((r = cli_open_client(cli, &dev, cp)) != 0)
+		return r;
+	if (s->refresh && (r = sceau_client_refresh(*cp, NULL)) != 0) {
+		r = cli_error(cli, r, _("updating the organization's records"));
+		sceau_client_close(*cp);
+		*cp = NULL;
+		return r;
+	}
+	return 0;
+}

@@ -1,0 +1,159 @@
+/*
+ * client.h: a device of an organization, as a program uses it: unlocked
+ * keys, the local store, the validated certificate chain and the server
+ * connection.  Bootstrap of a new organization, fetching and validating
+ * certificates (the server is not trusted: doc/certificates.md, "Client-
+ * side defences"), and the acts that produce certificates.
+ */
+#ifndef SCEAU_CLIENT_H
+#define SCEAU_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cert.h"
+#include "chain.h"
+#include "defs.h"
+#include "http.h"
+#include "keyfile.h"
+#include "store.h"
+
+struct sceau_client_opts {
+	const char *ca_file; /* server TLS trust anchors; NULL: default */
+	int allow_insecure_http; /* plain HTTP to a non-loopback server */
+};
+
+struct sceau_client;
+
+/*
+ * Unlocks the device of organization org (NULL: the only one) with id
+ * device (NULL: the only one of org) and opens its store.  The chain is
+ * rebuilt from the store; nothing is fetched.  The CA file given at
+ * bootstrap is remembered and used unless opts->ca_file overrides it.
+ */
+int sceau_client_open(const char *org, const char *device,
+    const struct sceau_keyfile_auth *auth, const struct sceau_client_opts *opts,
+    struct sceau_client **cp) SCEAU_WUR;
+void sceau_client_close(struct sceau_client *c);
+
+struct sceau_bootstrap_params {
+	const char *link; /* sceau://…?a=bootstrap_organization&p=… */
+	const char *email; /* the first admin */
+	const char *name;
+	const char *device_label;
+	const struct sceau_keyfile_auth *auth; /* protection of the key file */
+	int allow_profile_change; /* organization setting, fixed forever */
+	const char *root_key_out; /* write the root key there (0600), or NULL */
+};
+
+/*
+ * Creates the organization's root key, first admin and first device,
+ * registers them with the server (consuming the bootstrap token), writes
+ * the device's key file and store, and returns the open client.  The root
+ * key is wiped unless root_key_out asks to keep it offline.
+ */
+int sceau_client_bootstrap(const struct sceau_bootstrap_params *p,
+    const struct sceau_client_opts *opts, struct sceau_client **cp) SCEAU_WUR;
+
+/*
+ * Fetches the certificates the store lacks, validates each against the
+ * chain and stores it.  *added (may be NULL) counts new certificates.
+ * SCEAU_ERR_CHAIN_FORK if the server's copy of our last certificate
+ * differs, SCEAU_ERR_CHAIN_ROLLBACK if it claims fewer certificates,
+ * SCEAU_ERR_CHAIN_* / CERT_* for a certificate that fails validation (the
+ * valid ones before it are kept).
+ */
+int sceau_client_refresh(struct sceau_client *c, uint64_t *added) SCEAU_WUR;
+
+/* Acts; each refreshes, signs a certificate, submits it, and refreshes. */
+int sceau_client_revoke_user(struct sceau_client *c, const char *user_id)
+    SCEAU_WUR;
+int sceau_client_revoke_device(struct sceau_client *c, const char *device_id)
+    SCEAU_WUR;
+int sceau_client_set_profile(struct sceau_client *c, const char *user_id,
+    enum sceau_profile p) SCEAU_WUR;
+
+/*
+ * Signs cert as the next certificate of the chain (the caller set the kind
+ * and its fields; the header is filled here), submits it with its identity
+ * blob (may be NULL), and on a conflict refreshes and signs again.  Ends
+ * with a refresh, so the chain holds what the server stored.
+ */
+int sceau_client_submit(struct sceau_client *c, struct sceau_cert *cert,
+    const struct sceau_buf *identity) SCEAU_WUR;
+
+/*
+ * Low level: posts a signed certificate as it is, without checking it
+ * against the chain first (tests use it to prove the server checks too).
+ * No refresh.
+ */
+int sceau_client_post_certificate(struct sceau_client *c,
+    const struct sceau_buf *env, const struct sceau_buf *identity) SCEAU_WUR;
+
+/*
+ * A new member, as the greeter (an admin) learns it from the newcomer:
+ * the newcomer made its keys and ids; only public keys travel.
+ */
+struct sceau_new_member {
+	char user_id[SCEAU_ID_LEN + 1];
+	const char *email;
+	const char *name;
+	enum sceau_profile profile;
+	uint8_t enc_key[SCEAU_BOX_PUBLIC_LEN]; /* X25519 public key */
+	char device_id[SCEAU_ID_LEN + 1];
+	const char *device_label;
+	uint8_t verify_key[SCEAU_SIGN_PUBLIC_LEN]; /* device's Ed25519 key */
+};
+
+/* Admin act: the user and device certificates of a new member. */
+int sceau_client_add_member(
+    struct sceau_client *c, const struct sceau_new_member *m) SCEAU_WUR;
+/* A new device of this device's own user. */
+int sceau_client_add_device(struct sceau_client *c, const char *device_id,
+    const char *label, const uint8_t verify_key[SCEAU_SIGN_PUBLIC_LEN])
+    SCEAU_WUR;
+
+/*
+ * Writes a new device on this computer: its key file (protected by auth)
+ * and an empty store remembering the CA file of opts.  info says which
+ * organization, server, user and device; the device then opens with
+ * sceau_client_open() and fetches the chain from the server.  With storep,
+ * the store is left open there instead of closed.
+ */
+int sceau_client_create_device(const struct sceau_keyfile_info *info,
+    const struct sceau_signkey *device_key, const struct sceau_boxkey *user_key,
+    const struct sceau_keyfile_auth *auth, const struct sceau_client_opts *opts,
+    struct sceau_store **storep) SCEAU_WUR;
+
+/* Accessors. */
+const struct sceau_chain *sceau_client_chain(const struct sceau_client *c);
+const struct sceau_keyfile_info *sceau_client_info(
+    const struct sceau_client *c);
+struct sceau_http *sceau_client_http(struct sceau_client *c);
+struct sceau_store *sceau_client_store(struct sceau_client *c);
+/* The unlocked keys (device signing key, user encryption key). */
+const struct sceau_keyfile_keys *sceau_client_keys(
+    const struct sceau_client *c);
+/* This device's own user in the chain (NULL before the first refresh). */
+const struct sceau_chain_user *sceau_client_self(const struct sceau_client *c);
+
+/*
+ * The identity (email, name / label) of the user or device created by the
+ * certificate at index, checked against its hash.  SCEAU_ERR_NOT_FOUND
+ * when the server did not give it (an external does not see identities).
+ */
+int sceau_client_identity(struct sceau_client *c, uint64_t index,
+    const uint8_t hash[SCEAU_CERT_HASH_LEN], struct sceau_identity *id)
+    SCEAU_WUR;
+
+/*
+ * Finds a user by id, or by email (exact, case-insensitive), among the
+ * users the chain knows.  SCEAU_ERR_NOT_FOUND.
+ */
+int sceau_client_find_user(struct sceau_client *c, const char *id_or_email,
+    const struct sceau_chain_user **up) SCEAU_WUR;
+
+/* Microseconds since 1970. */
+uint64_t sceau_client_now_us(void);
+
+#endif /* SCEAU_CLIENT_H */

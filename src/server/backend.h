@@ -1,0 +1,182 @@
+/*
+ * backend.h: the server's storage, behind one interface.
+ *
+ * Callers see organizations, certificates, events and the replay cache,
+ * never SQL.  A backend is a table of function pointers over opaque state;
+ * SQLite (backend-sqlite.c) is the embedded default, and a PostgreSQL
+ * backend can be added without changing a caller.  Every operation is
+ * safe to call from any thread at any time, and each one that writes is
+ * one transaction: it happens whole or not at all.
+ *
+ * Rules every backend keeps (what makes several server processes on one
+ * database correct):
+ *   - (organization, index) is unique: the database, not a process's
+ *     memory, decides which of two racing certificates wins; the loser
+ *     gets SCEAU_ERR_CONFLICT and nothing of it is stored;
+ *   - a certificate and its event are stored in the same transaction;
+ *   - event ids increase over the whole server (not per organization).
+ *
+ * Errors: SCEAU_ERR_ORG_UNKNOWN, SCEAU_ERR_EXISTS, SCEAU_ERR_CONFLICT,
+ * SCEAU_ERR_BOOTSTRAP_TOKEN, SCEAU_ERR_ALREADY_BOOTSTRAPPED,
+ * SCEAU_ERR_REPLAYED, SCEAU_ERR_RATE_LIMITED, SCEAU_ERR_TIMEOUT,
+ * SCEAU_ERR_INTERRUPTED as documented per operation; SCEAU_ERR_STORE (with
+ * a message) when the database fails, SCEAU_ERR_STORE_CORRUPT when what it
+ * holds is impossible.
+ */
+#ifndef SCEAU_SRV_BACKEND_H
+#define SCEAU_SRV_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cert.h"
+#include "defs.h"
+#include "hash.h"
+#include "sign.h"
+
+#define SRV_REPLAY_KEY_LEN 16
+#define SRV_EVENT_KIND_MAX 32
+#define SRV_EVENT_DATA_MAX 1024
+
+/* An organization as stored. */
+struct srv_org {
+	char org_id[SCEAU_ORG_ID_MAX + 1];
+	uint64_t created_us;
+	int frozen;
+	int bootstrapped;
+	int has_token; /* a bootstrap token is waiting to be used */
+	uint8_t token_hash[SCEAU_SHA256_LEN];
+	uint8_t root_vk[SCEAU_SIGN_PUBLIC_LEN]; /* set at bootstrap */
+	uint64_t last_index; /* 0 before bootstrap */
+};
+
+/* A stored certificate.  Pointers are lent for the callback only. */
+struct srv_cert_row {
+	uint64_t index;
+	const uint8_t *envelope;
+	size_t envelope_len;
+	const uint8_t *identity; /* NULL: no identity blob */
+	size_t identity_len;
+	uint64_t server_time; /* microseconds */
+};
+
+/* A stored event.  Strings are lent for the callback only. */
+struct srv_event_row {
+	uint64_t id;
+	const char *kind; /* "certificate" */
+	const char *data; /* JSON text */
+};
+
+struct srv_org_usage {
+	uint64_t certificates;
+	uint64_t storage_bytes; /* envelopes and identity blobs */
+};
+
+/* Callbacks: a non-zero return stops the iteration and is returned. */
+typedef int (*srv_org_cb)(void *arg, const struct srv_org *org);
+typedef int (*srv_cert_cb)(void *arg, const struct srv_cert_row *row);
+typedef int (*srv_event_cb)(void *arg, const struct srv_event_row *ev);
+
+struct srv_backend;
+
+struct srv_backend_ops {
+	const char *name;
+
+	/* Waits for nothing: callers have stopped using the backend. */
+	void (*close)(struct srv_backend *be);
+
+	/* New organization, not bootstrapped.  SCEAU_ERR_EXISTS. */
+	int (*org_create)(struct srv_backend *be, const char *org_id,
+	    const uint8_t token_hash[SCEAU_SHA256_LEN], uint64_t created_us);
+	/* SCEAU_ERR_ORG_UNKNOWN. */
+	int (*org_get)(
+	    struct srv_backend *be, const char *org_id, struct srv_org *out);
+	/* Every organization in the order of their names. */
+	int (*org_list)(struct srv_backend *be, srv_org_cb cb, void *arg);
+	int (*org_set_frozen)(
+	    struct srv_backend *be, const char *org_id, int frozen);
+	int (*org_usage)(struct srv_backend *be, const char *org_id,
+	    struct srv_org_usage *out);
+
+	/*
+	 * Bootstrap, in one transaction: the organization must still hold a
+	 * token whose hash is token_hash (SCEAU_ERR_BOOTSTRAP_TOKEN) and not
+	 * be bootstrapped (SCEAU_ERR_ALREADY_BOOTSTRAPPED); stores root_vk
+	 * and certs[0..n) (indices 1..n), with one event each, and consumes
+	 * the token.
+	 */
+	int (*bootstrap)(struct srv_backend *be, const char *org_id,
+	    const uint8_t token_hash[SCEAU_SHA256_LEN],
+	    const uint8_t root_vk[SCEAU_SIGN_PUBLIC_LEN],
+	    const struct srv_cert_row *certs, size_t n);
+
+	/*
+	 * Appends one certificate and its event in one transaction.  Its
+	 * index must be the organization's last index + 1: otherwise (a
+	 * concurrent append won) SCEAU_ERR_CONFLICT.
+	 */
+	int (*cert_append)(struct srv_backend *be, const char *org_id,
+	    const struct srv_cert_row *cert);
+
+	/* Certificates with index >= from, at most limit, in index order. */
+	int (*cert_list)(struct srv_backend *be, const char *org_id,
+	    uint64_t from, uint64_t limit, srv_cert_cb cb, void *arg);
+
+	/* Events of org_id with id > after, at most limit, in id order. */
+	int (*event_list)(struct srv_backend *be, const char *org_id,
+	    uint64_t after, uint64_t limit, srv_event_cb cb, void *arg);
+	/* Highest event id of org_id (0 if none). */
+	int (*event_last)(
+	    struct srv_backend *be, const char *org_id, uint64_t *id);
+	/*
+	 * Waiting for events without polling: take a mark, read the events,
+	 * then wait for anything stored after the mark.  event_wait returns
+	 * 0 when events may have been stored since mark, SCEAU_ERR_TIMEOUT
+	 * after timeout_ms, SCEAU_ERR_INTERRUPTED once interrupt was called.
+	 */
+	uint64_t (*event_mark)(struct srv_backend *be);
+	int (*event_wait)(
+	    struct srv_backend *be, uint64_t mark, uint64_t timeout_ms);
+	/* Wakes every waiter, now and from now on (shutdown). */
+	void (*interrupt)(struct srv_backend *be);
+
+	/*
+	 * Replay cache: records key until expires_ms (server clock, ms).
+	 * SCEAU_ERR_REPLAYED if key is recorded and not expired at now_ms;
+	 * SCEAU_ERR_RATE_LIMITED if the cache is full of live entries (it
+	 * fails closed: forgetting a live entry would allow a replay).
+	 */
+	int (*replay_check)(struct srv_backend *be,
+	    const uint8_t key[SRV_REPLAY_KEY_LEN], uint64_t expires_ms,
+	    uint64_t now_ms);
+};
+
+struct srv_backend {
+	const struct srv_backend_ops *ops;
+	void *state;
+};
+
+/* What a backend is opened with (from the [database] section). */
+struct srv_backend_config {
+	const char *kind; /* "sqlite" */
+	const char *path; /* SQLite file; ":memory:" for tests */
+	unsigned int pool_size; /* connections */
+	uint64_t busy_timeout_ms;
+	int synchronous_full; /* SQLite: synchronous=FULL, not NORMAL */
+	size_t replay_max; /* replay cache entries */
+};
+
+/*
+ * Opens the backend named by cfg->kind, creating or migrating its schema.
+ * SCEAU_ERR_CONFIG for an unknown kind.
+ */
+int srv_backend_open(
+    const struct srv_backend_config *cfg, struct srv_backend **out) SCEAU_WUR;
+/* Closes be; NULL is allowed. */
+void srv_backend_close(struct srv_backend *be);
+
+/* The SQLite backend (backend-sqlite.c). */
+int srv_sqlite_open(
+    const struct srv_backend_config *cfg, struct srv_backend **out) SCEAU_WUR;
+
+#endif /* SCEAU_SRV_BACKEND_H */

@@ -1,0 +1,241 @@
+/*
+ * router.c: matches a request to its route, authenticates it, runs the
+ * handler and turns failures into error replies.
+ *
+ * The target is parsed here, from the bytes the client sent (the path
+ * and query it signed): "/v1/" then at most ROUTER_SEGMENTS non-empty
+ * segments separated by single slashes, then an optional "?query".  No
+ * percent-decoding: no valid route or organization id needs it, so a
+ * '%' simply matches nothing.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "auth.h"
+#include "cert.h"
+#include "errors.h"
+#include "log.h"
+#include "router.h"
+#include "routes.h"
+
+#define ROUTER_SEGMENTS 4
+#define ROUTER_SEGMENT_MAX 64
+
+enum router_auth {
+	ROUTE_ANONYMOUS,
+	ROUTE_ADMIN,
+	ROUTE_DEVICE,
+};
+
+struct route {
+	const char *method;
+	/* Segments after /v1/; "*" is an organization id. */
+	const char *path[ROUTER_SEGMENTS];
+	enum router_auth auth;
+	int has_body; /* a JSON body (up to max_body) */
+	int has_query; /* a query string is accepted */
+	srv_handler fn;
+};
+
+static const struct route routes[] = {
+    {"GET", {"health"}, ROUTE_ANONYMOUS, 0, 0, srv_route_health},
+    {"POST", {"admin", "organizations"}, ROUTE_ADMIN, 1, 0,
+        srv_route_org_create},
+    {"GET", {"admin", "organizations"}, ROUTE_ADMIN, 0, 0, srv_route_org_list},
+    {"POST", {"admin", "organizations", "*", "freeze"}, ROUTE_ADMIN, 0, 0,
+        srv_route_org_freeze},
+    {"POST", {"admin", "organizations", "*", "unfreeze"}, ROUTE_ADMIN, 0, 0,
+        srv_route_org_unfreeze},
+    {"GET", {"admin", "organizations", "*", "stats"}, ROUTE_ADMIN, 0, 0,
+        srv_route_org_stats},
+    {"POST", {"*", "bootstrap"}, ROUTE_ANONYMOUS, 1, 0, srv_route_bootstrap},
+    {"GET", {"*", "certificates"}, ROUTE_DEVICE, 0, 1, srv_route_certs_get},
+    {"POST", {"*", "certificates"}, ROUTE_DEVICE, 1, 0, srv_route_certs_post},
+    {"GET", {"*", "whoami"}, ROUTE_DEVICE, 0, 0, srv_route_whoami},
+    {"GET", {"*", "events"}, ROUTE_DEVICE, 0, 0, srv_route_events},
+};
+
+/* A parsed target. */
+struct router_target {
+	char seg[ROUTER_SEGMENTS][ROUTER_SEGMENT_MAX + 1];
+	size_t nseg;
+	const char *query; /* "" when none */
+};
+
+static int
+router_parse(const char *target, struct router_target *t)
+{
+	const char *p, *q;
+	size_t len;
+
+	memset(t, 0, sizeof(*t));
+	t->query = "";
+	if (target == NULL || strncmp(target, "/v1/", 4) != 0 ||
+	    strnlen(target, SRV_TARGET_MAX + 1) > SRV_TARGET_MAX)
+		return SCEAU_ERR_NOT_FOUND;
+	for (p = target + 4;; p = q + 1) {
+		len = strcspn(p, "/?");
+		if (len == 0 || len > ROUTER_SEGMENT_MAX ||
+		    t->nseg == ROUTER_SEGMENTS)
+			return SCEAU_ERR_NOT_FOUND;
+		memcpy(t->seg[t->nseg++], p, len);
+		q = p + len;
+		if (*q == '?') {
+			t->query = q + 1;
+			return 0;
+		}
+		if (*q == '\0')
+			return 0;
+	}
+}
+
+/* 1 if the path of route matches t (the method aside). */
+static int
+router_path_match(const struct route *rt, const struct router_target *t)
+{
+	size_t i;
+
+	for (i = 0; i < ROUTER_SEGMENTS; i++) {
+		if (rt->path[i] == NULL)
+			return i == t->nseg;
+		if (i >= t->nseg)
+			return 0;
+		if (strcmp(rt->path[i], "*") != 0 &&
+		    strcmp(rt->path[i], t->seg[i]) != 0)
+			return 0;
+	}
+	return t->nseg == ROUTER_SEGMENTS;
+}
+
+/* The organization id segment of a matched route, or NULL. */
+static const char *
+router_org(const struct route *rt, const struct router_target *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nseg; i++) {
+		if (strcmp(rt->path[i], "*") == 0)
+			return t->seg[i];
+	}
+	return NULL;
+}
+
+/*
+ * Finds the route; *allowp gets the Allow header's value when the path
+ * exists for other methods only (SCEAU_ERR_NOT_SUPPORTED).
+ */
+static int
+router_find(const char *method, const struct router_target *t,
+    const struct route **out, const char **allowp)
+{
+	size_t i;
+	int get = 0, post = 0;
+
+	*out = NULL;
+	*allowp = NULL;
+	for (i = 0; i < SCEAU_NELEM(routes); i++) {
+		if (!router_path_match(&routes[i], t))
+			continue;
+		if (strcmp(routes[i].method, method) == 0) {
+			*out = &routes[i];
+			return 0;
+		}
+		get |= strcmp(routes[i].method, "GET") == 0;
+		post |= strcmp(routes[i].method, "POST") == 0;
+	}
+	if (!get && !post)
+		return SCEAU_ERR_NOT_FOUND;
+	*allowp = get && post ? "GET, POST" : get ? "GET" : "POST";
+	return SCEAU_ERR_NOT_SUPPORTED;
+}
+
+int
+srv_router_body_limit(const struct srv_ctx *ctx, const char *method,
+    const char *target, size_t *limit)
+{
+	const struct route *rt;
+	struct router_target t;
+	const char *allow;
+	int r;
+
+	*limit = 0;
+	if ((r = router_parse(target, &t)) != 0 ||
+	    (r = router_find(method, &t, &rt, &allow)) != 0)
+		return r;
+	*limit = rt->has_body ? ctx->set.max_body : 0;
+	return 0;
+}
+
+static int
+router_check(const struct srv_ctx *ctx, const struct route *rt,
+    const struct router_target *t, const struct srv_request *req,
+    struct srv_route_args *args)
+{
+	args->query = t->query;
+	args->org_id = router_org(rt, t);
+	if (args->org_id != NULL && !sceau_org_id_valid(args->org_id)) {
+		sceau_message("invalid organization id");
+		return SCEAU_ERR_BAD_REQUEST;
+	}
+	if (!rt->has_query && t->query[0] != '\0') {
+		sceau_message("this route takes no query string");
+		return SCEAU_ERR_BAD_REQUEST;
+	}
+	if (req->body_len > (rt->has_body ? ctx->set.max_body : 0)) {
+		sceau_message("body larger than this route accepts");
+		return SCEAU_ERR_TOO_LARGE;
+	}
+	return 0;
+}
+
+static int
+router_run(struct srv_ctx *ctx, const struct srv_request *req,
+    struct srv_response *resp)
+{
+	struct srv_route_args args = {NULL, "", NULL};
+	struct srv_caller caller;
+	const struct route *rt;
+	struct router_target t;
+	int r;
+
+	if ((r = router_parse(req->target, &t)) != 0 ||
+	    (r = router_find(req->method, &t, &rt, &resp->allow)) != 0 ||
+	    (r = router_check(ctx, rt, &t, req, &args)) != 0)
+		return r;
+	if (rt->auth == ROUTE_ADMIN &&
+	    (r = srv_auth_admin(ctx, req->authorization)) != 0)
+		return r;
+	if (rt->auth == ROUTE_DEVICE) {
+		if ((r = srv_auth_device(ctx, args.org_id, req, &caller)) != 0)
+			return r;
+		args.caller = &caller;
+	}
+	return rt->fn(ctx, req, &args, resp);
+}
+
+void
+srv_dispatch(struct srv_ctx *ctx, const struct srv_request *req,
+    struct srv_response *resp)
+{
+	int r;
+
+	srv_resp_init(resp);
+	sceau_message_clear();
+	if ((r = router_run(ctx, req, resp)) == 0)
+		return;
+	if (r == SCEAU_ERR_NOT_SUPPORTED) {
+		const char *allow = resp->allow;
+
+		sceau_message("method not allowed (allowed: %s)", allow);
+		srv_resp_error(resp, SCEAU_ERR_BAD_REQUEST);
+		resp->status = 405;
+		resp->allow = allow;
+		return;
+	}
+	if (r == SCEAU_ERR_NOT_FOUND && sceau_last_message()[0] == '\0')
+		sceau_message("no such route");
+	if (srv_error_status(r) >= 500)
+		error_r(r, "%s: %s", req->method, sceau_last_message());
+	srv_resp_error(resp, r);
+}

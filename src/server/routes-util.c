@@ -1,0 +1,119 @@
+/*
+ * routes-util.c: what the route handlers share: the JSON body with the
+ * server's limits, base64 values, and input errors as BAD_REQUEST.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "cert.h"
+#include "encoding.h"
+#include "errors.h"
+#include "json.h"
+#include "routes.h"
+#include "secmem.h"
+
+int
+srv_bad_request(int r)
+{
+	switch (r) {
+	case SCEAU_ERR_JSON_SYNTAX:
+	case SCEAU_ERR_JSON_TOO_DEEP:
+	case SCEAU_ERR_JSON_MISSING:
+	case SCEAU_ERR_JSON_TYPE:
+	case SCEAU_ERR_JSON_VALUE:
+	case SCEAU_ERR_LIMIT_EXCEEDED:
+	case SCEAU_ERR_BAD_BASE64:
+	case SCEAU_ERR_BAD_HEX:
+	case SCEAU_ERR_INVALID_FORMAT:
+	case SCEAU_ERR_STRING_TOO_LARGE:
+	case SCEAU_ERR_BUFFER_TOO_LARGE:
+	case SCEAU_ERR_MESSAGE_INCOMPLETE:
+	case SCEAU_ERR_TRAILING_DATA:
+		return SCEAU_ERR_BAD_REQUEST;
+	case SCEAU_ERR_JSON_TOO_LARGE:
+		return SCEAU_ERR_TOO_LARGE;
+	default:
+		return r;
+	}
+}
+
+int
+srv_body_json(
+    const struct srv_ctx *ctx, const struct srv_request *req, json_t **out)
+{
+	struct sceau_json_limits lim = SCEAU_JSON_LIMITS_DEFAULT;
+	int r;
+
+	*out = NULL;
+	lim.max_bytes = ctx->set.max_body;
+	if (req->body_len == 0) {
+		sceau_message("a JSON body is required");
+		return SCEAU_ERR_BAD_REQUEST;
+	}
+	if ((r = sceau_json_parse(req->body, req->body_len, &lim, out)) != 0)
+		return srv_bad_request(r);
+	if (!json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		sceau_message("the body must be a JSON object");
+		return SCEAU_ERR_BAD_REQUEST;
+	}
+	return 0;
+}
+
+int
+srv_b64_value(
+    const json_t *v, size_t max, const char *what, struct sceau_buf *out)
+{
+	size_t len, before = sceau_buf_len(out);
+
+	if (!json_is_string(v)) {
+		sceau_message("%s: expected a base64 string", what);
+		return SCEAU_ERR_BAD_REQUEST;
+	}
+	len = json_string_length(v);
+	/* Checked on the text, before anything is decoded. */
+	if (len > sceau_enc_b64_len(max, SCEAU_B64_STD)) {
+		sceau_message("%s: longer than %zu bytes", what, max);
+		return SCEAU_ERR_BAD_REQUEST;
+	}
+	if (sceau_enc_b64_decode(
+	        json_string_value(v), len, SCEAU_B64_STD, out) != 0) {
+		sceau_message("%s: invalid base64", what);
+		return SCEAU_ERR_BAD_REQUEST;
+	}
+	if (sceau_buf_len(out) - before > max) {
+		(void)sceau_buf_consume_end(out, sceau_buf_len(out) - before);
+		sceau_message("%s: longer than %zu bytes", what, max);
+		return SCEAU_ERR_BAD_REQUEST;
+	}
+	return 0;
+}
+
+int
+srv_identity_check(const struct sceau_cert *c, const struct sceau_buf *ident)
+{
+	struct sceau_identity id;
+	int r;
+
+	if (ident == NULL)
+		return 0;
+	if (c->kind != SCEAU_CERT_USER && c->kind != SCEAU_CERT_DEVICE) {
+		sceau_message("certificate %llu (%s) has no identity data",
+		    (unsigned long long)c->index,
+		    sceau_cert_kind_name(c->kind));
+		return SCEAU_ERR_BAD_REQUEST;
+	}
+	r = sceau_identity_decode(
+	    sceau_buf_ptr(ident), sceau_buf_len(ident), c->identity_hash, &id);
+	if (r == 0 && id.kind != c->kind)
+		r = SCEAU_ERR_CHAIN_IDENTITY;
+	sceau_memzero(&id, sizeof(id));
+	if (r != 0) {
+		sceau_message("certificate %llu: identity data does not match",
+		    (unsigned long long)c->index);
+		return r == SCEAU_ERR_ALLOC ? r : SCEAU_ERR_CHAIN_IDENTITY;
+	}
+	return 0;
+}

@@ -1,0 +1,59 @@
+/*
+ * server.h: what every part of sceau-server shares: the settings the
+ * request handlers read and the context they run in.
+ *
+ * The context holds no socket: the dispatcher (router.h) takes a request
+ * in memory and returns a response in memory, so that tests and the fuzz
+ * target drive it without a network.
+ */
+#ifndef SCEAU_SRV_SERVER_H
+#define SCEAU_SRV_SERVER_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backend.h"
+#include "conf.h"
+#include "defs.h"
+#include "hash.h"
+
+struct srv_chains;
+
+/* Settings of the request handlers (from the configuration file). */
+struct srv_settings {
+	int admin_enabled; /* an admin token is configured */
+	uint8_t admin_hash[SCEAU_SHA256_LEN]; /* SHA-256 of the token */
+	size_t max_body; /* bytes of a JSON request body */
+	uint64_t clock_skew_ms;
+	uint64_t sse_ping_ms;
+	/* Where clients reach us, for bootstrap links. */
+	char link_host[SCEAU_CONF_HOST_MAX + 1];
+	uint16_t link_port;
+	int link_tls;
+};
+
+struct srv_ctx {
+	struct srv_settings set;
+	struct srv_backend *be; /* not owned */
+	struct srv_chains *chains;
+	uint64_t start_ms; /* requests signed before this are refused */
+	uint64_t (*now_us)(void); /* wall clock (tests replace it) */
+	atomic_int stopping; /* shutting down: streams end */
+};
+
+/*
+ * New context over backend be (which must outlive it), started now.
+ * 0 or SCEAU_ERR_ALLOC.
+ */
+int srv_ctx_new(const struct srv_settings *set, struct srv_backend *be,
+    struct srv_ctx **out) SCEAU_WUR;
+void srv_ctx_free(struct srv_ctx *ctx);
+
+/* Tells streams to end and wakes the ones that wait. */
+void srv_ctx_stop(struct srv_ctx *ctx);
+
+/* The real wall clock, microseconds since 1970. */
+uint64_t srv_clock_us(void);
+
+#endif /* SCEAU_SRV_SERVER_H */

@@ -1,0 +1,368 @@
+/*
+ * srvconf.c: reading and checking sceau-server's configuration.
+ *
+ * Every key is declared below; the parser (conf.h) refuses any other, so
+ * a typo fails the start (and --check-config) instead of being ignored.
+ * Defaults are those of sceau-server.conf(5).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "errors.h"
+#include "hash.h"
+#include "log.h"
+#include "secmem.h"
+#include "srvconf.h"
+#include "tls.h"
+
+#ifndef LOCALSTATEDIR
+#define LOCALSTATEDIR "/var"
+#endif
+
+#define ADMIN_TOKEN_MIN 16
+#define ADMIN_TOKEN_FILE_MAX 4096
+
+static const char *const srvconf_keys[] = {
+    "server.listen",
+    "server.public_url",
+    "server.tls_cert",
+    "server.tls_key",
+    "server.trusted_proxies",
+    "server.max_connections",
+    "server.connection_timeout",
+    "server.max_body",
+    "server.clock_skew",
+    "server.sse_ping",
+    "server.shutdown_timeout",
+    "server.replay_cache_entries",
+    "server.log_level",
+    "admin.token_file",
+    "admin.token",
+    "database.backend",
+    "database.path",
+    "database.pool",
+    "database.busy_timeout",
+    "database.synchronous",
+    NULL,
+};
+
+/* A value's place for messages about it, and the message itself. */
+static int
+srvconf_bad(const struct srv_conf *c, const char *section, const char *key,
+    const char *what)
+{
+	char where[512];
+
+	sceau_conf_where(c->conf, section, key, where, sizeof(where));
+	sceau_message("%s%s%s.%s: %s", where, where[0] != '\0' ? ": " : "",
+	    section, key, what);
+	return SCEAU_ERR_CONFIG;
+}
+
+static int
+srvconf_durations(struct srv_conf *c)
+{
+	const struct sceau_conf *f = c->conf;
+	uint64_t timeout;
+	int r;
+
+	if ((r = sceau_conf_get_duration(f, "server", "connection_timeout",
+	         1000, 3600000, 60000, &timeout)) != 0 ||
+	    (r = sceau_conf_get_duration(f, "server", "clock_skew", 1000,
+	         3600000, 300000, &c->set.clock_skew_ms)) != 0 ||
+	    (r = sceau_conf_get_duration(f, "server", "sse_ping", 100, 3600000,
+	         15000, &c->set.sse_ping_ms)) != 0 ||
+	    (r = sceau_conf_get_duration(f, "server", "shutdown_timeout", 0,
+	         600000, 10000, &c->shutdown_timeout_ms)) != 0)
+		return r;
+	c->http.connection_timeout_s = (unsigned int)((timeout + 999) / 1000);
+	/* An idle event stream must ping before the connection times out. */
+	if (c->set.sse_ping_ms >= timeout)
+		return srvconf_bad(c, "server", "sse_ping",
+		    "must be shorter than server.connection_timeout");
+	return 0;
+}
+
+static int
+srvconf_server(struct srv_conf *c)
+{
+	const struct sceau_conf *f = c->conf;
+	const char *proxies, *level;
+	int64_t maxconn, replay;
+	uint64_t body;
+	int r;
+
+	if ((r = sceau_conf_get_hostport(f, "server", "listen",
+	         "127.0.0.1:8080", c->http.host, sizeof(c->http.host),
+	         &c->http.port)) != 0 ||
+	    (r = sceau_conf_get_int(f, "server", "max_connections", 1, 100000,
+	         256, &maxconn)) != 0 ||
+	    (r = sceau_conf_get_size(f, "server", "max_body", 1024,
+	         64UL * 1024 * 1024, 1024UL * 1024, &body)) != 0 ||
+	    (r = sceau_conf_get_int(f, "server", "replay_cache_entries", 1000,
+	         100000000, 1000000, &replay)) != 0 ||
+	    (r = sceau_conf_get_string(
+	         f, "server", "trusted_proxies", "", &proxies)) != 0 ||
+	    (r = sceau_conf_get_string(
+	         f, "server", "log_level", "info", &level)) != 0 ||
+	    (r = srvconf_durations(c)) != 0)
+		return r;
+	c->http.max_connections = (unsigned int)maxconn;
+	c->set.max_body = (size_t)body;
+	c->db.replay_max = (size_t)replay;
+	if (srv_proxy_parse(proxies, &c->http.proxies) != 0)
+		return srvconf_bad(
+		    c, "server", "trusted_proxies", sceau_last_message());
+	if ((c->log_level = sceau_log_level_from_name(level)) < 0 ||
+	    c->log_level == SCEAU_LOG_QUIET)
+		return srvconf_bad(c, "server", "log_level",
+		    "expected error, warning, info, debug or trace");
+	return 0;
+}
+
+/* The token, trimmed of surrounding blanks and newlines, hashed. */
+static int
+srvconf_hash_token(struct srv_conf *c, const char *section, const char *key,
+    const char *tok, size_t n)
+{
+	while (n > 0 && strchr(" \t\r\n", tok[n - 1]) != NULL)
+		n--;
+	while (n > 0 && strchr(" \t\r\n", tok[0]) != NULL) {
+		tok++;
+		n--;
+	}
+	if (n < ADMIN_TOKEN_MIN)
+		return srvconf_bad(
+		    c, section, key, "admin token shorter than 16 characters");
+	if (memchr(tok, '\0', n) != NULL || memchr(tok, '\n', n) != NULL)
+		return srvconf_bad(c, section, key, "admin token on one line");
+	c->set.admin_enabled = 1;
+	return sceau_hash_sha256(tok, n, c->set.admin_hash);
+}
+
+static int
+srvconf_token_file(struct srv_conf *c, const char *path)
+{
+	struct sceau_buf *b;
+	struct stat st;
+	int r;
+
+	/* The token is a password: refuse to use one anyone can read. */
+	if (stat(path, &st) == 0 && (st.st_mode & S_IROTH) != 0) {
+		sceau_message("%s: admin token readable by everyone", path);
+		return SCEAU_ERR_INSECURE_FILE;
+	}
+	if ((b = sceau_buf_new()) == NULL)
+		return SCEAU_ERR_ALLOC;
+	if ((r = sceau_buf_load_file(path, ADMIN_TOKEN_FILE_MAX, b)) == 0)
+		r = srvconf_hash_token(c, "admin", "token_file",
+		    (const char *)sceau_buf_ptr(b), sceau_buf_len(b));
+	sceau_buf_free(b); /* wiped */
+	return r;
+}
+
+static int
+srvconf_admin(struct srv_conf *c)
+{
+	const char *file, *tok;
+	int r;
+
+	if ((r = sceau_conf_get_string(
+	         c->conf, "admin", "token_file", NULL, &file)) != 0 ||
+	    (r = sceau_conf_get_string(
+	         c->conf, "admin", "token", NULL, &tok)) != 0)
+		return r;
+	if (file != NULL && tok != NULL)
+		return srvconf_bad(c, "admin", "token",
+		    "set admin.token or admin.token_file, not both");
+	if (file != NULL)
+		return srvconf_token_file(c, file);
+	if (tok != NULL)
+		return srvconf_hash_token(
+		    c, "admin", "token", tok, strlen(tok));
+	return 0;
+}
+
+static int
+srvconf_db(struct srv_conf *c)
+{
+	const struct sceau_conf *f = c->conf;
+	const char *sync;
+	int64_t pool;
+	int r;
+
+	if ((r = sceau_conf_get_string(
+	         f, "database", "backend", "sqlite", &c->db.kind)) != 0 ||
+	    (r = sceau_conf_get_string(f, "database", "path",
+	         LOCALSTATEDIR "/lib/sceau/server.db", &c->db.path)) != 0 ||
+	    (r = sceau_conf_get_int(f, "database", "pool", 1, 64, 4, &pool)) !=
+	        0 ||
+	    (r = sceau_conf_get_duration(f, "database", "busy_timeout", 0,
+	         600000, 5000, &c->db.busy_timeout_ms)) != 0 ||
+	    (r = sceau_conf_get_string(
+	         f, "database", "synchronous", "normal", &sync)) != 0)
+		return r;
+	c->db.pool_size = (unsigned int)pool;
+	if (strcmp(c->db.kind, "sqlite") != 0)
+		return srvconf_bad(c, "database", "backend",
+		    "this server knows the sqlite backend only");
+	if (c->db.path[0] == '\0')
+		return srvconf_bad(c, "database", "path", "empty");
+	if (strcmp(sync, "normal") != 0 && strcmp(sync, "full") != 0)
+		return srvconf_bad(
+		    c, "database", "synchronous", "expected normal or full");
+	c->db.synchronous_full = strcmp(sync, "full") == 0;
+	return 0;
+}
+
+static int
+srvconf_tls(struct srv_conf *c)
+{
+	const char *cert, *key;
+	int r;
+
+	if ((r = sceau_conf_get_string(
+	         c->conf, "server", "tls_cert", NULL, &cert)) != 0 ||
+	    (r = sceau_conf_get_string(
+	         c->conf, "server", "tls_key", NULL, &key)) != 0)
+		return r;
+	if ((cert == NULL) != (key == NULL))
+		return srvconf_bad(c, "server",
+		    cert == NULL ? "tls_cert" : "tls_key",
+		    "set both server.tls_cert and server.tls_key, or neither");
+	if (cert == NULL)
+		return 0;
+	if ((r = srv_tls_load(cert, key, &c->tls_cert_pem, &c->tls_key_pem)) !=
+	    0)
+		return r;
+	c->http.tls_cert_pem = c->tls_cert_pem;
+	c->http.tls_key_pem = c->tls_key_pem;
+	return 0;
+}
+
+/* "HOST:PORT" or "[V6]:PORT" rather than a bare host. */
+static int
+srvconf_has_port(const char *hostport)
+{
+	const char *p = hostport;
+
+	if (p[0] == '[' && (p = strchr(p, ']')) == NULL)
+		return 0; /* malformed: the parser says so */
+	return strchr(p, ':') != NULL;
+}
+
+/* Links name the public address: public_url, or else the listened one. */
+static int
+srvconf_link(struct srv_conf *c)
+{
+	char hp[SCEAU_CONF_HOST_MAX + 16];
+	const char *url, *rest;
+	int tls;
+
+	if (sceau_conf_get_string(
+	        c->conf, "server", "public_url", NULL, &url) != 0 ||
+	    url == NULL) {
+		c->set.link_tls = c->tls_cert_pem != NULL;
+		c->set.link_port = c->http.port;
+		(void)snprintf(c->set.link_host, sizeof(c->set.link_host), "%s",
+		    strcmp(c->http.host, "0.0.0.0") == 0 ||
+		            strcmp(c->http.host, "::") == 0
+		        ? "localhost"
+		        : c->http.host);
+		return 0;
+	}
+	tls = strncmp(url, "https://", 8) == 0;
+	if (!tls && strncmp(url, "http://", 7) != 0)
+		return srvconf_bad(c, "server", "public_url",
+		    "expected https://HOST[:PORT] or http://HOST[:PORT]");
+	rest = url + (tls ? 8 : 7);
+	if (srvconf_has_port(rest))
+		(void)snprintf(hp, sizeof(hp), "%s", rest);
+	else
+		(void)snprintf(
+		    hp, sizeof(hp), "%s:%s", rest, tls ? "443" : "80");
+	if (sceau_conf_parse_hostport(hp, c->set.link_host,
+	        sizeof(c->set.link_host), &c->set.link_port) != 0 ||
+	    c->set.link_port == 0)
+		return srvconf_bad(c, "server", "public_url",
+		    "expected https://HOST[:PORT] or http://HOST[:PORT]");
+	c->set.link_tls = tls;
+	return 0;
+}
+
+static int
+srvconf_overrides(struct srv_conf *c, const struct srv_overrides *ov)
+{
+	int r = 0;
+
+	if (ov == NULL)
+		return 0;
+	if (ov->listen != NULL)
+		r = sceau_conf_set(
+		    c->conf, "--listen", "server", "listen", ov->listen);
+	if (r == 0 && ov->db != NULL)
+		r = sceau_conf_set(c->conf, "--db", "database", "path", ov->db);
+	if (r == 0 && ov->log_level != NULL)
+		r = sceau_conf_set(c->conf, "--log-level", "server",
+		    "log_level", ov->log_level);
+	return r;
+}
+
+static int
+srvconf_read(struct srv_conf *c, const char *path)
+{
+	if (path == NULL && access(SRV_CONF_DEFAULT, F_OK) == 0)
+		path = SRV_CONF_DEFAULT;
+	if (path == NULL)
+		return 0;
+	c->file = path;
+	return sceau_conf_load_file(c->conf, path);
+}
+
+int
+srv_conf_load(
+    const char *path, const struct srv_overrides *ov, struct srv_conf **out)
+{
+	struct srv_conf *c;
+	int r;
+
+	*out = NULL;
+	if ((c = sceau_calloc(1, sizeof(*c))) == NULL)
+		return SCEAU_ERR_ALLOC;
+	if ((r = sceau_conf_new(srvconf_keys, &c->conf)) != 0 ||
+	    (r = srvconf_read(c, path)) != 0 ||
+	    (r = srvconf_overrides(c, ov)) != 0 ||
+	    (r = srvconf_server(c)) != 0 || (r = srvconf_admin(c)) != 0 ||
+	    (r = srvconf_db(c)) != 0 || (r = srvconf_tls(c)) != 0 ||
+	    (r = srvconf_link(c)) != 0) {
+		srv_conf_free(c);
+		return r;
+	}
+	*out = c;
+	return 0;
+}
+
+void
+srv_conf_drop_tls(struct srv_conf *c)
+{
+	sceau_free(c->tls_cert_pem);
+	srv_tls_free_key(c->tls_key_pem);
+	c->tls_cert_pem = c->tls_key_pem = NULL;
+	c->http.tls_cert_pem = c->http.tls_key_pem = NULL;
+}
+
+void
+srv_conf_free(struct srv_conf *c)
+{
+	if (c == NULL)
+		return;
+	srv_conf_drop_tls(c);
+	sceau_conf_free(c->conf);
+	sceau_freezero(c, sizeof(*c));
+}

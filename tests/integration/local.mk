@@ -1,0 +1,18 @@
+## Integration scripts of sceau-server: the real server on 127.0.0.1.
+
+# A minimal device (bootstrap body, signed headers) for the scripts.
+check_PROGRAMS += tests/integration/srv-tool
+tests_integration_srv_tool_SOURCES = tests/integration/srv-tool.c
+tests_integration_srv_tool_CPPFLAGS = -I$(top_srcdir)/tests/unit \
+	$(AM_CPPFLAGS)
+tests_integration_srv_tool_LDADD = tests/unit/libsrvfixture.a $(SCEAU_LIBS)
+
+script_tests += tests/integration/server-basics.sh \
+	tests/integration/server-signed.sh
+
+# Organizations end to end with the sceau program (issue 3), and a lying
+# server in front of the real one.
+script_tests += tests/integration/org-basics.sh \
+	tests/integration/org-tamper.sh \
+	tests/integration/main-job.sh
+EXTRA_DIST += tests/server-lib.sh tests/tamper-proxy.py

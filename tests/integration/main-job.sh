@@ -1,0 +1,16 @@
+#!/bin/sh
+# The README's first command runs tests/demo.sh: it must keep working.
+. "$top_srcdir/tests/tap.sh"
+export LC_ALL=C LANGUAGE=
+tap_tmpdir
+check_status "the main job (tests/demo.sh) runs to the end" 0 \
+	sh "$top_srcdir/tests/demo.sh" "$top_builddir"
+check_grep "it bootstraps the organization" \
+	"You are its first administrator" "$tmp/out"
+check_grep "it shows the validated chain, up to date" \
+	"Server: .*(up to date)" "$tmp/out"
+check_grep "it shows the admin's user" "Alice Martin <alice@example.org>, admin" \
+	"$tmp/out"
+check_fails "it leaves no server behind" \
+	pgrep -f "sceau-demo.*server.conf"
+done_testing

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""tamper-proxy.py: a lying server, for tests.
+
+An HTTP proxy on 127.0.0.1 in front of the real sceau-server. It passes
+requests through unchanged and, on the way back, alters the certificates
+the server sends (GET /v1/ORG/certificates) as the file named by --control
+says, read at every request so that a test switches modes without
+restarting it:
+
+  pass              change nothing
+  flip N            flip one bit in the middle of certificate N
+  drop N            remove certificate N from the answer
+  swap N            exchange certificates N and N+1 (order and indices)
+  rollback N        pretend the chain ends at N (last_index too)
+  forge N           replace certificate N by certificate N-1's bytes
+  identity N        flip one bit of certificate N's identity blob
+  lie-last N        announce last_index N without serving more
+
+Usage: tamper-proxy.py --upstream http://127.0.0.1:PORT --control FILE
+                       --port-file FILE
+It writes the port it listens on into --port-file once ready.
+Only the Python standard library: it runs on any python3.
+"""
+
+import argparse
+import base64
+import http.client
+import http.server
+import json
+import socketserver
+import sys
+import urllib.parse
+
+
+def flip(b64):
+    raw = bytearray(base64.b64decode(b64))
+    raw[len(raw) // 2] ^= 0x01
+    return base64.b64encode(bytes(raw)).decode()
+
+
+def by_index(certs, n):
+    for i, c in enumerate(certs):
+        if c.get("index") == n:
+            return i
+    return None
+
+
+def tamper(doc, mode):
+    if not mode or mode[0] == "pass":
+        return doc
+    what, n = mode[0], int(mode[1])
+    certs = doc.get("certificates", [])
+    i = by_index(certs, n)
+    if what == "flip" and i is not None:
+        certs[i]["certificate"] = flip(certs[i]["certificate"])
+    elif what == "drop" and i is not None:
+        del certs[i]
+    elif what == "swap" and i is not None and i + 1 < len(certs):
+        a, b = certs[i], certs[i + 1]
+        a["certificate"], b["certificate"] = b["certificate"], a["certificate"]
+        a["identity"], b["identity"] = b.get("identity"), a.get("identity")
+    elif what == "rollback":
+        doc["certificates"] = [c for c in certs if c["index"] <= n]
+        doc["last_index"] = min(doc.get("last_index", n), n)
+    elif what == "forge" and i is not None:
+        j = by_index(certs, n - 1)
+        if j is not None:
+            certs[i]["certificate"] = certs[j]["certificate"]
+    elif what == "identity" and i is not None and certs[i].get("identity"):
+        certs[i]["identity"] = flip(certs[i]["identity"])
+    elif what == "lie-last":
+        doc["last_index"] = n
+    return doc
+
+
+class Proxy(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def mode(self):
+        try:
+            with open(self.server.control) as f:
+                return f.read().split()
+        except OSError:
+            return []
+
+    def relay(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        up = urllib.parse.urlsplit(self.server.upstream)
+        conn = http.client.HTTPConnection(up.hostname, up.port, timeout=30)
+        headers = {k: v for k, v in self.headers.items()
+                   if k.lower() not in ("host", "connection")}
+        conn.request(self.command, self.path, body=body, headers=headers)
+        resp = conn.getresponse()
+        data = resp.read()
+        path = urllib.parse.urlsplit(self.path).path
+        if (self.command == "GET" and path.endswith("/certificates")
+                and resp.status == 200):
+            doc = tamper(json.loads(data), self.mode())
+            data = json.dumps(doc).encode()
+        self.send_response(resp.status)
+        for k, v in resp.getheaders():
+            if k.lower() not in ("content-length", "connection",
+                                 "transfer-encoding", "date", "server"):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        conn.close()
+
+    do_GET = relay
+    do_POST = relay
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--upstream", required=True)
+    ap.add_argument("--control", required=True)
+    ap.add_argument("--port-file", required=True)
+    a = ap.parse_args()
+    srv = Server(("127.0.0.1", 0), Proxy)
+    srv.upstream = a.upstream
+    srv.control = a.control
+    with open(a.port_file + ".tmp", "w") as f:
+        f.write(str(srv.server_address[1]))
+    import os
+    os.rename(a.port_file + ".tmp", a.port_file)
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,263 @@
+/*
+ * provision.c: sceau-test-provision, a test tool: an admin's device adds
+ * a member (user and device certificates signed by the admin, through the
+ * real server) and the member's device is written into another data
+ * directory, as if on another computer.
+ *
+ * It stands in for the invitation exchange in tests that need several
+ * people; the newcomer's keys are made here, which a real invitation never
+ * does (the newcomer makes them and only public keys travel).
+ *
+ *   sceau-test-provision [member] --admin-home DIR ... --email E --name N
+ *   sceau-test-provision device --admin-home DIR --target-home DIR
+ *       a second device of the user of --admin-home's device
+ *   sceau-test-provision raw-revoke --admin-home DIR --user ID
+ *       signs a user revocation and posts it WITHOUT the client's own
+ *       check, to prove the server refuses what the rules forbid
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "client.h"
+#include "errors.h"
+#include "log.h"
+
+struct args {
+	const char *mode;
+	const char *admin_home, *admin_pw, *target_home, *target_pw;
+	const char *email, *name, *profile, *label, *ca_file, *user;
+};
+
+static int
+parse(int argc, char **argv, struct args *a)
+{
+	static const struct option opts[] = {
+	    {"admin-home", required_argument, NULL, 'A'},
+	    {"admin-password", required_argument, NULL, 'P'},
+	    {"target-home", required_argument, NULL, 'T'},
+	    {"password", required_argument, NULL, 'p'},
+	    {"email", required_argument, NULL, 'e'},
+	    {"name", required_argument, NULL, 'n'},
+	    {"profile", required_argument, NULL, 'r'},
+	    {"label", required_argument, NULL, 'l'},
+	    {"ca-file", required_argument, NULL, 'c'},
+	    {"user", required_argument, NULL, 'u'},
+	    {NULL, 0, NULL, 0},
+	};
+	int ch;
+
+	memset(a, 0, sizeof(*a));
+	a->mode = "member";
+	if (argc > 1 && argv[1][0] != '-') {
+		a->mode = argv[1];
+		argc--;
+		argv++;
+	}
+	a->label = "laptop";
+	a->profile = "member";
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'A':
+			a->admin_home = optarg;
+			break;
+		case 'P':
+			a->admin_pw = optarg;
+			break;
+		case 'T':
+			a->target_home = optarg;
+			break;
+		case 'p':
+			a->target_pw = optarg;
+			break;
+		case 'e':
+			a->email = optarg;
+			break;
+		case 'n':
+			a->name = optarg;
+			break;
+		case 'r':
+			a->profile = optarg;
+			break;
+		case 'l':
+			a->label = optarg;
+			break;
+		case 'c':
+			a->ca_file = optarg;
+			break;
+		case 'u':
+			a->user = optarg;
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (a->admin_home == NULL ||
+	    (strcmp(a->mode, "member") == 0 &&
+	        (a->target_home == NULL || a->email == NULL ||
+	            a->name == NULL)) ||
+	    (strcmp(a->mode, "device") == 0 && a->target_home == NULL) ||
+	    (strcmp(a->mode, "raw-revoke") == 0 && a->user == NULL)) {
+		(void)fprintf(stderr,
+		    "usage: sceau-test-provision "
+		    "--admin-home DIR [--admin-password PW] --target-home DIR "
+		    "[--password PW] --email E --name N [--profile P] "
+		    "[--label L] [--ca-file F]\n");
+		return 2;
+	}
+	return 0;
+}
+
+static void
+auth_for(const char *pw, struct sceau_keyfile_auth *auth)
+{
+	memset(auth, 0, sizeof(*auth));
+	auth->kind =
+	    pw != NULL ? SCEAU_KEYFILE_PASSWORD : SCEAU_KEYFILE_KEYRING;
+	auth->password = pw;
+	auth->password_len = pw != NULL ? strlen(pw) : 0;
+}
+
+/* The newcomer's side: keys, ids, and its device files. */
+static int
+newcomer(const struct args *a, const struct sceau_keyfile_info *admin,
+    struct sceau_new_member *m, struct sceau_signkey **dk,
+    struct sceau_boxkey **uk)
+{
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	if ((r = sceau_sign_generate(dk)) != 0 ||
+	    (r = sceau_box_generate(uk)) != 0 ||
+	    (r = sceau_cert_new_id(m->user_id)) != 0 ||
+	    (r = sceau_cert_new_id(m->device_id)) != 0)
+		return r;
+	m->email = a->email;
+	m->name = a->name;
+	m->profile = sceau_profile_from_name(a->profile);
+	m->device_label = a->label;
+	sceau_box_public(*uk, m->enc_key);
+	sceau_sign_public(*dk, m->verify_key);
+	(void)admin;
+	return m->profile == 0 ? SCEAU_ERR_INVALID_ARGUMENT : 0;
+}
+
+/* A second device of the admin-home device's own user. */
+static int
+add_device(const struct args *a, struct sceau_client *c,
+    const struct sceau_client_opts *co)
+{
+	struct sceau_keyfile_info info = *sceau_client_info(c);
+	struct sceau_keyfile_auth auth;
+	struct sceau_signkey *dk = NULL;
+	uint8_t vk[SCEAU_SIGN_PUBLIC_LEN];
+	int r;
+
+	if ((r = sceau_sign_generate(&dk)) != 0 ||
+	    (r = sceau_cert_new_id(info.device_id)) != 0)
+		goto out;
+	sceau_sign_public(dk, vk);
+	if ((r = sceau_client_add_device(c, info.device_id, a->label, vk)) != 0)
+		goto out;
+	(void)snprintf(
+	    info.device_label, sizeof(info.device_label), "%s", a->label);
+	auth_for(a->target_pw, &auth);
+	if (setenv("SCEAU_HOME", a->target_home, 1) != 0 ||
+	    (r = sceau_client_create_device(&info, dk,
+	         sceau_client_keys(c)->user_key, &auth, co, NULL)) != 0)
+		goto out;
+	(void)printf("{\"device_id\": \"%s\"}\n", info.device_id);
+out:
+	sceau_sign_free(dk);
+	return r;
+}
+
+/* A user revocation signed and posted with no local check. */
+static int
+raw_revoke(const struct args *a, struct sceau_client *c)
+{
+	const struct sceau_chain *ch = sceau_client_chain(c);
+	struct sceau_buf *env = sceau_buf_new();
+	struct sceau_cert cert;
+	int r;
+
+	if (env == NULL)
+		return SCEAU_ERR_ALLOC;
+	if ((r = sceau_client_refresh(c, NULL)) != 0)
+		goto out;
+	memset(&cert, 0, sizeof(cert));
+	cert.kind = SCEAU_CERT_USER_REVOKE;
+	(void)snprintf(cert.org_id, sizeof(cert.org_id), "%s",
+	    sceau_client_info(c)->org_id);
+	(void)snprintf(cert.author, sizeof(cert.author), "%s",
+	    sceau_client_info(c)->device_id);
+	(void)snprintf(cert.user_id, sizeof(cert.user_id), "%s", a->user);
+	cert.index = sceau_chain_last_index(ch) + 1;
+	memcpy(cert.prev_hash, sceau_chain_last_hash(ch), SCEAU_CERT_HASH_LEN);
+	cert.timestamp = sceau_client_now_us();
+	if ((r = sceau_cert_sign(
+	         &cert, sceau_client_keys(c)->device_key, env)) == 0)
+		r = sceau_client_post_certificate(c, env, NULL);
+out:
+	sceau_buf_free(env);
+	return r;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct args a;
+	struct sceau_keyfile_auth auth;
+	struct sceau_client_opts co = {0};
+	struct sceau_keyfile_info info;
+	struct sceau_new_member m;
+	struct sceau_signkey *dk = NULL;
+	struct sceau_boxkey *uk = NULL;
+	struct sceau_client *c = NULL;
+	int r;
+
+	sceau_log_init("sceau-test-provision", SCEAU_LOG_WARNING);
+	if ((r = parse(argc, argv, &a)) != 0)
+		return r;
+	co.ca_file = a.ca_file;
+	auth_for(a.admin_pw, &auth);
+	if (setenv("SCEAU_HOME", a.admin_home, 1) != 0 ||
+	    (r = sceau_client_open(NULL, NULL, &auth, &co, &c)) != 0)
+		goto out;
+	if (strcmp(a.mode, "device") == 0) {
+		r = add_device(&a, c, &co);
+		goto out;
+	}
+	if (strcmp(a.mode, "raw-revoke") == 0) {
+		r = raw_revoke(&a, c);
+		goto out;
+	}
+	if ((r = newcomer(&a, sceau_client_info(c), &m, &dk, &uk)) != 0 ||
+	    (r = sceau_client_add_member(c, &m)) != 0)
+		goto out;
+	info = *sceau_client_info(c);
+	(void)snprintf(info.user_id, sizeof(info.user_id), "%s", m.user_id);
+	(void)snprintf(
+	    info.device_id, sizeof(info.device_id), "%s", m.device_id);
+	(void)snprintf(
+	    info.device_label, sizeof(info.device_label), "%s", a.label);
+	auth_for(a.target_pw, &auth);
+	if (setenv("SCEAU_HOME", a.target_home, 1) != 0 ||
+	    (r = sceau_client_create_device(&info, dk, uk, &auth, &co, NULL)) !=
+	        0)
+		goto out;
+	(void)printf("{\"user_id\": \"%s\", \"device_id\": \"%s\"}\n",
+	    m.user_id, m.device_id);
+out:
+	if (r != 0)
+		(void)fprintf(stderr, "sceau-test-provision: %s (%s)\n",
+		    sceau_strerror(r), sceau_last_message());
+	sceau_client_close(c);
+	sceau_sign_free(dk);
+	sceau_box_free(uk);
+	return r == 0 ? 0 : 1;
+}
