@@ -43,6 +43,12 @@ sceau_cert_kind_name(enum sceau_cert_kind k)
 		return "user-revocation";
 	case SCEAU_CERT_DEVICE_REVOKE:
 		return "device-revocation";
+	case SCEAU_CERT_REALM_KEY:
+		return "workspace-key";
+	case SCEAU_CERT_REALM_ROLE:
+		return "workspace-role";
+	case SCEAU_CERT_REALM_NAME:
+		return "workspace-name";
 	}
 	return "unknown";
 }
@@ -135,6 +141,65 @@ profile_valid(unsigned int p)
 
 /* ------------------------------------------------------------ encoding */
 
+/* The sealed keys of a realm certificate being signed. */
+static int
+put_keys(const struct sceau_cert *c, struct sceau_buf *b)
+{
+	uint32_t i;
+	int r;
+
+	if (c->n_keys > SCEAU_REALM_MEMBERS_MAX ||
+	    (c->n_keys > 0 && c->keys_in == NULL))
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	if ((r = sceau_buf_put_u32(b, c->n_keys)) != 0)
+		return r;
+	for (i = 0; i < c->n_keys; i++) {
+		const struct sceau_cert_key *k = &c->keys_in[i];
+
+		if (k->sealed_len > SCEAU_SEALED_KEY_MAX)
+			return SCEAU_ERR_INVALID_ARGUMENT;
+		if (c->kind == SCEAU_CERT_REALM_KEY)
+			r = sceau_buf_put_cstring(b, k->user_id);
+		else
+			r = sceau_buf_put_u32(b, k->key_index);
+		if (r != 0 ||
+		    (r = sceau_buf_put_string(b, k->sealed, k->sealed_len)) !=
+		        0)
+			return r;
+	}
+	return 0;
+}
+
+static int
+put_realm_fields(const struct sceau_cert *c, struct sceau_buf *b)
+{
+	int r;
+
+	if ((r = sceau_buf_put_cstring(b, c->realm_id)) != 0)
+		return r;
+	switch (c->kind) {
+	case SCEAU_CERT_REALM_KEY:
+		if ((r = sceau_buf_put_u32(b, c->key_index)) != 0 ||
+		    (r = sceau_buf_put_string(
+		         b, c->key_check, SCEAU_CERT_HASH_LEN)) != 0)
+			return r;
+		return put_keys(c, b);
+	case SCEAU_CERT_REALM_ROLE:
+		if ((r = sceau_buf_put_cstring(b, c->user_id)) != 0 ||
+		    (r = sceau_buf_put_u8(b, c->role)) != 0)
+			return r;
+		return put_keys(c, b);
+	default:
+		if (c->enc_name_len > SCEAU_REALM_NAME_CT_MAX)
+			return SCEAU_ERR_INVALID_ARGUMENT;
+		if ((r = sceau_buf_put_u32(b, c->key_index)) != 0 ||
+		    (r = sceau_buf_put_string(
+		         b, c->enc_name, c->enc_name_len)) != 0)
+			return r;
+		return 0;
+	}
+}
+
 static int
 put_fields(const struct sceau_cert *c, struct sceau_buf *b)
 {
@@ -176,6 +241,11 @@ put_fields(const struct sceau_cert *c, struct sceau_buf *b)
 		break;
 	case SCEAU_CERT_DEVICE_REVOKE:
 		r = sceau_buf_put_cstring(b, c->device_id);
+		break;
+	case SCEAU_CERT_REALM_KEY:
+	case SCEAU_CERT_REALM_ROLE:
+	case SCEAU_CERT_REALM_NAME:
+		r = put_realm_fields(c, b);
 		break;
 	default:
 		return SCEAU_ERR_INVALID_ARGUMENT;
@@ -321,6 +391,91 @@ get_user_fields(struct sceau_buf *b, struct sceau_cert *c)
 	return 0;
 }
 
+/* One sealed key entry, from b (a realm key or realm role entry). */
+static int
+get_key(
+    struct sceau_buf *b, enum sceau_cert_kind kind, struct sceau_cert_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	if (kind == SCEAU_CERT_REALM_KEY) {
+		if (get_id(b, k->user_id, 0) != 0)
+			return SCEAU_ERR_CERT_FORMAT;
+	} else if (sceau_buf_get_u32(b, &k->key_index) != 0) {
+		return SCEAU_ERR_CERT_FORMAT;
+	}
+	if (sceau_buf_get_string_direct(
+	        b, SCEAU_SEALED_KEY_MAX, &k->sealed, &k->sealed_len) != 0)
+		return SCEAU_ERR_CERT_FORMAT;
+	return 0;
+}
+
+/* The sealed keys: checked whole now, lent to the caller as one region. */
+static int
+get_keys(struct sceau_buf *b, struct sceau_cert *c)
+{
+	struct sceau_cert_key k;
+	const uint8_t *start;
+	uint32_t i;
+
+	if (sceau_buf_get_u32(b, &c->n_keys) != 0 ||
+	    c->n_keys > SCEAU_REALM_MEMBERS_MAX)
+		return SCEAU_ERR_CERT_FORMAT;
+	start = sceau_buf_ptr(b);
+	for (i = 0; i < c->n_keys; i++) {
+		if (get_key(b, c->kind, &k) != 0)
+			return SCEAU_ERR_CERT_FORMAT;
+	}
+	c->keys_raw = start;
+	c->keys_raw_len =
+	    c->n_keys == 0 ? 0 : (size_t)(sceau_buf_ptr(b) - start);
+	return 0;
+}
+
+static int
+get_realm_fields(struct sceau_buf *b, struct sceau_cert *c)
+{
+	if (get_id(b, c->realm_id, 0) != 0)
+		return SCEAU_ERR_CERT_FORMAT;
+	switch (c->kind) {
+	case SCEAU_CERT_REALM_KEY:
+		if (sceau_buf_get_u32(b, &c->key_index) != 0 ||
+		    get_fixed(b, c->key_check, SCEAU_CERT_HASH_LEN) != 0)
+			return SCEAU_ERR_CERT_FORMAT;
+		return get_keys(b, c);
+	case SCEAU_CERT_REALM_ROLE:
+		if (get_id(b, c->user_id, 0) != 0 || get_u8(b, &c->role) != 0 ||
+		    c->role > 4)
+			return SCEAU_ERR_CERT_FORMAT;
+		return get_keys(b, c);
+	default:
+		if (sceau_buf_get_u32(b, &c->key_index) != 0 ||
+		    sceau_buf_get_string_direct(b, SCEAU_REALM_NAME_CT_MAX,
+		        &c->enc_name, &c->enc_name_len) != 0)
+			return SCEAU_ERR_CERT_FORMAT;
+		return 0;
+	}
+}
+
+int
+sceau_cert_keys_next(
+    const struct sceau_cert *c, size_t *pos, struct sceau_cert_key *out)
+{
+	struct sceau_buf *b;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (c->keys_raw == NULL || *pos >= c->keys_raw_len)
+		return 0;
+	if ((b = sceau_buf_from(c->keys_raw + *pos, c->keys_raw_len - *pos)) ==
+	    NULL)
+		return SCEAU_ERR_ALLOC;
+	/* Validated whole at decoding: this cannot fail on good memory. */
+	r = get_key(b, c->kind, out);
+	*pos = c->keys_raw_len - sceau_buf_len(b);
+	sceau_buf_free(b);
+	return r == 0 ? 1 : r;
+}
+
 static int
 get_fields(struct sceau_buf *b, struct sceau_cert *c)
 {
@@ -354,6 +509,10 @@ get_fields(struct sceau_buf *b, struct sceau_cert *c)
 		return get_id(b, c->user_id, 0);
 	case SCEAU_CERT_DEVICE_REVOKE:
 		return get_id(b, c->device_id, 0);
+	case SCEAU_CERT_REALM_KEY:
+	case SCEAU_CERT_REALM_ROLE:
+	case SCEAU_CERT_REALM_NAME:
+		return get_realm_fields(b, c);
 	}
 	return SCEAU_ERR_CERT_FORMAT;
 }

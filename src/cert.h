@@ -15,7 +15,10 @@
 #include "defs.h"
 #include "sign.h"
 
-#define SCEAU_CERT_MAX 65536 /* envelope bytes */
+#define SCEAU_CERT_MAX (512 * 1024) /* envelope bytes */
+#define SCEAU_REALM_MEMBERS_MAX 3000 /* sealed keys in one certificate */
+#define SCEAU_SEALED_KEY_MAX 1024
+#define SCEAU_REALM_NAME_CT_MAX 1024 /* encrypted workspace name */
 #define SCEAU_CERT_IDENTITY_MAX 1024 /* identity blob bytes */
 #define SCEAU_ORG_ID_MAX 64
 #define SCEAU_ID_LEN 32 /* user and device ids: 32 lowercase hex */
@@ -31,6 +34,9 @@ enum sceau_cert_kind {
 	SCEAU_CERT_USER_UPDATE = 4,
 	SCEAU_CERT_USER_REVOKE = 5,
 	SCEAU_CERT_DEVICE_REVOKE = 6,
+	SCEAU_CERT_REALM_KEY = 10,
+	SCEAU_CERT_REALM_ROLE = 11,
+	SCEAU_CERT_REALM_NAME = 12,
 };
 
 enum sceau_profile {
@@ -41,7 +47,24 @@ enum sceau_profile {
 
 #define SCEAU_ORG_FLAG_PROFILE_CHANGE 0x01
 
-/* A decoded certificate.  Strings are NUL-terminated copies it owns. */
+/*
+ * A sealed workspace key in a realm certificate: in a realm key
+ * certificate, one per member (user_id set); in a realm role certificate,
+ * one per key index (key_index set).  sealed is lent (see below).
+ */
+struct sceau_cert_key {
+	char user_id[SCEAU_ID_LEN + 1];
+	uint32_t key_index;
+	const uint8_t *sealed;
+	size_t sealed_len;
+};
+
+/*
+ * A decoded certificate.  Strings are NUL-terminated copies it owns.  The
+ * sealed keys and encrypted name of realm certificates are lent: after a
+ * decode they point into the envelope (valid while it is); to sign, the
+ * caller points keys_in / enc_name at its own memory.
+ */
 struct sceau_cert {
 	enum sceau_cert_kind kind;
 	char org_id[SCEAU_ORG_ID_MAX + 1];
@@ -60,6 +83,16 @@ struct sceau_cert {
 	uint8_t enc_key[SCEAU_ENC_KEY_MAX]; /* USER */
 	size_t enc_key_len;
 	uint8_t verify_key[SCEAU_SIGN_PUBLIC_LEN]; /* DEVICE */
+	char realm_id[SCEAU_ID_LEN + 1]; /* REALM_* */
+	uint32_t key_index; /* REALM_KEY, _NAME */
+	uint8_t key_check[SCEAU_CERT_HASH_LEN]; /* REALM_KEY */
+	uint8_t role; /* REALM_ROLE */
+	uint32_t n_keys; /* REALM_KEY, _ROLE */
+	const struct sceau_cert_key *keys_in; /* when signing */
+	const uint8_t *keys_raw; /* after decoding */
+	size_t keys_raw_len;
+	const uint8_t *enc_name; /* REALM_NAME: nonce || ct || tag */
+	size_t enc_name_len;
 	/* Envelope facts. */
 	uint8_t hash[SCEAU_CERT_HASH_LEN]; /* SHA-256 of the envelope */
 	size_t n_extra_sigs;
@@ -110,6 +143,13 @@ int sceau_cert_verify_decode(const uint8_t *env, size_t n,
  */
 int sceau_cert_decode_trusted(
     const uint8_t *env, size_t n, struct sceau_cert *c) SCEAU_WUR;
+
+/*
+ * Iterates over the sealed keys of a decoded realm certificate: *pos
+ * starts at 0; returns 1 and fills out for each key, 0 at the end.
+ */
+int sceau_cert_keys_next(
+    const struct sceau_cert *c, size_t *pos, struct sceau_cert_key *out);
 
 /* Identity blobs: new random salt; encode; decode + check against hash. */
 int sceau_identity_init(struct sceau_identity *id, enum sceau_cert_kind kind,

@@ -14,29 +14,13 @@
 
 #include "alloc.h"
 #include "chain.h"
+#include "chain-internal.h"
 #include "errors.h"
 #include "secmem.h"
 #include "strmap.h"
 
 /* The root key signs the bootstrap certificates: indices 1 to 3. */
 #define BOOTSTRAP_LAST 3
-
-struct sceau_chain {
-	char org_id[SCEAU_ORG_ID_MAX + 1];
-	uint8_t root_vk[SCEAU_SIGN_PUBLIC_LEN];
-	uint8_t org_flags;
-	uint64_t last_index;
-	uint8_t last_hash[SCEAU_CERT_HASH_LEN];
-	uint64_t last_timestamp;
-	uint64_t last_server_time;
-	/* Entries live in their own allocations: maps borrow their ids. */
-	struct sceau_chain_user **users;
-	size_t nusers, capusers;
-	struct sceau_chain_device **devices;
-	size_t ndevices, capdevices;
-	struct sceau_strmap *user_map;
-	struct sceau_strmap *device_map;
-};
 
 int
 sceau_chain_new(const char *org_id,
@@ -52,7 +36,8 @@ sceau_chain_new(const char *org_id,
 	(void)snprintf(c->org_id, sizeof(c->org_id), "%s", org_id);
 	memcpy(c->root_vk, root_vk, SCEAU_SIGN_PUBLIC_LEN);
 	if ((c->user_map = sceau_strmap_new()) == NULL ||
-	    (c->device_map = sceau_strmap_new()) == NULL) {
+	    (c->device_map = sceau_strmap_new()) == NULL ||
+	    chain_realm_init(c) != 0) {
 		sceau_chain_free(c);
 		return SCEAU_ERR_ALLOC;
 	}
@@ -75,6 +60,7 @@ sceau_chain_free(struct sceau_chain *c)
 	sceau_free(c->devices);
 	sceau_strmap_free(c->user_map);
 	sceau_strmap_free(c->device_map);
+	chain_realm_free_all(c);
 	sceau_free(c);
 }
 
@@ -147,15 +133,9 @@ sceau_chain_device_at(const struct sceau_chain *c, size_t i)
 /* ------------------------------------------------------------- checks */
 
 /* Context of the certificate being checked, for rules and messages. */
-struct ctx {
-	const struct sceau_chain *c;
-	const struct sceau_cert *cert;
-	const struct sceau_chain_device *author_dev; /* NULL: root */
-	const struct sceau_chain_user *author_user; /* NULL: root */
-};
 
-static int
-refuse(const struct ctx *x, int code, const char *why)
+int
+chain_refuse(const struct ctx *x, int code, const char *why)
 {
 	sceau_message("certificate %llu (%s): %s",
 	    (unsigned long long)x->cert->index,
@@ -163,8 +143,8 @@ refuse(const struct ctx *x, int code, const char *why)
 	return code;
 }
 
-static int
-author_is_admin(const struct ctx *x)
+int
+chain_author_is_admin(const struct ctx *x)
 {
 	return x->author_user != NULL &&
 	    x->author_user->profile == SCEAU_PROFILE_ADMIN;
@@ -178,7 +158,7 @@ check_position(const struct ctx *x, uint64_t server_time)
 	char why[128];
 
 	if (strcmp(cert->org_id, c->org_id) != 0)
-		return refuse(
+		return chain_refuse(
 		    x, SCEAU_ERR_CHAIN_ORG, "of another organization");
 	if (cert->index != c->last_index + 1) {
 		(void)snprintf(why, sizeof(why),
@@ -192,16 +172,16 @@ check_position(const struct ctx *x, uint64_t server_time)
 	}
 	if (sceau_timingsafe_bcmp(
 	        cert->prev_hash, c->last_hash, SCEAU_CERT_HASH_LEN) != 0)
-		return refuse(x, SCEAU_ERR_CHAIN_HASH,
+		return chain_refuse(x, SCEAU_ERR_CHAIN_HASH,
 		    "its previous hash is not the hash of certificate before");
 	if (cert->timestamp < c->last_timestamp)
-		return refuse(x, SCEAU_ERR_CHAIN_TIME,
+		return chain_refuse(x, SCEAU_ERR_CHAIN_TIME,
 		    "timestamp before the previous certificate's");
 	if (server_time != 0 && server_time < c->last_server_time)
-		return refuse(x, SCEAU_ERR_CHAIN_TIME,
+		return chain_refuse(x, SCEAU_ERR_CHAIN_TIME,
 		    "server time before the previous certificate's");
 	if (cert->n_extra_sigs != 0)
-		return refuse(x, SCEAU_ERR_CERT_SIGNATURE,
+		return chain_refuse(x, SCEAU_ERR_CERT_SIGNATURE,
 		    "carries a token signature no device of the chain can "
 		    "vouch for");
 	return 0;
@@ -219,26 +199,26 @@ check_bootstrap(const struct ctx *x)
 	switch (cert->index) {
 	case 1:
 		if (cert->kind != SCEAU_CERT_ORG)
-			return refuse(x, SCEAU_ERR_CHAIN_INVALID,
+			return chain_refuse(x, SCEAU_ERR_CHAIN_INVALID,
 			    "the first certificate must be the organization's");
 		if (sceau_timingsafe_bcmp(cert->root_verify_key, x->c->root_vk,
 		        SCEAU_SIGN_PUBLIC_LEN) != 0)
-			return refuse(x, SCEAU_ERR_CHAIN_ROOT,
+			return chain_refuse(x, SCEAU_ERR_CHAIN_ROOT,
 			    "declares another root key than the pinned one");
 		if ((cert->org_flags & ~SCEAU_ORG_FLAG_PROFILE_CHANGE) != 0)
-			return refuse(x, SCEAU_ERR_CHAIN_INVALID,
+			return chain_refuse(x, SCEAU_ERR_CHAIN_INVALID,
 			    "unknown organization flags");
 		return 0;
 	case 2:
 		if (cert->kind != SCEAU_CERT_USER ||
 		    cert->profile != SCEAU_PROFILE_ADMIN)
-			return refuse(x, SCEAU_ERR_CHAIN_INVALID,
+			return chain_refuse(x, SCEAU_ERR_CHAIN_INVALID,
 			    "the second certificate must be the first admin");
 		return check_user(x);
 	default:
 		if (cert->kind != SCEAU_CERT_DEVICE || x->c->nusers != 1 ||
 		    strcmp(cert->user_id, x->c->users[0]->user_id) != 0)
-			return refuse(x, SCEAU_ERR_CHAIN_INVALID,
+			return chain_refuse(x, SCEAU_ERR_CHAIN_INVALID,
 			    "the third certificate must be the first admin's "
 			    "device");
 		return check_device(x);
@@ -250,14 +230,14 @@ check_user(const struct ctx *x)
 {
 	const struct sceau_cert *cert = x->cert;
 
-	if (x->author_dev != NULL && !author_is_admin(x))
-		return refuse(x, SCEAU_ERR_CHAIN_NOT_ALLOWED,
+	if (x->author_dev != NULL && !chain_author_is_admin(x))
+		return chain_refuse(x, SCEAU_ERR_CHAIN_NOT_ALLOWED,
 		    "only an admin may add users");
 	if (sceau_chain_user(x->c, cert->user_id) != NULL)
-		return refuse(
+		return chain_refuse(
 		    x, SCEAU_ERR_CHAIN_INVALID, "user id already used");
 	if (strcmp(cert->enc_alg, "x25519") != 0 || cert->enc_key_len != 32)
-		return refuse(x, SCEAU_ERR_CHAIN_INVALID,
+		return chain_refuse(x, SCEAU_ERR_CHAIN_INVALID,
 		    "unknown encryption key algorithm or size");
 	return 0;
 }
@@ -269,15 +249,16 @@ check_device(const struct ctx *x)
 	const struct sceau_chain_user *u;
 
 	if ((u = sceau_chain_user(x->c, cert->user_id)) == NULL)
-		return refuse(x, SCEAU_ERR_CHAIN_INVALID, "unknown user");
+		return chain_refuse(x, SCEAU_ERR_CHAIN_INVALID, "unknown user");
 	if (u->revoked_index != 0)
-		return refuse(x, SCEAU_ERR_CHAIN_INVALID, "user was revoked");
+		return chain_refuse(
+		    x, SCEAU_ERR_CHAIN_INVALID, "user was revoked");
 	if (sceau_chain_device(x->c, cert->device_id) != NULL)
-		return refuse(
+		return chain_refuse(
 		    x, SCEAU_ERR_CHAIN_INVALID, "device id already used");
-	if (x->author_dev != NULL && !author_is_admin(x) &&
+	if (x->author_dev != NULL && !chain_author_is_admin(x) &&
 	    strcmp(x->author_user->user_id, cert->user_id) != 0)
-		return refuse(x, SCEAU_ERR_CHAIN_NOT_ALLOWED,
+		return chain_refuse(x, SCEAU_ERR_CHAIN_NOT_ALLOWED,
 		    "only an admin or the user may add a device");
 	return 0;
 }
@@ -289,16 +270,16 @@ check_user_target(const struct ctx *x, const struct sceau_chain_user **up)
 	const struct sceau_cert *cert = x->cert;
 
 	*up = NULL;
-	if (!author_is_admin(x))
-		return refuse(x, SCEAU_ERR_CHAIN_NOT_ALLOWED,
+	if (!chain_author_is_admin(x))
+		return chain_refuse(x, SCEAU_ERR_CHAIN_NOT_ALLOWED,
 		    "only an admin may change or revoke users");
 	if ((*up = sceau_chain_user(x->c, cert->user_id)) == NULL)
-		return refuse(x, SCEAU_ERR_CHAIN_INVALID, "unknown user");
+		return chain_refuse(x, SCEAU_ERR_CHAIN_INVALID, "unknown user");
 	if ((*up)->revoked_index != 0)
-		return refuse(
+		return chain_refuse(
 		    x, SCEAU_ERR_CHAIN_INVALID, "user already revoked");
 	if (strcmp(cert->user_id, x->author_user->user_id) == 0)
-		return refuse(x, SCEAU_ERR_CHAIN_NOT_ALLOWED,
+		return chain_refuse(x, SCEAU_ERR_CHAIN_NOT_ALLOWED,
 		    "an admin cannot change or revoke their own user");
 	return 0;
 }
@@ -312,10 +293,10 @@ check_user_update(const struct ctx *x)
 	if ((r = check_user_target(x, &u)) != 0)
 		return r;
 	if ((x->c->org_flags & SCEAU_ORG_FLAG_PROFILE_CHANGE) == 0)
-		return refuse(x, SCEAU_ERR_PROFILE_LOCKED,
+		return chain_refuse(x, SCEAU_ERR_PROFILE_LOCKED,
 		    "this organization does not allow profile changes");
 	if (u->profile == x->cert->profile)
-		return refuse(
+		return chain_refuse(
 		    x, SCEAU_ERR_CHAIN_INVALID, "the profile does not change");
 	return 0;
 }
@@ -326,16 +307,17 @@ check_device_revoke(const struct ctx *x)
 	const struct sceau_chain_device *d;
 
 	if ((d = sceau_chain_device(x->c, x->cert->device_id)) == NULL)
-		return refuse(x, SCEAU_ERR_CHAIN_INVALID, "unknown device");
+		return chain_refuse(
+		    x, SCEAU_ERR_CHAIN_INVALID, "unknown device");
 	if (d->revoked_index != 0)
-		return refuse(
+		return chain_refuse(
 		    x, SCEAU_ERR_CHAIN_INVALID, "device already revoked");
 	if (strcmp(d->device_id, x->author_dev->device_id) == 0)
-		return refuse(x, SCEAU_ERR_CHAIN_NOT_ALLOWED,
+		return chain_refuse(x, SCEAU_ERR_CHAIN_NOT_ALLOWED,
 		    "a device cannot revoke itself");
-	if (!author_is_admin(x) &&
+	if (!chain_author_is_admin(x) &&
 	    strcmp(d->user_id, x->author_user->user_id) != 0)
-		return refuse(x, SCEAU_ERR_CHAIN_NOT_ALLOWED,
+		return chain_refuse(x, SCEAU_ERR_CHAIN_NOT_ALLOWED,
 		    "only an admin or the device's user may revoke it");
 	return 0;
 }
@@ -349,7 +331,7 @@ check_act(const struct ctx *x)
 	if (x->author_dev == NULL)
 		return check_bootstrap(x);
 	if (cert->kind == SCEAU_CERT_ORG)
-		return refuse(x, SCEAU_ERR_CHAIN_INVALID,
+		return chain_refuse(x, SCEAU_ERR_CHAIN_INVALID,
 		    "only the first certificate may be the organization's");
 	switch (cert->kind) {
 	case SCEAU_CERT_USER:
@@ -362,8 +344,12 @@ check_act(const struct ctx *x)
 		return check_user_target(x, &u);
 	case SCEAU_CERT_DEVICE_REVOKE:
 		return check_device_revoke(x);
+	case SCEAU_CERT_REALM_KEY:
+	case SCEAU_CERT_REALM_ROLE:
+	case SCEAU_CERT_REALM_NAME:
+		return chain_realm_check(x);
 	default:
-		return refuse(x, SCEAU_ERR_CHAIN_INVALID, "unknown kind");
+		return chain_refuse(x, SCEAU_ERR_CHAIN_INVALID, "unknown kind");
 	}
 }
 
@@ -451,6 +437,8 @@ apply(struct sceau_chain *c, const struct sceau_cert *cert,
 	case SCEAU_CERT_DEVICE_REVOKE:
 		device_mut(c, cert->device_id)->revoked_index = cert->index;
 		break;
+	default:
+		break; /* workspaces: chain_realm_apply() */
 	}
 	return 0;
 }
@@ -522,7 +510,7 @@ check_author_alive(const struct ctx *x)
 		return 0;
 	if (x->author_dev->revoked_index != 0 ||
 	    (x->author_user != NULL && x->author_user->revoked_index != 0))
-		return refuse(x, SCEAU_ERR_CHAIN_AUTHOR_REVOKED,
+		return chain_refuse(x, SCEAU_ERR_CHAIN_AUTHOR_REVOKED,
 		    "its author was revoked before");
 	return 0;
 }
@@ -536,6 +524,7 @@ chain_append(struct sceau_chain *c, const uint8_t *env, size_t n,
 	struct sceau_chain_device *nd = NULL;
 	struct sceau_cert *cert;
 	struct ctx x = {.c = c};
+	void *pending = NULL;
 	const uint8_t *vk = NULL;
 	int r;
 
@@ -565,10 +554,13 @@ chain_append(struct sceau_chain *c, const uint8_t *env, size_t n,
 		goto out;
 	}
 	/* From here nothing may fail once the state starts to change. */
-	if ((r = reserve(c)) != 0 || (r = new_entries(cert, &nu, &nd)) != 0)
+	if ((r = reserve(c)) != 0 || (r = new_entries(cert, &nu, &nd)) != 0 ||
+	    (r = chain_realm_prepare(c, cert, &pending)) != 0)
 		goto out;
 	if ((r = apply(c, cert, nu, nd)) != 0)
 		goto out;
+	chain_realm_apply(c, cert, pending);
+	pending = NULL;
 	nu = NULL;
 	nd = NULL;
 	c->last_index = cert->index;
@@ -580,6 +572,7 @@ chain_append(struct sceau_chain *c, const uint8_t *env, size_t n,
 		*out = *cert;
 	r = 0;
 out:
+	chain_realm_drop(pending);
 	sceau_free(nu);
 	sceau_free(nd);
 	sceau_free(cert);

@@ -85,6 +85,49 @@ const struct sceau_chain_user *sceau_chain_user(
 const struct sceau_chain_device *sceau_chain_device(
     const struct sceau_chain *c, const char *device_id);
 
+/*
+ * Workspaces (realms), from the realm certificates (doc/workspaces.md).
+ * Roles: SCEAU_ROLE_*; NONE when the user has no role, was unshared, or
+ * the realm is unknown.  A revoked user keeps its last role in the state
+ * (for history) but sceau_chain_realm_role() reports NONE for it.
+ */
+enum sceau_role {
+	SCEAU_ROLE_NONE = 0,
+	SCEAU_ROLE_OWNER = 1,
+	SCEAU_ROLE_MANAGER = 2,
+	SCEAU_ROLE_CONTRIBUTOR = 3,
+	SCEAU_ROLE_READER = 4,
+};
+
+struct sceau_chain_realm {
+	char realm_id[SCEAU_ID_LEN + 1];
+	uint64_t created_index;
+	uint32_t key_count; /* latest key index */
+	uint64_t name_index; /* certificate of its latest name, 0 if none */
+};
+
+const char *sceau_role_name(enum sceau_role r); /* "owner", ... "none" */
+enum sceau_role sceau_role_from_name(const char *s); /* NONE if unknown */
+/* 1 if the role may write (owner, manager, contributor). */
+int sceau_role_can_write(enum sceau_role r);
+
+const struct sceau_chain_realm *sceau_chain_realm(
+    const struct sceau_chain *c, const char *realm_id);
+size_t sceau_chain_realm_count(const struct sceau_chain *c);
+const struct sceau_chain_realm *sceau_chain_realm_at(
+    const struct sceau_chain *c, size_t i);
+/* The current role of user_id in realm_id (NONE if revoked or none). */
+enum sceau_role sceau_chain_realm_role(
+    const struct sceau_chain *c, const char *realm_id, const char *user_id);
+/*
+ * Members with a role (revoked users excluded), in the order they were
+ * given their first role: calls cb(arg, user_id, role) for each.
+ */
+void sceau_chain_realm_members(const struct sceau_chain *c,
+    const char *realm_id,
+    void (*cb)(void *arg, const char *user_id, enum sceau_role role),
+    void *arg);
+
 /* Iteration in order of creation: i in [0, count). */
 size_t sceau_chain_user_count(const struct sceau_chain *c);
 const struct sceau_chain_user *sceau_chain_user_at(

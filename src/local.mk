@@ -20,9 +20,10 @@ SCEAU_LIBS = libsceau.a $(OPENSSL_LIBS) $(JANSSON_LIBS) $(ARGON2_LIBS) $(SQLITE_
 libsceau_a_SOURCES += \
 	src/strmap.h src/strmap.c \
 	src/cert.h src/cert.c \
-	src/chain.h src/chain.c \
+	src/chain.h src/chain-internal.h src/chain.c src/chain-realm.c \
 	src/reqsign.h src/reqsign.c \
 	src/store.h src/store.c \
 	src/conf.h src/conf.c \
+	src/manifest.h src/manifest.c src/manifest-codec.c \
 	src/client.h src/client.c src/client-bootstrap.c \
 	src/client-members.c

@@ -7,7 +7,8 @@ TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 TEST_LDADD = tests/unit/libtestutil.a $(SCEAU_LIBS) $(CMOCKA_LIBS)
 
 check_LIBRARIES = tests/unit/libtestutil.a
-tests_unit_libtestutil_a_SOURCES = tests/unit/testutil.h tests/unit/testutil.c
+tests_unit_libtestutil_a_SOURCES = tests/unit/testutil.h tests/unit/testutil.c \
+	tests/unit/chainfx.h tests/unit/chainfx.c
 tests_unit_libtestutil_a_CFLAGS = $(TEST_CFLAGS)
 
 unit_tests += tests/unit/test-errors
@@ -67,6 +68,11 @@ tests_unit_test_chain_SOURCES = tests/unit/test-chain.c
 tests_unit_test_chain_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_chain_LDADD = $(TEST_LDADD)
 
+unit_tests += tests/unit/test-chain-realm
+tests_unit_test_chain_realm_SOURCES = tests/unit/test-chain-realm.c
+tests_unit_test_chain_realm_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_chain_realm_LDADD = $(TEST_LDADD)
+
 unit_tests += tests/unit/test-reqsign
 tests_unit_test_reqsign_SOURCES = tests/unit/test-reqsign.c
 tests_unit_test_reqsign_CFLAGS = $(TEST_CFLAGS)
@@ -79,3 +85,8 @@ tests_unit_test_store_LDADD = $(TEST_LDADD)
 include tests/tools/local.mk
 include tests/unit/server.mk
 include tests/integration/local.mk
+
+unit_tests += tests/unit/test-manifest
+tests_unit_test_manifest_SOURCES = tests/unit/test-manifest.c
+tests_unit_test_manifest_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_manifest_LDADD = $(TEST_LDADD)

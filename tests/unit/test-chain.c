@@ -23,178 +23,7 @@
 #include "errors.h"
 #include "sign.h"
 
-/* A person of the test organization: user id, keys, one device. */
-struct actor {
-	char user_id[SCEAU_ID_LEN + 1];
-	char device_id[SCEAU_ID_LEN + 1];
-	struct sceau_signkey *dev;
-	enum sceau_profile profile;
-};
-
-struct world {
-	struct sceau_signkey *root;
-	uint8_t root_vk[SCEAU_SIGN_PUBLIC_LEN];
-	struct sceau_chain *chain;
-	uint64_t ts;
-	struct actor admin, member, external, admin2;
-};
-
-/* Fills the common header of the next certificate. */
-static void
-header(struct world *w, struct sceau_cert *c, enum sceau_cert_kind kind,
-    const char *author)
-{
-	memset(c, 0, sizeof(*c));
-	c->kind = kind;
-	(void)snprintf(c->org_id, sizeof(c->org_id), "acme");
-	c->index = sceau_chain_last_index(w->chain) + 1;
-	memcpy(
-	    c->prev_hash, sceau_chain_last_hash(w->chain), SCEAU_CERT_HASH_LEN);
-	c->timestamp = ++w->ts;
-	(void)snprintf(c->author, sizeof(c->author), "%s", author);
-}
-
-/* Signs c with key into a new buffer. */
-static struct sceau_buf *
-sign(struct sceau_cert *c, const struct sceau_signkey *key)
-{
-	struct sceau_buf *b = sceau_buf_new();
-
-	assert_non_null(b);
-	assert_int_equal(sceau_cert_sign(c, key, b), 0);
-	return b;
-}
-
-/* Appends; returns the code, and checks a refusal changed nothing. */
-static int
-append(struct world *w, struct sceau_buf *env)
-{
-	uint64_t before = sceau_chain_last_index(w->chain);
-	size_t nu = sceau_chain_user_count(w->chain);
-	size_t nd = sceau_chain_device_count(w->chain);
-	int r;
-
-	r = sceau_chain_append(
-	    w->chain, sceau_buf_ptr(env), sceau_buf_len(env), 0, NULL);
-	if (r != 0) {
-		assert_int_equal(sceau_chain_last_index(w->chain), before);
-		assert_int_equal(sceau_chain_user_count(w->chain), nu);
-		assert_int_equal(sceau_chain_device_count(w->chain), nd);
-	}
-	sceau_buf_free(env);
-	return r;
-}
-
-static void
-user_cert(struct world *w, struct sceau_cert *c, const char *author,
-    const char *user_id, enum sceau_profile p)
-{
-	struct sceau_boxkey *bk;
-
-	header(w, c, SCEAU_CERT_USER, author);
-	(void)snprintf(c->user_id, sizeof(c->user_id), "%s", user_id);
-	c->profile = p;
-	(void)snprintf(c->enc_alg, sizeof(c->enc_alg), "x25519");
-	assert_int_equal(sceau_box_generate(&bk), 0);
-	sceau_box_public(bk, c->enc_key);
-	c->enc_key_len = 32;
-	sceau_box_free(bk);
-}
-
-static void
-device_cert(
-    struct world *w, struct sceau_cert *c, const char *author, struct actor *a)
-{
-	header(w, c, SCEAU_CERT_DEVICE, author);
-	(void)snprintf(c->device_id, sizeof(c->device_id), "%s", a->device_id);
-	(void)snprintf(c->user_id, sizeof(c->user_id), "%s", a->user_id);
-	sceau_sign_public(a->dev, c->verify_key);
-}
-
-static void
-new_actor(struct actor *a, enum sceau_profile p)
-{
-	assert_int_equal(sceau_cert_new_id(a->user_id), 0);
-	assert_int_equal(sceau_cert_new_id(a->device_id), 0);
-	assert_int_equal(sceau_sign_generate(&a->dev), 0);
-	a->profile = p;
-}
-
-/* Root-signed bootstrap: organization, first admin, first device. */
-static void
-bootstrap(struct world *w, uint8_t flags)
-{
-	struct sceau_cert c;
-
-	header(w, &c, SCEAU_CERT_ORG, "");
-	memcpy(c.root_verify_key, w->root_vk, SCEAU_SIGN_PUBLIC_LEN);
-	c.org_flags = flags;
-	assert_int_equal(append(w, sign(&c, w->root)), 0);
-	user_cert(w, &c, "", w->admin.user_id, SCEAU_PROFILE_ADMIN);
-	assert_int_equal(append(w, sign(&c, w->root)), 0);
-	device_cert(w, &c, "", &w->admin);
-	assert_int_equal(append(w, sign(&c, w->root)), 0);
-}
-
-/* An admin adds actor a (user and device). */
-static void
-add_actor(struct world *w, struct actor *a)
-{
-	struct sceau_cert c;
-
-	user_cert(w, &c, w->admin.device_id, a->user_id, a->profile);
-	assert_int_equal(append(w, sign(&c, w->admin.dev)), 0);
-	device_cert(w, &c, w->admin.device_id, a);
-	assert_int_equal(append(w, sign(&c, w->admin.dev)), 0);
-}
-
-static int
-setup_flags(void **state, uint8_t flags)
-{
-	struct world *w = sceau_calloc(1, sizeof(*w));
-
-	assert_non_null(w);
-	assert_int_equal(sceau_sign_generate(&w->root), 0);
-	sceau_sign_public(w->root, w->root_vk);
-	assert_int_equal(sceau_chain_new("acme", w->root_vk, &w->chain), 0);
-	new_actor(&w->admin, SCEAU_PROFILE_ADMIN);
-	new_actor(&w->member, SCEAU_PROFILE_MEMBER);
-	new_actor(&w->external, SCEAU_PROFILE_EXTERNAL);
-	new_actor(&w->admin2, SCEAU_PROFILE_ADMIN);
-	bootstrap(w, flags);
-	add_actor(w, &w->member);
-	add_actor(w, &w->external);
-	add_actor(w, &w->admin2);
-	*state = w;
-	return 0;
-}
-
-static int
-setup(void **state)
-{
-	return setup_flags(state, 0);
-}
-
-static int
-setup_changeable(void **state)
-{
-	return setup_flags(state, SCEAU_ORG_FLAG_PROFILE_CHANGE);
-}
-
-static int
-teardown(void **state)
-{
-	struct world *w = *state;
-
-	sceau_chain_free(w->chain);
-	sceau_sign_free(w->root);
-	sceau_sign_free(w->admin.dev);
-	sceau_sign_free(w->member.dev);
-	sceau_sign_free(w->external.dev);
-	sceau_sign_free(w->admin2.dev);
-	sceau_free(w);
-	return 0;
-}
+#include "chainfx.h"
 
 static void
 test_valid_chain(void **state)
@@ -223,10 +52,10 @@ test_root_only_at_bootstrap(void **state)
 	struct actor x;
 	struct sceau_cert c;
 
-	new_actor(&x, SCEAU_PROFILE_ADMIN);
-	user_cert(w, &c, "", x.user_id, SCEAU_PROFILE_ADMIN);
+	cfx_new_actor(&x, SCEAU_PROFILE_ADMIN);
+	cfx_user_cert(w, &c, "", x.user_id, SCEAU_PROFILE_ADMIN);
 	assert_int_equal(
-	    append(w, sign(&c, w->root)), SCEAU_ERR_CHAIN_NOT_ALLOWED);
+	    cfx_append(w, cfx_sign(&c, w->root)), SCEAU_ERR_CHAIN_NOT_ALLOWED);
 	sceau_sign_free(x.dev);
 }
 
@@ -241,19 +70,23 @@ test_bootstrap_shape_and_root_key(void **state)
 	/* A fresh chain pinned to the root key: another root is refused. */
 	assert_int_equal(sceau_chain_new("acme", w->root_vk, &w->chain), 0);
 	assert_int_equal(sceau_sign_generate(&other), 0);
-	header(w, &c, SCEAU_CERT_ORG, "");
+	cfx_header(w, &c, SCEAU_CERT_ORG, "");
 	sceau_sign_public(other, c.root_verify_key);
-	assert_int_equal(append(w, sign(&c, other)), SCEAU_ERR_CERT_SIGNATURE);
-	assert_int_equal(append(w, sign(&c, w->root)), SCEAU_ERR_CHAIN_ROOT);
+	assert_int_equal(
+	    cfx_append(w, cfx_sign(&c, other)), SCEAU_ERR_CERT_SIGNATURE);
+	assert_int_equal(
+	    cfx_append(w, cfx_sign(&c, w->root)), SCEAU_ERR_CHAIN_ROOT);
 	/* The first certificate must be the organization's. */
-	user_cert(w, &c, "", w->admin.user_id, SCEAU_PROFILE_ADMIN);
-	assert_int_equal(append(w, sign(&c, w->root)), SCEAU_ERR_CHAIN_INVALID);
+	cfx_user_cert(w, &c, "", w->admin.user_id, SCEAU_PROFILE_ADMIN);
+	assert_int_equal(
+	    cfx_append(w, cfx_sign(&c, w->root)), SCEAU_ERR_CHAIN_INVALID);
 	/* The first user must be an admin. */
-	header(w, &c, SCEAU_CERT_ORG, "");
+	cfx_header(w, &c, SCEAU_CERT_ORG, "");
 	memcpy(c.root_verify_key, w->root_vk, SCEAU_SIGN_PUBLIC_LEN);
-	assert_int_equal(append(w, sign(&c, w->root)), 0);
-	user_cert(w, &c, "", w->admin.user_id, SCEAU_PROFILE_MEMBER);
-	assert_int_equal(append(w, sign(&c, w->root)), SCEAU_ERR_CHAIN_INVALID);
+	assert_int_equal(cfx_append(w, cfx_sign(&c, w->root)), 0);
+	cfx_user_cert(w, &c, "", w->admin.user_id, SCEAU_PROFILE_MEMBER);
+	assert_int_equal(
+	    cfx_append(w, cfx_sign(&c, w->root)), SCEAU_ERR_CHAIN_INVALID);
 	sceau_sign_free(other);
 	sceau_chain_free(w->chain);
 	w->chain = saved;
@@ -268,27 +101,27 @@ test_tampering(void **state)
 	struct sceau_cert c;
 	size_t i, n;
 
-	new_actor(&x, SCEAU_PROFILE_MEMBER);
-	user_cert(w, &c, w->admin.device_id, x.user_id, x.profile);
-	env = sign(&c, w->admin.dev);
+	cfx_new_actor(&x, SCEAU_PROFILE_MEMBER);
+	cfx_user_cert(w, &c, w->admin.device_id, x.user_id, x.profile);
+	env = cfx_sign(&c, w->admin.dev);
 	n = sceau_buf_len(env);
 	/* Every single flipped byte of the envelope is refused. */
 	for (i = 0; i < n; i++) {
 		struct sceau_buf *t = sceau_buf_dup(env);
 
 		sceau_buf_mutable_ptr(t)[i] ^= 0x01;
-		assert_int_not_equal(append(w, t), 0);
+		assert_int_not_equal(cfx_append(w, t), 0);
 	}
 	/* Truncated, or with a byte added, it is refused too. */
 	{
 		struct sceau_buf *t = sceau_buf_from(sceau_buf_ptr(env), n - 1);
 		struct sceau_buf *u = sceau_buf_dup(env);
 
-		assert_int_equal(append(w, t), SCEAU_ERR_CERT_FORMAT);
+		assert_int_equal(cfx_append(w, t), SCEAU_ERR_CERT_FORMAT);
 		assert_int_equal(sceau_buf_put_u8(u, 0), 0);
-		assert_int_equal(append(w, u), SCEAU_ERR_CERT_FORMAT);
+		assert_int_equal(cfx_append(w, u), SCEAU_ERR_CERT_FORMAT);
 	}
-	assert_int_equal(append(w, env), 0);
+	assert_int_equal(cfx_append(w, env), 0);
 	sceau_sign_free(x.dev);
 }
 
@@ -300,13 +133,14 @@ test_signed_by_other_key(void **state)
 	struct sceau_cert c;
 
 	/* Claims to be from the admin's device, signed by the member's key. */
-	new_actor(&x, SCEAU_PROFILE_MEMBER);
-	user_cert(w, &c, w->admin.device_id, x.user_id, x.profile);
-	assert_int_equal(
-	    append(w, sign(&c, w->member.dev)), SCEAU_ERR_CERT_SIGNATURE);
+	cfx_new_actor(&x, SCEAU_PROFILE_MEMBER);
+	cfx_user_cert(w, &c, w->admin.device_id, x.user_id, x.profile);
+	assert_int_equal(cfx_append(w, cfx_sign(&c, w->member.dev)),
+	    SCEAU_ERR_CERT_SIGNATURE);
 	/* An unknown author. */
-	user_cert(w, &c, x.device_id, x.user_id, x.profile);
-	assert_int_equal(append(w, sign(&c, x.dev)), SCEAU_ERR_CHAIN_AUTHOR);
+	cfx_user_cert(w, &c, x.device_id, x.user_id, x.profile);
+	assert_int_equal(
+	    cfx_append(w, cfx_sign(&c, x.dev)), SCEAU_ERR_CHAIN_AUTHOR);
 	sceau_sign_free(x.dev);
 }
 
@@ -317,35 +151,35 @@ test_order_hash_time_org(void **state)
 	struct actor x;
 	struct sceau_cert c;
 
-	new_actor(&x, SCEAU_PROFILE_MEMBER);
+	cfx_new_actor(&x, SCEAU_PROFILE_MEMBER);
 	/* Skipped index (a certificate dropped), replayed index. */
-	user_cert(w, &c, w->admin.device_id, x.user_id, x.profile);
+	cfx_user_cert(w, &c, w->admin.device_id, x.user_id, x.profile);
 	c.index++;
 	assert_int_equal(
-	    append(w, sign(&c, w->admin.dev)), SCEAU_ERR_CHAIN_INDEX);
-	user_cert(w, &c, w->admin.device_id, x.user_id, x.profile);
+	    cfx_append(w, cfx_sign(&c, w->admin.dev)), SCEAU_ERR_CHAIN_INDEX);
+	cfx_user_cert(w, &c, w->admin.device_id, x.user_id, x.profile);
 	c.index--;
 	assert_int_equal(
-	    append(w, sign(&c, w->admin.dev)), SCEAU_ERR_CHAIN_INDEX);
+	    cfx_append(w, cfx_sign(&c, w->admin.dev)), SCEAU_ERR_CHAIN_INDEX);
 	/* Wrong previous hash. */
-	user_cert(w, &c, w->admin.device_id, x.user_id, x.profile);
+	cfx_user_cert(w, &c, w->admin.device_id, x.user_id, x.profile);
 	c.prev_hash[5] ^= 1;
 	assert_int_equal(
-	    append(w, sign(&c, w->admin.dev)), SCEAU_ERR_CHAIN_HASH);
+	    cfx_append(w, cfx_sign(&c, w->admin.dev)), SCEAU_ERR_CHAIN_HASH);
 	/* Timestamp going backwards. */
-	user_cert(w, &c, w->admin.device_id, x.user_id, x.profile);
+	cfx_user_cert(w, &c, w->admin.device_id, x.user_id, x.profile);
 	c.timestamp = 1;
 	assert_int_equal(
-	    append(w, sign(&c, w->admin.dev)), SCEAU_ERR_CHAIN_TIME);
+	    cfx_append(w, cfx_sign(&c, w->admin.dev)), SCEAU_ERR_CHAIN_TIME);
 	/* Another organization. */
-	user_cert(w, &c, w->admin.device_id, x.user_id, x.profile);
+	cfx_user_cert(w, &c, w->admin.device_id, x.user_id, x.profile);
 	(void)snprintf(c.org_id, sizeof(c.org_id), "other");
 	assert_int_equal(
-	    append(w, sign(&c, w->admin.dev)), SCEAU_ERR_CHAIN_ORG);
+	    cfx_append(w, cfx_sign(&c, w->admin.dev)), SCEAU_ERR_CHAIN_ORG);
 	/* Server time must not go backwards either. */
-	user_cert(w, &c, w->admin.device_id, x.user_id, x.profile);
+	cfx_user_cert(w, &c, w->admin.device_id, x.user_id, x.profile);
 	{
-		struct sceau_buf *b = sign(&c, w->admin.dev);
+		struct sceau_buf *b = cfx_sign(&c, w->admin.dev);
 
 		assert_int_equal(sceau_chain_append(w->chain, sceau_buf_ptr(b),
 		                     sceau_buf_len(b), 1000, NULL),
@@ -353,10 +187,10 @@ test_order_hash_time_org(void **state)
 		sceau_buf_free(b);
 	}
 	sceau_sign_free(x.dev);
-	new_actor(&x, SCEAU_PROFILE_MEMBER);
-	user_cert(w, &c, w->admin.device_id, x.user_id, x.profile);
+	cfx_new_actor(&x, SCEAU_PROFILE_MEMBER);
+	cfx_user_cert(w, &c, w->admin.device_id, x.user_id, x.profile);
 	{
-		struct sceau_buf *b = sign(&c, w->admin.dev);
+		struct sceau_buf *b = cfx_sign(&c, w->admin.dev);
 
 		assert_int_equal(sceau_chain_append(w->chain, sceau_buf_ptr(b),
 		                     sceau_buf_len(b), 999, NULL),
@@ -373,31 +207,31 @@ test_profiles(void **state)
 	struct actor x;
 	struct sceau_cert c;
 
-	new_actor(&x, SCEAU_PROFILE_MEMBER);
+	cfx_new_actor(&x, SCEAU_PROFILE_MEMBER);
 	/* A member or an external cannot add users... */
-	user_cert(w, &c, w->member.device_id, x.user_id, x.profile);
-	assert_int_equal(
-	    append(w, sign(&c, w->member.dev)), SCEAU_ERR_CHAIN_NOT_ALLOWED);
-	user_cert(w, &c, w->external.device_id, x.user_id, x.profile);
-	assert_int_equal(
-	    append(w, sign(&c, w->external.dev)), SCEAU_ERR_CHAIN_NOT_ALLOWED);
+	cfx_user_cert(w, &c, w->member.device_id, x.user_id, x.profile);
+	assert_int_equal(cfx_append(w, cfx_sign(&c, w->member.dev)),
+	    SCEAU_ERR_CHAIN_NOT_ALLOWED);
+	cfx_user_cert(w, &c, w->external.device_id, x.user_id, x.profile);
+	assert_int_equal(cfx_append(w, cfx_sign(&c, w->external.dev)),
+	    SCEAU_ERR_CHAIN_NOT_ALLOWED);
 	/* ...nor revoke anyone. */
-	header(w, &c, SCEAU_CERT_USER_REVOKE, w->member.device_id);
+	cfx_header(w, &c, SCEAU_CERT_USER_REVOKE, w->member.device_id);
 	(void)snprintf(c.user_id, sizeof(c.user_id), "%s", w->external.user_id);
-	assert_int_equal(
-	    append(w, sign(&c, w->member.dev)), SCEAU_ERR_CHAIN_NOT_ALLOWED);
+	assert_int_equal(cfx_append(w, cfx_sign(&c, w->member.dev)),
+	    SCEAU_ERR_CHAIN_NOT_ALLOWED);
 	/* A member may add a device of their own, not of someone else. */
-	device_cert(w, &c, w->member.device_id, &x);
+	cfx_device_cert(w, &c, w->member.device_id, &x);
 	(void)snprintf(c.user_id, sizeof(c.user_id), "%s", w->external.user_id);
-	assert_int_equal(
-	    append(w, sign(&c, w->member.dev)), SCEAU_ERR_CHAIN_NOT_ALLOWED);
-	device_cert(w, &c, w->member.device_id, &x);
+	assert_int_equal(cfx_append(w, cfx_sign(&c, w->member.dev)),
+	    SCEAU_ERR_CHAIN_NOT_ALLOWED);
+	cfx_device_cert(w, &c, w->member.device_id, &x);
 	(void)snprintf(c.user_id, sizeof(c.user_id), "%s", w->member.user_id);
-	assert_int_equal(append(w, sign(&c, w->member.dev)), 0);
+	assert_int_equal(cfx_append(w, cfx_sign(&c, w->member.dev)), 0);
 	/* An id cannot be used twice. */
-	user_cert(w, &c, w->admin.device_id, w->member.user_id, x.profile);
+	cfx_user_cert(w, &c, w->admin.device_id, w->member.user_id, x.profile);
 	assert_int_equal(
-	    append(w, sign(&c, w->admin.dev)), SCEAU_ERR_CHAIN_INVALID);
+	    cfx_append(w, cfx_sign(&c, w->admin.dev)), SCEAU_ERR_CHAIN_INVALID);
 	sceau_sign_free(x.dev);
 }
 
@@ -409,44 +243,44 @@ test_revocation(void **state)
 	struct actor x;
 
 	/* An admin cannot revoke themselves. */
-	header(w, &c, SCEAU_CERT_USER_REVOKE, w->admin.device_id);
+	cfx_header(w, &c, SCEAU_CERT_USER_REVOKE, w->admin.device_id);
 	(void)snprintf(c.user_id, sizeof(c.user_id), "%s", w->admin.user_id);
-	assert_int_equal(
-	    append(w, sign(&c, w->admin.dev)), SCEAU_ERR_CHAIN_NOT_ALLOWED);
+	assert_int_equal(cfx_append(w, cfx_sign(&c, w->admin.dev)),
+	    SCEAU_ERR_CHAIN_NOT_ALLOWED);
 	/* Revoke the member: its device goes with it. */
-	header(w, &c, SCEAU_CERT_USER_REVOKE, w->admin.device_id);
+	cfx_header(w, &c, SCEAU_CERT_USER_REVOKE, w->admin.device_id);
 	(void)snprintf(c.user_id, sizeof(c.user_id), "%s", w->member.user_id);
-	assert_int_equal(append(w, sign(&c, w->admin.dev)), 0);
+	assert_int_equal(cfx_append(w, cfx_sign(&c, w->admin.dev)), 0);
 	assert_int_not_equal(
 	    sceau_chain_user(w->chain, w->member.user_id)->revoked_index, 0);
 	assert_int_not_equal(
 	    sceau_chain_device(w->chain, w->member.device_id)->revoked_index,
 	    0);
 	/* Twice is refused; so is anything the revoked member signs. */
-	header(w, &c, SCEAU_CERT_USER_REVOKE, w->admin.device_id);
+	cfx_header(w, &c, SCEAU_CERT_USER_REVOKE, w->admin.device_id);
 	(void)snprintf(c.user_id, sizeof(c.user_id), "%s", w->member.user_id);
 	assert_int_equal(
-	    append(w, sign(&c, w->admin.dev)), SCEAU_ERR_CHAIN_INVALID);
-	new_actor(&x, SCEAU_PROFILE_MEMBER);
-	device_cert(w, &c, w->member.device_id, &x);
+	    cfx_append(w, cfx_sign(&c, w->admin.dev)), SCEAU_ERR_CHAIN_INVALID);
+	cfx_new_actor(&x, SCEAU_PROFILE_MEMBER);
+	cfx_device_cert(w, &c, w->member.device_id, &x);
 	(void)snprintf(c.user_id, sizeof(c.user_id), "%s", w->member.user_id);
-	assert_int_equal(
-	    append(w, sign(&c, w->member.dev)), SCEAU_ERR_CHAIN_AUTHOR_REVOKED);
+	assert_int_equal(cfx_append(w, cfx_sign(&c, w->member.dev)),
+	    SCEAU_ERR_CHAIN_AUTHOR_REVOKED);
 	/* No device for a revoked user either. */
-	device_cert(w, &c, w->admin.device_id, &x);
+	cfx_device_cert(w, &c, w->admin.device_id, &x);
 	(void)snprintf(c.user_id, sizeof(c.user_id), "%s", w->member.user_id);
 	assert_int_equal(
-	    append(w, sign(&c, w->admin.dev)), SCEAU_ERR_CHAIN_INVALID);
+	    cfx_append(w, cfx_sign(&c, w->admin.dev)), SCEAU_ERR_CHAIN_INVALID);
 	/* Device revocation: not by itself; by an admin, yes. */
-	header(w, &c, SCEAU_CERT_DEVICE_REVOKE, w->external.device_id);
+	cfx_header(w, &c, SCEAU_CERT_DEVICE_REVOKE, w->external.device_id);
 	(void)snprintf(
 	    c.device_id, sizeof(c.device_id), "%s", w->external.device_id);
-	assert_int_equal(
-	    append(w, sign(&c, w->external.dev)), SCEAU_ERR_CHAIN_NOT_ALLOWED);
-	header(w, &c, SCEAU_CERT_DEVICE_REVOKE, w->admin2.device_id);
+	assert_int_equal(cfx_append(w, cfx_sign(&c, w->external.dev)),
+	    SCEAU_ERR_CHAIN_NOT_ALLOWED);
+	cfx_header(w, &c, SCEAU_CERT_DEVICE_REVOKE, w->admin2.device_id);
 	(void)snprintf(
 	    c.device_id, sizeof(c.device_id), "%s", w->external.device_id);
-	assert_int_equal(append(w, sign(&c, w->admin2.dev)), 0);
+	assert_int_equal(cfx_append(w, cfx_sign(&c, w->admin2.dev)), 0);
 	assert_int_equal(
 	    sceau_chain_user(w->chain, w->external.user_id)->revoked_index, 0);
 	sceau_sign_free(x.dev);
@@ -458,11 +292,11 @@ test_profile_change_locked(void **state)
 	struct world *w = *state;
 	struct sceau_cert c;
 
-	header(w, &c, SCEAU_CERT_USER_UPDATE, w->admin.device_id);
+	cfx_header(w, &c, SCEAU_CERT_USER_UPDATE, w->admin.device_id);
 	(void)snprintf(c.user_id, sizeof(c.user_id), "%s", w->member.user_id);
 	c.profile = SCEAU_PROFILE_ADMIN;
-	assert_int_equal(
-	    append(w, sign(&c, w->admin.dev)), SCEAU_ERR_PROFILE_LOCKED);
+	assert_int_equal(cfx_append(w, cfx_sign(&c, w->admin.dev)),
+	    SCEAU_ERR_PROFILE_LOCKED);
 }
 
 static void
@@ -471,24 +305,24 @@ test_profile_change_allowed(void **state)
 	struct world *w = *state;
 	struct sceau_cert c;
 
-	header(w, &c, SCEAU_CERT_USER_UPDATE, w->member.device_id);
+	cfx_header(w, &c, SCEAU_CERT_USER_UPDATE, w->member.device_id);
 	(void)snprintf(c.user_id, sizeof(c.user_id), "%s", w->external.user_id);
 	c.profile = SCEAU_PROFILE_MEMBER;
-	assert_int_equal(
-	    append(w, sign(&c, w->member.dev)), SCEAU_ERR_CHAIN_NOT_ALLOWED);
-	header(w, &c, SCEAU_CERT_USER_UPDATE, w->admin.device_id);
+	assert_int_equal(cfx_append(w, cfx_sign(&c, w->member.dev)),
+	    SCEAU_ERR_CHAIN_NOT_ALLOWED);
+	cfx_header(w, &c, SCEAU_CERT_USER_UPDATE, w->admin.device_id);
 	(void)snprintf(c.user_id, sizeof(c.user_id), "%s", w->external.user_id);
 	c.profile = SCEAU_PROFILE_MEMBER;
-	assert_int_equal(append(w, sign(&c, w->admin.dev)), 0);
+	assert_int_equal(cfx_append(w, cfx_sign(&c, w->admin.dev)), 0);
 	assert_int_equal(
 	    sceau_chain_user(w->chain, w->external.user_id)->profile,
 	    SCEAU_PROFILE_MEMBER);
 	/* The same profile again is not a change. */
-	header(w, &c, SCEAU_CERT_USER_UPDATE, w->admin.device_id);
+	cfx_header(w, &c, SCEAU_CERT_USER_UPDATE, w->admin.device_id);
 	(void)snprintf(c.user_id, sizeof(c.user_id), "%s", w->external.user_id);
 	c.profile = SCEAU_PROFILE_MEMBER;
 	assert_int_equal(
-	    append(w, sign(&c, w->admin.dev)), SCEAU_ERR_CHAIN_INVALID);
+	    cfx_append(w, cfx_sign(&c, w->admin.dev)), SCEAU_ERR_CHAIN_INVALID);
 }
 
 static void
@@ -538,11 +372,11 @@ test_trusted_replay(void **state)
 
 	/* Replaying without signature checks still enforces the rules. */
 	assert_int_equal(sceau_chain_new("acme", w->root_vk, &copy), 0);
-	new_actor(&x, SCEAU_PROFILE_MEMBER);
-	user_cert(w, &c, "", x.user_id, SCEAU_PROFILE_ADMIN);
+	cfx_new_actor(&x, SCEAU_PROFILE_MEMBER);
+	cfx_user_cert(w, &c, "", x.user_id, SCEAU_PROFILE_ADMIN);
 	c.index = 1;
 	memset(c.prev_hash, 0, sizeof(c.prev_hash));
-	env = sign(&c, w->root);
+	env = cfx_sign(&c, w->root);
 	assert_int_equal(sceau_chain_append_trusted(copy, sceau_buf_ptr(env),
 	                     sceau_buf_len(env), 0, NULL),
 	    SCEAU_ERR_CHAIN_INVALID);
@@ -575,25 +409,29 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_valid_chain, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
-	        test_root_only_at_bootstrap, setup, teardown),
+	        test_valid_chain, cfx_setup, cfx_teardown),
 	    cmocka_unit_test_setup_teardown(
-	        test_bootstrap_shape_and_root_key, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_tampering, setup, teardown),
+	        test_root_only_at_bootstrap, cfx_setup, cfx_teardown),
 	    cmocka_unit_test_setup_teardown(
-	        test_signed_by_other_key, setup, teardown),
+	        test_bootstrap_shape_and_root_key, cfx_setup, cfx_teardown),
 	    cmocka_unit_test_setup_teardown(
-	        test_order_hash_time_org, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_profiles, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_revocation, setup, teardown),
+	        test_tampering, cfx_setup, cfx_teardown),
 	    cmocka_unit_test_setup_teardown(
-	        test_profile_change_locked, setup, teardown),
+	        test_signed_by_other_key, cfx_setup, cfx_teardown),
 	    cmocka_unit_test_setup_teardown(
-	        test_profile_change_allowed, setup_changeable, teardown),
+	        test_order_hash_time_org, cfx_setup, cfx_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_profiles, cfx_setup, cfx_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_revocation, cfx_setup, cfx_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_profile_change_locked, cfx_setup, cfx_teardown),
+	    cmocka_unit_test_setup_teardown(test_profile_change_allowed,
+	        cfx_setup_changeable, cfx_teardown),
 	    cmocka_unit_test(test_identity_blob),
 	    cmocka_unit_test_setup_teardown(
-	        test_trusted_replay, setup, teardown),
+	        test_trusted_replay, cfx_setup, cfx_teardown),
 	    cmocka_unit_test(test_ids),
 	};
 
