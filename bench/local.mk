@@ -15,3 +15,4 @@ bench-requests: bench/bench-requests$(EXEEXT) sceau-server$(EXEEXT)
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	    $(SHELL) $(srcdir)/bench/run-requests.sh
 .PHONY: bench-requests
+include bench/files.mk

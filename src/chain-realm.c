@@ -235,8 +235,8 @@ check_rotation_members(const struct ctx *x, const struct chain_realm *r)
 			bad = 1;
 		else if (sceau_strmap_get(seen, k.user_id) != NULL)
 			bad = 1;
-		else if (sceau_strmap_put(
-		             seen, member_get(r, k.user_id)->user_id, seen) != 0)
+		else if (sceau_strmap_put(seen,
+		             member_get(r, k.user_id)->user_id, seen) != 0)
 			bad = 2;
 	}
 	sceau_strmap_free(seen);

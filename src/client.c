@@ -11,6 +11,7 @@
 
 #include "alloc.h"
 #include "client.h"
+#include "client-internal.h"
 #include "encoding.h"
 #include "errors.h"
 #include "json.h"
@@ -21,14 +22,6 @@
 #define PAGE 1000
 #define SUBMIT_TRIES 5
 #define META_CA_FILE "ca_file"
-
-struct sceau_client {
-	struct sceau_keyfile_info info;
-	struct sceau_keyfile_keys keys;
-	struct sceau_store *store;
-	struct sceau_chain *chain;
-	struct sceau_http *http;
-};
 
 uint64_t
 sceau_client_now_us(void)
@@ -44,6 +37,7 @@ sceau_client_close(struct sceau_client *c)
 {
 	if (c == NULL)
 		return;
+	client_realm_keys_free(c);
 	sceau_http_free(c->http);
 	sceau_chain_free(c->chain);
 	sceau_store_close(c->store);

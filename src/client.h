@@ -125,6 +125,28 @@ int sceau_client_create_device(const struct sceau_keyfile_info *info,
     const struct sceau_keyfile_auth *auth, const struct sceau_client_opts *opts,
     struct sceau_store **storep) SCEAU_WUR;
 
+/*
+ * Workspaces (doc/workspaces.md).  Keys are unwrapped from the chain with
+ * this user's encryption key, checked, and cached in locked memory.
+ */
+/* The workspace key of index; SCEAU_ERR_FORBIDDEN if not ours. */
+int sceau_client_realm_key(struct sceau_client *c, const char *realm_id,
+    uint32_t index, uint8_t key[32]) SCEAU_WUR;
+/* Creates a workspace (its key, then its name); this user is owner. */
+int sceau_client_realm_create(struct sceau_client *c, const char *name,
+    char realm_id[SCEAU_ID_LEN + 1]) SCEAU_WUR;
+int sceau_client_realm_rename(
+    struct sceau_client *c, const char *realm_id, const char *name) SCEAU_WUR;
+/* Gives user role (SCEAU_ROLE_NONE: unshares); a new member gets keys. */
+int sceau_client_realm_share(struct sceau_client *c, const char *realm_id,
+    const char *user_id, enum sceau_role role) SCEAU_WUR;
+/* A new workspace key, sealed to every active member. */
+int sceau_client_realm_rotate(struct sceau_client *c, const char *realm_id,
+    uint32_t *new_index) SCEAU_WUR;
+/* The workspace's current name, decrypted (SCEAU_ERR_NOT_FOUND: none). */
+int sceau_client_realm_name(struct sceau_client *c, const char *realm_id,
+    char *name, size_t size) SCEAU_WUR;
+
 /* Accessors. */
 const struct sceau_chain *sceau_client_chain(const struct sceau_client *c);
 const struct sceau_keyfile_info *sceau_client_info(

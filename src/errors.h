@@ -134,7 +134,12 @@ extern "C" {
 	    SCEAU_N_("several devices match: choose one"))                     \
 	X(WRONG_PASSWORD, -804, SCEAU_N_("wrong password"))                    \
 	X(KEYFILE_FORMAT, -805, SCEAU_N_("device key file malformed"))         \
-	X(KEYRING, -806, SCEAU_N_("key missing from the computer's keyring"))
+	X(KEYRING, -806, SCEAU_N_("key missing from the computer's keyring"))  \
+	X(DATA_TAMPERED, -810,                                                 \
+	    SCEAU_N_("the server returned altered or misplaced data"))         \
+	X(DATA_ROLLBACK, -811,                                                 \
+	    SCEAU_N_(                                                          \
+	        "the server returned an older version than one already seen"))
 
 enum sceau_err {
 	SCEAU_OK = 0,

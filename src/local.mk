@@ -14,7 +14,7 @@ libsceau_a_SOURCES = \
 
 # What every program and test links with libsceau.
 SCEAU_LIBS = libsceau.a $(OPENSSL_LIBS) $(JANSSON_LIBS) $(ARGON2_LIBS) $(SQLITE_LIBS) $(CURL_LIBS) $(KEYUTILS_LIBS) \
-	$(LTLIBINTL)
+	$(LTLIBINTL) -lpthread
 
 ## Organization records and request signatures (issue 3).
 libsceau_a_SOURCES += \
@@ -22,8 +22,12 @@ libsceau_a_SOURCES += \
 	src/cert.h src/cert.c \
 	src/chain.h src/chain-internal.h src/chain.c src/chain-realm.c \
 	src/reqsign.h src/reqsign.c \
-	src/store.h src/store.c \
+	src/store.h src/store-internal.h src/store.c src/store-vlob.c \
 	src/conf.h src/conf.c \
 	src/manifest.h src/manifest.c src/manifest-codec.c \
 	src/client.h src/client.c src/client-bootstrap.c \
-	src/client-members.c
+	src/client-members.c src/client-internal.h src/client-realm.c \
+	src/ws.h src/ws-internal.h src/ws.c src/ws-path.c src/ws-files.c \
+	src/ws-history.c \
+	src/sync.h src/sync-internal.h src/sync.c src/sync-blocks.c \
+	src/sync-merge.c

@@ -19,11 +19,11 @@
 #include "sign.h"
 
 #define SCEAU_VLOB_MAX (4 * 1024 * 1024) /* encoded vlob */
-#define SCEAU_NAME_MAX_BYTES 255         /* a file or folder name */
-#define SCEAU_BLOCK_SIZE (512 * 1024)    /* plaintext bytes per block */
+#define SCEAU_NAME_MAX_BYTES 255 /* a file or folder name */
+#define SCEAU_BLOCK_SIZE (512 * 1024) /* plaintext bytes per block */
 #define SCEAU_BLOCK_ID_LEN 16
 #define SCEAU_BLOCK_OVERHEAD (12 + 16) /* nonce + tag */
-#define SCEAU_BLOCK_MAX (1024 * 1024)  /* ciphertext bytes of one block */
+#define SCEAU_BLOCK_MAX (1024 * 1024) /* ciphertext bytes of one block */
 #define SCEAU_FOLDER_ENTRIES_MAX 100000
 #define SCEAU_FILE_BLOCKS_MAX 30000 /* 15 GiB files at 512 KiB */
 
@@ -51,8 +51,8 @@ struct sceau_vlob_header {
  * checks where a vlob claims to belong.  The signature is NOT verified.
  * SCEAU_ERR_INVALID_FORMAT.
  */
-int sceau_vlob_parse(const uint8_t *blob, size_t n,
-    struct sceau_vlob_header *h) SCEAU_WUR;
+int sceau_vlob_parse(const uint8_t *blob, size_t n, struct sceau_vlob_header *h)
+    SCEAU_WUR;
 
 /*
  * Verifies the signature with the author's verify key vk, then parses.
@@ -84,11 +84,11 @@ int sceau_vlob_open(const uint8_t *blob, size_t n,
 /* A block of a file: where it sits, its key, its digest. */
 struct sceau_block_desc {
 	uint8_t id[SCEAU_BLOCK_ID_LEN];
-	uint8_t key[32];     /* AES-256 key of this block only */
-	uint64_t offset;     /* in the file */
-	uint32_t size;       /* plaintext bytes */
-	uint32_t ct_size;    /* ciphertext bytes: size + SCEAU_BLOCK_OVERHEAD */
-	uint8_t digest[32];  /* SHA-256 of the ciphertext */
+	uint8_t key[32]; /* AES-256 key of this block only */
+	uint64_t offset; /* in the file */
+	uint32_t size; /* plaintext bytes */
+	uint32_t ct_size; /* ciphertext bytes: size + SCEAU_BLOCK_OVERHEAD */
+	uint8_t digest[32]; /* SHA-256 of the ciphertext */
 };
 
 struct sceau_manifest_entry {
@@ -106,7 +106,7 @@ struct sceau_manifest {
 	enum sceau_manifest_type type;
 	char vlob_id[SCEAU_ID_LEN + 1];
 	char parent_id[SCEAU_ID_LEN + 1]; /* "" for the root */
-	uint64_t created, updated;        /* microseconds */
+	uint64_t created, updated; /* microseconds */
 	struct sceau_manifest_entry *entries;
 	size_t n_entries, cap_entries;
 	uint64_t size;
@@ -125,21 +125,20 @@ void sceau_manifest_free(struct sceau_manifest *m);
 /* Deep copy (NULL on ENOMEM). */
 struct sceau_manifest *sceau_manifest_dup(const struct sceau_manifest *m);
 
-int sceau_manifest_encode(const struct sceau_manifest *m,
-    struct sceau_buf *out) SCEAU_WUR;
+int sceau_manifest_encode(const struct sceau_manifest *m, struct sceau_buf *out)
+    SCEAU_WUR;
 /* Decodes and checks every invariant.  SCEAU_ERR_INVALID_FORMAT. */
-int sceau_manifest_decode(const uint8_t *p, size_t n,
-    struct sceau_manifest **mp) SCEAU_WUR;
+int sceau_manifest_decode(
+    const uint8_t *p, size_t n, struct sceau_manifest **mp) SCEAU_WUR;
 
 /* Folder entries: find (NULL), add (SCEAU_ERR_EXISTS), remove (NOT_FOUND). */
 const struct sceau_manifest_entry *sceau_manifest_find(
     const struct sceau_manifest *m, const char *name);
 int sceau_manifest_add_entry(struct sceau_manifest *m, const char *name,
     const char *child_id, enum sceau_manifest_type child_type) SCEAU_WUR;
-int sceau_manifest_remove_entry(struct sceau_manifest *m, const char *name)
-    SCEAU_WUR;
+int sceau_manifest_remove_entry(struct sceau_manifest *m, const char *name);
 /* File blocks: appends one (in file order). */
-int sceau_manifest_add_block(struct sceau_manifest *m,
-    const struct sceau_block_desc *b) SCEAU_WUR;
+int sceau_manifest_add_block(
+    struct sceau_manifest *m, const struct sceau_block_desc *b) SCEAU_WUR;
 
 #endif /* SCEAU_MANIFEST_H */

@@ -238,10 +238,18 @@ sceau_paths_device_file(const char *org, const char *device_id,
 	char dir[SCEAU_PATHS_MAX];
 	int r;
 
+	static const char *const names[] = {SCEAU_PATHS_KEY_FILE,
+	    SCEAU_PATHS_STORE_FILE, SCEAU_PATHS_STORE_FILE "-wal",
+	    SCEAU_PATHS_STORE_FILE "-shm", SCEAU_PATHS_BLOCKS_DIR};
+	size_t i;
+
 	path[0] = '\0';
-	if (name == NULL ||
-	    (strcmp(name, SCEAU_PATHS_KEY_FILE) != 0 &&
-	        strcmp(name, SCEAU_PATHS_STORE_FILE) != 0))
+	/* Only the names of the layout: nothing else lives there. */
+	for (i = 0; name != NULL && i < SCEAU_NELEM(names); i++) {
+		if (strcmp(name, names[i]) == 0)
+			break;
+	}
+	if (name == NULL || i == SCEAU_NELEM(names))
 		return SCEAU_ERR_INVALID_ARGUMENT;
 	if ((r = sceau_paths_device_dir(org, device_id, create, dir)) != 0)
 		return r;

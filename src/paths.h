@@ -35,6 +35,7 @@ extern "C" {
 #define SCEAU_PATHS_MAX 4096
 #define SCEAU_PATHS_KEY_FILE "device.key"
 #define SCEAU_PATHS_STORE_FILE "store.db"
+#define SCEAU_PATHS_BLOCKS_DIR "blocks" /* the block cache */
 /* Devices listed at most (a computer holds a handful). */
 #define SCEAU_PATHS_DEVICES_MAX 1024
 

@@ -16,11 +16,7 @@
 #include "errors.h"
 #include "log.h"
 #include "store.h"
-
-struct sceau_store {
-	sqlite3 *db;
-	int in_txn;
-};
+#include "store-internal.h"
 
 /*
  * Migrations, applied in order; entry i brings the schema to version i+1.
@@ -34,12 +30,26 @@ static const char *const migrations[] = {
     "  envelope BLOB NOT NULL,"
     "  identity BLOB,"
     "  server_time INTEGER NOT NULL);",
+    /* 2: workspaces: checkpoints, and each vlob's remote and local state. */
+    "CREATE TABLE realms ("
+    "  realm_id TEXT PRIMARY KEY,"
+    "  checkpoint INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE vlobs ("
+    "  realm_id TEXT NOT NULL,"
+    "  vlob_id TEXT NOT NULL,"
+    "  remote_version INTEGER NOT NULL DEFAULT 0,"
+    "  remote_blob BLOB,"
+    "  local BLOB,"
+    "  local_key_index INTEGER NOT NULL DEFAULT 0,"
+    "  dirty INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (realm_id, vlob_id));"
+    "CREATE INDEX vlobs_dirty ON vlobs (realm_id, dirty);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
-static int
-db_error(struct sceau_store *s, const char *what)
+int
+store_db_error(struct sceau_store *s, const char *what)
 {
 	int code = sqlite3_errcode(s->db);
 
@@ -53,7 +63,7 @@ static int
 exec(struct sceau_store *s, const char *sql)
 {
 	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return db_error(s, "exec");
+		return store_db_error(s, "exec");
 	return 0;
 }
 
@@ -70,12 +80,12 @@ schema_version(struct sceau_store *s, int *v)
 		return SCEAU_ERR_STORE;
 	if (sqlite3_prepare_v2(s->db, "SELECT max(version) FROM schema_version",
 	        -1, &st, NULL) != SQLITE_OK)
-		return db_error(s, "schema version");
+		return store_db_error(s, "schema version");
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*v = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : db_error(s, "schema version");
+	return rc == SQLITE_ROW ? 0 : store_db_error(s, "schema version");
 }
 
 static int
@@ -136,7 +146,7 @@ sceau_store_open(const char *path, struct sceau_store **sp)
 	if (sqlite3_open_v2(path, &s->db,
 	        SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
 	        NULL) != SQLITE_OK) {
-		r = s->db == NULL ? SCEAU_ERR_ALLOC : db_error(s, "open");
+		r = s->db == NULL ? SCEAU_ERR_ALLOC : store_db_error(s, "open");
 		goto fail;
 	}
 	(void)sqlite3_busy_timeout(s->db, 10000);
@@ -157,6 +167,7 @@ sceau_store_close(struct sceau_store *s)
 {
 	if (s == NULL)
 		return;
+	store_stmts_finalize(s);
 	if (s->db != NULL)
 		(void)sqlite3_close(s->db);
 	sceau_free(s);
@@ -210,7 +221,7 @@ static int
 prepare(struct sceau_store *s, const char *sql, sqlite3_stmt **st)
 {
 	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
-		return db_error(s, "prepare");
+		return store_db_error(s, "prepare");
 	return 0;
 }
 
@@ -221,7 +232,7 @@ step_done(struct sceau_store *s, sqlite3_stmt *st, const char *what)
 	int rc = sqlite3_step(st), r = 0;
 
 	if (rc != SQLITE_DONE)
-		r = db_error(s, what);
+		r = store_db_error(s, what);
 	sqlite3_finalize(st);
 	return r;
 }
@@ -276,7 +287,7 @@ sceau_store_meta_get(
 		    (size_t)sqlite3_column_bytes(st, 0));
 	else
 		r = rc == SQLITE_DONE ? SCEAU_ERR_NOT_FOUND
-		                      : db_error(s, "meta get");
+		                      : store_db_error(s, "meta get");
 	sqlite3_finalize(st);
 	return r;
 }
@@ -337,7 +348,7 @@ sceau_store_cert_last(struct sceau_store *s, uint64_t *index)
 	if (rc == SQLITE_ROW)
 		*index = (uint64_t)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : db_error(s, "last certificate");
+	return rc == SQLITE_ROW ? 0 : store_db_error(s, "last certificate");
 }
 
 /* Appends a blob column to out (nothing for NULL). */
@@ -376,7 +387,7 @@ sceau_store_cert_get(struct sceau_store *s, uint64_t index,
 			*server_time = (uint64_t)sqlite3_column_int64(st, 2);
 	} else {
 		r = rc == SQLITE_DONE ? SCEAU_ERR_NOT_FOUND
-		                      : db_error(s, "read certificate");
+		                      : store_db_error(s, "read certificate");
 	}
 	sqlite3_finalize(st);
 	return r;
@@ -411,7 +422,7 @@ sceau_store_cert_foreach(
 			break;
 	}
 	if (r == 0 && rc != SQLITE_DONE)
-		r = db_error(s, "read certificates");
+		r = store_db_error(s, "read certificates");
 	sqlite3_finalize(st);
 	return r;
 }

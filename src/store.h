@@ -65,4 +65,43 @@ typedef int (*sceau_store_cert_cb)(void *arg, uint64_t index,
 int sceau_store_cert_foreach(struct sceau_store *s, uint64_t from,
     sceau_store_cert_cb cb, void *arg) SCEAU_WUR;
 
+/* ----------------------------------------------------------- workspaces */
+
+/* A workspace's checkpoint (0 when never synced). */
+int sceau_store_realm_checkpoint(struct sceau_store *s, const char *realm_id,
+    uint64_t *checkpoint) SCEAU_WUR;
+int sceau_store_realm_set_checkpoint(
+    struct sceau_store *s, const char *realm_id, uint64_t checkpoint) SCEAU_WUR;
+
+/*
+ * One vlob as this device knows it.  The caller sets remote_blob and local
+ * to buffers (or NULL) before sceau_store_vlob_get() appends to them.
+ */
+struct sceau_store_vlob {
+	uint64_t remote_version; /* 0: the server has no version yet */
+	struct sceau_buf *remote_blob;
+	struct sceau_buf *local; /* manifest sealed under the workspace key */
+	uint32_t local_key_index;
+	int has_remote, has_local, dirty;
+};
+
+/* SCEAU_ERR_NOT_FOUND when this device never saw the vlob. */
+int sceau_store_vlob_get(struct sceau_store *s, const char *realm_id,
+    const char *vlob_id, struct sceau_store_vlob *v) SCEAU_WUR;
+/* Records a local change (dirty until pushed); the remote part stays. */
+int sceau_store_vlob_set_local(struct sceau_store *s, const char *realm_id,
+    const char *vlob_id, const uint8_t *sealed, size_t n, uint32_t key_index)
+    SCEAU_WUR;
+/*
+ * Records a remote version.  clean: the local change is gone (pushed, or
+ * replaced by the remote one); otherwise it stays, and stays dirty.
+ */
+int sceau_store_vlob_set_remote(struct sceau_store *s, const char *realm_id,
+    const char *vlob_id, uint64_t version, const uint8_t *blob, size_t n,
+    int clean) SCEAU_WUR;
+/* Calls cb for each dirty vlob of the workspace; stops at non-zero. */
+typedef int (*sceau_store_vlob_cb)(void *arg, const char *vlob_id);
+int sceau_store_vlob_dirty(struct sceau_store *s, const char *realm_id,
+    sceau_store_vlob_cb cb, void *arg) SCEAU_WUR;
+
 #endif /* SCEAU_STORE_H */

@@ -3,7 +3,7 @@
 # file with translatable strings is listed for xgettext, and the programs
 # speak French under a French locale.
 . "$top_srcdir/tests/tap.sh"
-require_cmd msgfmt locale grep
+require_cmd msgfmt msgcmp xgettext locale grep
 
 po="$top_srcdir/po/fr.po"
 stats=$(LC_ALL=C msgfmt --check --statistics -o /dev/null "$po" 2>&1)
@@ -21,13 +21,25 @@ done
 if [ -z "$missing" ]; then ok "every file with messages is in po/POTFILES.in"
 else not_ok "every file with messages is in po/POTFILES.in: missing$missing"; fi
 
+# Every message of the sources has its French translation in fr.po (a
+# message added without one would print in English under LANG=fr_FR).
+tap_tmpdir
+(cd "$top_srcdir" && xgettext --keyword=_ --keyword=N_ --keyword=SCEAU_N_ \
+	--keyword=P_:1,2 --from-code=UTF-8 --language=C \
+	-o "$tmp/sceau.pot" -f po/POTFILES.in) 2>"$tmp/xg"
+if msgcmp "$po" "$tmp/sceau.pot" >"$tmp/cmp" 2>&1; then
+	ok "every message of the sources is translated in fr.po"
+else
+	not_ok "every message of the sources is translated in fr.po"
+	diag "$(head -20 "$tmp/cmp")"
+fi
+
 locale -a 2>/dev/null | grep -qiE '^fr_FR\.utf-?8$' ||
 	bail "locale fr_FR.UTF-8 missing (the README's test command generates it)"
 [ -f "$SCEAU_LOCALEDIR/fr/LC_MESSAGES/sceau.mo" ] ||
 	bail "no French catalog in $SCEAU_LOCALEDIR"
 
 sceau="$top_builddir/sceau"
-tap_tmpdir
 LANGUAGE= LC_ALL= LANG=fr_FR.UTF-8 "$sceau" --help >"$tmp/fr" 2>&1
 check_grep "French help under LANG=fr_FR.UTF-8" '^Utilisation' "$tmp/fr"
 check_grep "French command summary" 'autotest' "$tmp/fr"

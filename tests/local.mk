@@ -34,6 +34,7 @@ tests_unit_test_log_LDADD = $(TEST_LDADD)
 include tests/unit/crypto.mk
 include tests/unit/encoding.mk
 include tests/unit/client.mk
+include tests/unit/data.mk
 include tests/fuzz/local.mk
 
 check_PROGRAMS += $(unit_tests)

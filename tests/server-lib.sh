@@ -4,8 +4,9 @@
 #   srv_config FILE [LINES]  writes a configuration: [server] listening on
 #                            127.0.0.1 (any free port), LINES (more
 #                            "key = value" lines of [server]), the admin
-#                            token of $srv_token_file, a database in
-#                            $tmp.  Later sections can be appended.
+#                            token of $srv_token_file, a database and
+#                            its block packs in $tmp.  Later sections
+#                            can be appended.
 #   start_server CONF [ARGS] starts it and waits until it listens; sets
 #                            srv_pid, srv_port, srv_url, srv_log.  Fails
 #                            (returns 1) with its log if it does not.
@@ -53,6 +54,7 @@ token_file = $srv_token_file
 
 [database]
 path = $tmp/server-$srv_n.db
+blocks_dir = $tmp/blocks-$srv_n
 EOF
 	srv_n=$((srv_n + 1))
 }

@@ -16,6 +16,13 @@ restarting it:
   identity N        flip one bit of certificate N's identity blob
   lie-last N        announce last_index N without serving more
 
+and on workspace data (any N: the first item of the answer):
+  flip-vlob         flip one bit of the first vlob of GET .../vlobs
+  old-vlob          serve, for a vlob, the oldest version this proxy saw
+                    of it, under the version asked for
+  flip-block        flip one bit in the first block of GET .../blocks
+  swap-blocks       exchange the bytes of the first two blocks of a GET
+
 Usage: tamper-proxy.py --upstream http://127.0.0.1:PORT --control FILE
                        --port-file FILE
 It writes the port it listens on into --port-file once ready.
@@ -46,7 +53,7 @@ def by_index(certs, n):
 
 
 def tamper(doc, mode):
-    if not mode or mode[0] == "pass":
+    if not mode or mode[0] == "pass" or len(mode) < 2:
         return doc
     what, n = mode[0], int(mode[1])
     certs = doc.get("certificates", [])
@@ -73,6 +80,45 @@ def tamper(doc, mode):
     return doc
 
 
+SEEN = {}
+
+
+def tamper_vlobs(doc, mode):
+    vl = doc.get("vlobs", [])
+    for v in vl:
+        SEEN.setdefault(v["vlob_id"], v["blob"])
+    if not mode or not vl:
+        return doc
+    if mode[0] == "flip-vlob":
+        vl[0]["blob"] = flip(vl[0]["blob"])
+    elif mode[0] == "old-vlob":
+        for v in vl:
+            old = SEEN.get(v["vlob_id"])
+            if old is not None and old != v["blob"]:
+                v["blob"] = old
+    return doc
+
+
+def frames(data):
+    out, off = [], 0
+    while off + 20 <= len(data):
+        n = int.from_bytes(data[off + 16:off + 20], "big")
+        out.append([data[off:off + 16], bytearray(data[off + 20:off + 20 + n])])
+        off += 20 + n
+    return out
+
+
+def tamper_blocks(data, mode):
+    if not mode or mode[0] not in ("flip-block", "swap-blocks"):
+        return data
+    fr = frames(data)
+    if mode[0] == "flip-block" and fr:
+        fr[0][1][len(fr[0][1]) // 2] ^= 1
+    elif mode[0] == "swap-blocks" and len(fr) >= 2:
+        fr[0][1], fr[1][1] = fr[1][1], fr[0][1]
+    return b"".join(i + len(b).to_bytes(4, "big") + bytes(b) for i, b in fr)
+
+
 class Proxy(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -89,7 +135,14 @@ class Proxy(http.server.BaseHTTPRequestHandler):
     def relay(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
-        up = urllib.parse.urlsplit(self.server.upstream)
+        upstream = self.server.upstream
+        if self.server.upstream_file:
+            try:
+                with open(self.server.upstream_file) as f:
+                    upstream = f.read().strip() or upstream
+            except OSError:
+                pass
+        up = urllib.parse.urlsplit(upstream)
         conn = http.client.HTTPConnection(up.hostname, up.port, timeout=30)
         headers = {k: v for k, v in self.headers.items()
                    if k.lower() not in ("host", "connection")}
@@ -101,6 +154,13 @@ class Proxy(http.server.BaseHTTPRequestHandler):
                 and resp.status == 200):
             doc = tamper(json.loads(data), self.mode())
             data = json.dumps(doc).encode()
+        elif (self.command == "GET" and path.endswith("/vlobs")
+                and resp.status == 200):
+            doc = tamper_vlobs(json.loads(data), self.mode())
+            data = json.dumps(doc).encode()
+        elif (self.command == "GET" and path.endswith("/blocks")
+                and resp.status == 200):
+            data = tamper_blocks(data, self.mode())
         self.send_response(resp.status)
         for k, v in resp.getheaders():
             if k.lower() not in ("content-length", "connection",
@@ -124,10 +184,13 @@ def main():
     ap.add_argument("--upstream", required=True)
     ap.add_argument("--control", required=True)
     ap.add_argument("--port-file", required=True)
+    ap.add_argument("--upstream-file", default=None,
+                    help="re-read at each request: the server may move")
     a = ap.parse_args()
     srv = Server(("127.0.0.1", 0), Proxy)
     srv.upstream = a.upstream
     srv.control = a.control
+    srv.upstream_file = a.upstream_file
     with open(a.port_file + ".tmp", "w") as f:
         f.write(str(srv.server_address[1]))
     import os

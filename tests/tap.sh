@@ -57,6 +57,7 @@ check_status() {
 		ok "$tap_desc"
 	else
 		not_ok "$tap_desc (exit $tap_got, expected $tap_want)"
+		diag "$(head -n 25 "$tmp/err")"
 	fi
 }
 

@@ -9,6 +9,7 @@
 #define SCEAU_CLI_H
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -158,8 +159,15 @@ struct cli_setup {
 	const char *flag_help; /* N_() marked help line of the flag */
 	int *flagp; /* set to 1 when the flag is given */
 	int refresh; /* fetch new certificates before acting */
+	const char *sopt; /* one extra option with a value, or NULL */
+	const char *sopt_help; /* N_() marked help line of it */
+	const char **soptp; /* receives its value */
 };
 #define CLI_OPT_FLAG 0x1105
+#define CLI_OPT_SOPT 0x1106
+
+/* A date: "YYYY-MM-DD[THH:MM[:SS]]" (UTC) or "@SECONDS"; microseconds. */
+int cli_parse_date(const char *s, uint64_t *us) SCEAU_WUR;
 
 /*
  * Parses the device options, the flag and exactly s->nargs positional
@@ -182,5 +190,48 @@ json_t *cli_describe_device(
     struct sceau_client *c, const struct sceau_chain_device *d);
 /* o[key] as a string, or dflt. */
 const char *cli_json_str(const json_t *o, const char *key, const char *dflt);
+
+/* ------------------------------------------------------- workspaces */
+
+struct sceau_ws;
+/* An open workspace and the path inside it, from "/WORKSPACE/path". */
+struct cli_ws {
+	struct sceau_client *c;
+	struct sceau_ws *w;
+	char realm[33];
+	char name[256]; /* as given: the workspace's name or id */
+	char path[4096]; /* "/path" inside the workspace */
+};
+
+/* The workspace named (or with id) name_or_id that this user is in. */
+int cli_find_realm(
+    struct sceau_client *c, const char *name_or_id, char realm[33]) SCEAU_WUR;
+/* Splits "/WORKSPACE/path" into "WORKSPACE" and "/path". */
+int cli_split_ws_arg(const char *arg, char *ws, size_t wsize, char *path,
+    size_t psize) SCEAU_WUR;
+/*
+ * Opens the workspace of arg ("/WORKSPACE/path").  On failure reports the
+ * error and returns the exit status; 0 on success.
+ */
+int cli_ws_open(struct cli *cli, struct sceau_client *c, const char *arg,
+    struct cli_ws *out);
+/* The same, read-only, as the workspace was at at_us (0: now). */
+int cli_ws_open_at(struct cli *cli, struct sceau_client *c, const char *arg,
+    uint64_t at_us, struct cli_ws *out);
+/* Commits and closes; reports an error and returns its status. */
+int cli_ws_close(struct cli *cli, struct cli_ws *ws);
+
+/* A progress line on a terminal (see progress.c). */
+#include "ws.h"
+struct cli_progress {
+	const char *what;
+	int tty, shown;
+	uint64_t last_ms, start_ms, files, bytes;
+	struct sceau_ws_progress ws; /* give &p->ws to the library */
+};
+void cli_progress_init(
+    struct cli *cli, struct cli_progress *p, const char *what);
+/* Ends the line; returns the seconds elapsed. */
+double cli_progress_end(struct cli_progress *p);
 
 #endif /* SCEAU_CLI_H */

@@ -41,7 +41,7 @@ cmd_device_list(struct cli *cli, int argc, char **argv)
 	    0, "all",
 	    N_("  --all                   every user's devices, revoked "
 	       "ones too\n"),
-	    &all, 1};
+	    &all, 1, NULL, NULL, NULL};
 
 	if ((r = cli_member_setup(cli, argc, argv, &setup, &c)) != 0)
 		return r < 0 ? CLI_EXIT_OK : r;
@@ -84,7 +84,7 @@ cmd_device_revoke(struct cli *cli, int argc, char **argv)
 	    N_("DEVICE [OPTIONS]"),
 	    N_("Revokes a device (a lost or stolen one): it loses access, "
 	       "its user does not.\n"),
-	    1, NULL, NULL, NULL, 1};
+	    1, NULL, NULL, NULL, 1, NULL, NULL, NULL};
 	struct sceau_client *c;
 	char id[SCEAU_ID_LEN + 1];
 	int r;

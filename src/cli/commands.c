@@ -10,14 +10,26 @@
 #include "i18n.h"
 
 const struct cli_command cli_commands[] = {
+    {"cat", cmd_cat, N_("write a workspace file to standard output")},
     {"device", cmd_device, N_("list, revoke and protect devices")},
+    {"export", cmd_export, N_("decrypt files out of a workspace")},
     {"help", cmd_help, N_("show the commands, or the help of one")},
+    {"history", cmd_history, N_("list the versions of a file or folder")},
+    {"import", cmd_import, N_("encrypt files into a workspace")},
+    {"ls", cmd_ls, N_("list a workspace folder")},
+    {"mkdir", cmd_mkdir, N_("create a folder in a workspace")},
+    {"mv", cmd_mv, N_("move or rename in a workspace")},
     {"org", cmd_org, N_("bootstrap an organization")},
+    {"restore", cmd_restore, N_("bring back a past version or a deleted file")},
+    {"rm", cmd_rm, N_("remove a file or folder of a workspace")},
     {"selftest", cmd_selftest, N_("run the cryptography self-test")},
     {"server", cmd_server, N_("administer a server's organizations")},
+    {"stat", cmd_stat, N_("show a workspace file's details")},
     {"status", cmd_status, N_("fetch new records and show the state")},
+    {"sync", cmd_sync, N_("send and receive workspace changes")},
     {"user", cmd_user, N_("list, show, revoke users; change profiles")},
     {"version", cmd_version, N_("show versions of sceau and its libraries")},
     {"whoami", cmd_whoami, N_("show this device, its user and organization")},
+    {"workspace", cmd_workspace, N_("create, share and manage workspaces")},
     {NULL, NULL, NULL},
 };

@@ -6,7 +6,19 @@
 
 #include "cli.h"
 
+int cmd_cat(struct cli *cli, int argc, char **argv);
 int cmd_device(struct cli *cli, int argc, char **argv);
+int cmd_export(struct cli *cli, int argc, char **argv);
+int cmd_history(struct cli *cli, int argc, char **argv);
+int cmd_import(struct cli *cli, int argc, char **argv);
+int cmd_restore(struct cli *cli, int argc, char **argv);
+int cmd_ls(struct cli *cli, int argc, char **argv);
+int cmd_mkdir(struct cli *cli, int argc, char **argv);
+int cmd_mv(struct cli *cli, int argc, char **argv);
+int cmd_rm(struct cli *cli, int argc, char **argv);
+int cmd_stat(struct cli *cli, int argc, char **argv);
+int cmd_sync(struct cli *cli, int argc, char **argv);
+int cmd_workspace(struct cli *cli, int argc, char **argv);
 int cmd_help(struct cli *cli, int argc, char **argv);
 int cmd_org(struct cli *cli, int argc, char **argv);
 int cmd_server(struct cli *cli, int argc, char **argv);

@@ -5,7 +5,10 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,8 +115,9 @@ setup_usage(const struct cli_setup *s)
 {
 	char text[4096];
 
-	(void)snprintf(text, sizeof(text), "%s\n%s%s", _(s->what),
-	    s->flag != NULL ? _(s->flag_help) : "", _(device_help));
+	(void)snprintf(text, sizeof(text), "%s\n%s%s%s", _(s->what),
+	    s->flag != NULL ? _(s->flag_help) : "",
+	    s->sopt != NULL ? _(s->sopt_help) : "", _(device_help));
 	cli_print_usage(stdout, s->cmd, _(s->synopsis), text);
 }
 
@@ -123,11 +127,18 @@ cli_member_setup(struct cli *cli, int argc, char **argv,
 {
 	struct option opts[] = {
 	    {s->flag, no_argument, NULL, CLI_OPT_FLAG},
+	    {s->sopt, required_argument, NULL, CLI_OPT_SOPT},
 	    CLI_DEVICE_OPTIONS,
 	    CLI_COMMON_OPTIONS,
 	};
-	/* Without a flag, the table starts after its entry. */
-	const struct option *o = s->flag != NULL ? opts : opts + 1;
+	struct option *o = opts;
+
+	/* Options not used by this command are taken out of the table. */
+	if (s->sopt == NULL)
+		opts[1] = opts[0];
+	o = s->flag != NULL && s->sopt != NULL   ? opts
+	    : s->flag == NULL && s->sopt == NULL ? opts + 2
+	                                         : opts + 1;
 	struct cli_device_opts dev = {0};
 	int ch, r;
 
@@ -139,6 +150,8 @@ cli_member_setup(struct cli *cli, int argc, char **argv,
 		}
 		if (ch == CLI_OPT_FLAG && s->flag != NULL)
 			*s->flagp = 1;
+		else if (ch == CLI_OPT_SOPT && s->sopt != NULL)
+			*s->soptp = optarg;
 		else if (!cli_common_option(cli, ch) &&
 		    !cli_device_option(&dev, ch, optarg))
 			return cli_usage_error(cli, s->cmd, _("bad option"));
@@ -154,5 +167,41 @@ cli_member_setup(struct cli *cli, int argc, char **argv,
 		*cp = NULL;
 		return r;
 	}
+	return 0;
+}
+
+int
+cli_parse_date(const char *s, uint64_t *us)
+{
+	struct tm tm;
+	const char *end;
+	char *e;
+	unsigned long long v;
+
+	*us = 0;
+	if (s[0] == '@') {
+		errno = 0;
+		v = strtoull(s + 1, &e, 10);
+		if (errno != 0 || e == s + 1 || *e != '\0' ||
+		    v > UINT64_MAX / 1000000)
+			return SCEAU_ERR_INVALID_ARGUMENT;
+		*us = (uint64_t)v * 1000000;
+		return 0;
+	}
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(s, "%Y-%m-%d", &tm)) == NULL)
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	if (*end == 'T' || *end == ' ') {
+		const char *t = end + 1;
+
+		if ((end = strptime(t, "%H:%M:%S", &tm)) == NULL &&
+		    (end = strptime(t, "%H:%M", &tm)) == NULL)
+			return SCEAU_ERR_INVALID_ARGUMENT;
+	}
+	if (*end == 'Z')
+		end++;
+	if (*end != '\0')
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	*us = (uint64_t)timegm(&tm) * 1000000;
 	return 0;
 }

@@ -217,9 +217,12 @@ srv_auth_device(struct srv_ctx *ctx, const char *org_id,
 	    (r = auth_clock(ctx, rs.ts_ms, now_ms)) != 0 ||
 	    (r = auth_lookup(ctx, &out->org, rs.device_id, &d)) != 0)
 		return r;
-	if ((r = sceau_hash_sha256(
-	         req->body != NULL ? req->body : (const uint8_t *)"",
-	         req->body_len, body_hash)) != 0)
+	/* Hashed as it came in when the HTTP layer could: once only. */
+	if (req->body_sha256 != NULL)
+		memcpy(body_hash, req->body_sha256, sizeof(body_hash));
+	else if ((r = sceau_hash_sha256(
+	              req->body != NULL ? req->body : (const uint8_t *)"",
+	              req->body_len, body_hash)) != 0)
 		return r;
 	if (sceau_reqsign_verify(
 	        &rs, d.verify_key, req->method, req->target, body_hash) != 0) {
@@ -234,6 +237,23 @@ srv_auth_device(struct srv_ctx *ctx, const char *org_id,
 	(void)snprintf(out->user_id, sizeof(out->user_id), "%s", d.user_id);
 	out->profile = d.profile;
 	return 0;
+}
+
+int
+srv_auth_precheck(
+    struct srv_ctx *ctx, const char *org_id, const char *authorization)
+{
+	struct sceau_reqsign rs;
+	struct auth_device d;
+	struct srv_org org;
+	int r;
+
+	if ((r = auth_parse(org_id, authorization, &rs)) != 0 ||
+	    (r = auth_org(ctx, org_id, &org)) != 0 ||
+	    (r = auth_clock(ctx, rs.ts_ms, ctx->now_us() / 1000)) != 0 ||
+	    (r = auth_lookup(ctx, &org, rs.device_id, &d)) != 0)
+		return r;
+	return auth_allowed(&org, &d);
 }
 
 int

@@ -46,6 +46,15 @@ int srv_auth_device(struct srv_ctx *ctx, const char *org_id,
     const struct srv_request *req, struct srv_caller *out) SCEAU_WUR;
 
 /*
+ * Everything srv_auth_device checks before the body is in: header,
+ * organization, clock window, device known and allowed; not the
+ * signature nor the nonce.  So that a large body is not received (into
+ * the upload memory) for a request that is refused anyway.
+ */
+int srv_auth_precheck(struct srv_ctx *ctx, const char *org_id,
+    const char *authorization) SCEAU_WUR;
+
+/*
  * For long-lived requests (event streams): is device_id still allowed?
  * 0, SCEAU_ERR_DEVICE_REVOKED, SCEAU_ERR_USER_REVOKED, SCEAU_ERR_ORG_FROZEN,
  * SCEAU_ERR_AUTH_FAILED (device unknown) or a backend error.

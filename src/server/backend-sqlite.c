@@ -34,7 +34,10 @@
 #include <sqlite3.h>
 
 #include "alloc.h"
+#include "backend-sqlite.h"
 #include "backend.h"
+#include "blockstore.h"
+#include "cert.h"
 #include "errors.h"
 #include "log.h"
 #include "replay.h"
@@ -64,26 +67,51 @@ static const char *const sq_migrations[] = {
     " data TEXT NOT NULL,"
     " created INTEGER NOT NULL);"
     "CREATE INDEX events_org ON events(org, id);",
-};
-
-enum sq_stmt_id {
-	SQ_BEGIN,
-	SQ_COMMIT,
-	SQ_ROLLBACK,
-	SQ_ORG_INSERT,
-	SQ_ORG_GET,
-	SQ_ORG_LIST,
-	SQ_ORG_ROW,
-	SQ_ORG_FREEZE,
-	SQ_ORG_USAGE,
-	SQ_ORG_BOOTSTRAP,
-	SQ_CERT_INSERT,
-	SQ_CERT_LAST,
-	SQ_CERT_LIST,
-	SQ_EVENT_INSERT,
-	SQ_EVENT_LIST,
-	SQ_EVENT_LAST,
-	SQ_NSTMT
+    /*
+     * 2: workspaces.  A realm row is made on its first write; its
+     * checkpoint counts the vlob versions stored in it, and its byte
+     * counters feed the organization's usage.  vlob_heads holds the
+     * latest version of each vlob (conflict checks, changes); vlobs every
+     * version, the blob last so that listings never read it; blocks the
+     * index of the pack files (blockstore.h).  Events of a workspace name
+     * it, so that streams pass them to its members only.
+     */
+    "CREATE TABLE realms ("
+    " id INTEGER PRIMARY KEY,"
+    " org INTEGER NOT NULL REFERENCES orgs(id),"
+    " name TEXT NOT NULL,"
+    " checkpoint INTEGER NOT NULL DEFAULT 0,"
+    " last_time INTEGER NOT NULL DEFAULT 0,"
+    " vlob_bytes INTEGER NOT NULL DEFAULT 0,"
+    " block_bytes INTEGER NOT NULL DEFAULT 0,"
+    " UNIQUE (org, name));"
+    "CREATE TABLE vlob_heads ("
+    " realm INTEGER NOT NULL REFERENCES realms(id),"
+    " vlob TEXT NOT NULL,"
+    " version INTEGER NOT NULL,"
+    " checkpoint INTEGER NOT NULL,"
+    " PRIMARY KEY (realm, vlob)) WITHOUT ROWID;"
+    "CREATE INDEX vlob_heads_checkpoint ON vlob_heads(realm, checkpoint);"
+    "CREATE TABLE vlobs ("
+    " id INTEGER PRIMARY KEY,"
+    " realm INTEGER NOT NULL REFERENCES realms(id),"
+    " vlob TEXT NOT NULL,"
+    " version INTEGER NOT NULL,"
+    " checkpoint INTEGER NOT NULL,"
+    " server_time INTEGER NOT NULL,"
+    " author TEXT NOT NULL,"
+    " size INTEGER NOT NULL,"
+    " blob BLOB NOT NULL,"
+    " UNIQUE (realm, vlob, version));"
+    "CREATE TABLE blocks ("
+    " realm INTEGER NOT NULL REFERENCES realms(id),"
+    " id BLOB NOT NULL,"
+    " pack INTEGER NOT NULL,"
+    " pack_offset INTEGER NOT NULL,"
+    " length INTEGER NOT NULL,"
+    " created INTEGER NOT NULL,"
+    " PRIMARY KEY (realm, id)) WITHOUT ROWID;"
+    "ALTER TABLE events ADD COLUMN realm TEXT;",
 };
 
 #define SQ_ORG_COLUMNS                                                         \
@@ -91,8 +119,9 @@ enum sq_stmt_id {
 	" o.root_vk, COALESCE((SELECT MAX(c.idx) FROM certificates c"          \
 	" WHERE c.org = o.id), 0) FROM orgs o"
 
-static const char *const sq_sql[SQ_NSTMT] = {
+static const char *const sq_sql[SQ_NBASE] = {
     [SQ_BEGIN] = "BEGIN IMMEDIATE",
+    [SQ_BEGIN_READ] = "BEGIN",
     [SQ_COMMIT] = "COMMIT",
     [SQ_ROLLBACK] = "ROLLBACK",
     [SQ_ORG_INSERT] =
@@ -103,7 +132,9 @@ static const char *const sq_sql[SQ_NSTMT] = {
         "SELECT id, bootstrapped, token_hash FROM orgs WHERE name = ?1",
     [SQ_ORG_FREEZE] = "UPDATE orgs SET frozen = ?2 WHERE name = ?1",
     [SQ_ORG_USAGE] = "SELECT COUNT(*), COALESCE(SUM(length(envelope) +"
-                     " COALESCE(length(identity), 0)), 0)"
+                     " COALESCE(length(identity), 0)), 0) +"
+                     " (SELECT COALESCE(SUM(vlob_bytes + block_bytes), 0)"
+                     " FROM realms WHERE org = ?1)"
                      " FROM certificates WHERE org = ?1",
     [SQ_ORG_BOOTSTRAP] = "UPDATE orgs SET bootstrapped = 1,"
                          " token_hash = NULL, root_vk = ?2 WHERE id = ?1",
@@ -114,36 +145,16 @@ static const char *const sq_sql[SQ_NSTMT] = {
     [SQ_CERT_LIST] = "SELECT idx, envelope, identity, server_time"
                      " FROM certificates WHERE org = (SELECT id FROM orgs"
                      " WHERE name = ?1) AND idx >= ?2 ORDER BY idx LIMIT ?3",
-    [SQ_EVENT_INSERT] = "INSERT INTO events (org, kind, data, created)"
-                        " VALUES (?1, ?2, ?3, ?4)",
-    [SQ_EVENT_LIST] = "SELECT id, kind, data FROM events WHERE org ="
+    [SQ_EVENT_INSERT] = "INSERT INTO events (org, kind, data, created,"
+                        " realm) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [SQ_EVENT_LIST] = "SELECT id, kind, data, realm FROM events WHERE org ="
                       " (SELECT id FROM orgs WHERE name = ?1) AND id > ?2"
                       " ORDER BY id LIMIT ?3",
     [SQ_EVENT_LAST] = "SELECT COALESCE(MAX(id), 0) FROM events WHERE org ="
                       " (SELECT id FROM orgs WHERE name = ?1)",
 };
 
-struct sq_conn {
-	sqlite3 *db;
-	sqlite3_stmt *st[SQ_NSTMT];
-	int busy;
-};
-
-struct sq_state {
-	struct srv_backend be;
-	pthread_mutex_t pool_lock;
-	pthread_cond_t pool_cond;
-	struct sq_conn *conns;
-	unsigned int nconns;
-	/* Events: generation bumped after each commit that stored one. */
-	pthread_mutex_t ev_lock;
-	pthread_cond_t ev_cond;
-	uint64_t ev_gen;
-	int interrupted;
-	struct srv_replay *replay;
-};
-
-static struct sq_state *
+struct sq_state *
 sq_state(struct srv_backend *be)
 {
 	return be->state;
@@ -151,7 +162,7 @@ sq_state(struct srv_backend *be)
 
 /* ------------------------------------------------------------- errors */
 
-static int
+int
 sq_fail(struct sq_conn *c, int rc, const char *what)
 {
 	sceau_message("database: %s: %s", what,
@@ -159,7 +170,7 @@ sq_fail(struct sq_conn *c, int rc, const char *what)
 	return SCEAU_ERR_STORE;
 }
 
-static int
+int
 sq_corrupt(const char *what)
 {
 	sceau_message("database: %s", what);
@@ -168,7 +179,7 @@ sq_corrupt(const char *what)
 
 /* ---------------------------------------------------------- the pool */
 
-static struct sq_conn *
+struct sq_conn *
 sq_get(struct sq_state *s)
 {
 	struct sq_conn *c = NULL;
@@ -189,7 +200,7 @@ sq_get(struct sq_state *s)
 	return c;
 }
 
-static void
+void
 sq_put(struct sq_state *s, struct sq_conn *c)
 {
 	(void)pthread_mutex_lock(&s->pool_lock);
@@ -199,14 +210,15 @@ sq_put(struct sq_state *s, struct sq_conn *c)
 }
 
 /* The prepared statement id of c, reset and unbound, or NULL. */
-static sqlite3_stmt *
+sqlite3_stmt *
 sq_stmt(struct sq_conn *c, enum sq_stmt_id id, int *r)
 {
 	int rc;
 
 	if (c->st[id] == NULL) {
-		rc = sqlite3_prepare_v3(c->db, sq_sql[id], -1,
-		    SQLITE_PREPARE_PERSISTENT, &c->st[id], NULL);
+		rc = sqlite3_prepare_v3(c->db,
+		    id < SQ_NBASE ? sq_sql[id] : sq_realm_sql[id - SQ_NBASE],
+		    -1, SQLITE_PREPARE_PERSISTENT, &c->st[id], NULL);
 		if (rc != SQLITE_OK) {
 			*r = sq_fail(c, rc, "prepare");
 			return NULL;
@@ -216,7 +228,7 @@ sq_stmt(struct sq_conn *c, enum sq_stmt_id id, int *r)
 	return c->st[id];
 }
 
-static void
+void
 sq_done(sqlite3_stmt *st)
 {
 	if (st == NULL)
@@ -226,7 +238,7 @@ sq_done(sqlite3_stmt *st)
 }
 
 /* Runs a statement without result rows (BEGIN, COMMIT, UPDATE...). */
-static int
+int
 sq_exec_stmt(struct sq_conn *c, sqlite3_stmt *st, const char *what)
 {
 	int rc = sqlite3_step(st);
@@ -248,19 +260,25 @@ sq_simple(struct sq_conn *c, enum sq_stmt_id id, const char *what)
 	return sq_exec_stmt(c, st, what);
 }
 
-static int
+int
 sq_begin(struct sq_conn *c)
 {
 	return sq_simple(c, SQ_BEGIN, "begin");
 }
 
-static int
+int
+sq_begin_read(struct sq_conn *c)
+{
+	return sq_simple(c, SQ_BEGIN_READ, "begin");
+}
+
+int
 sq_commit(struct sq_conn *c)
 {
 	return sq_simple(c, SQ_COMMIT, "commit");
 }
 
-static void
+void
 sq_rollback(struct sq_conn *c)
 {
 	/* Only when a transaction is open: ROLLBACK alone is an error. */
@@ -268,7 +286,7 @@ sq_rollback(struct sq_conn *c)
 		(void)sq_simple(c, SQ_ROLLBACK, "rollback");
 }
 
-static uint64_t
+uint64_t
 sq_col_u64(sqlite3_stmt *st, int i)
 {
 	sqlite3_int64 v = sqlite3_column_int64(st, i);
@@ -416,15 +434,7 @@ out:
 	return r;
 }
 
-/* Row id, bootstrap state and token hash of org_id. */
-struct sq_org_row {
-	sqlite3_int64 id;
-	int bootstrapped;
-	int has_token;
-	uint8_t token_hash[SCEAU_SHA256_LEN];
-};
-
-static int
+int
 sq_org_row(struct sq_conn *c, const char *org_id, struct sq_org_row *row)
 {
 	sqlite3_stmt *st;
@@ -478,7 +488,7 @@ out:
 
 /* ------------------------------------------------ certificates, events */
 
-static void
+void
 sq_wake(struct sq_state *s)
 {
 	(void)pthread_mutex_lock(&s->ev_lock);
@@ -487,13 +497,31 @@ sq_wake(struct sq_state *s)
 	(void)pthread_mutex_unlock(&s->ev_lock);
 }
 
-static uint64_t
+uint64_t
 sq_now_us(void)
 {
 	struct timespec ts;
 
 	(void)clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+int
+sq_insert_event(struct sq_conn *c, sqlite3_int64 org, const char *kind,
+    const char *data, const char *realm_id)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((st = sq_stmt(c, SQ_EVENT_INSERT, &r)) == NULL)
+		return r;
+	(void)sqlite3_bind_int64(st, 1, org);
+	(void)sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_text(st, 3, data, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_int64(st, 4, (sqlite3_int64)sq_now_us());
+	if (realm_id != NULL)
+		(void)sqlite3_bind_text(st, 5, realm_id, -1, SQLITE_STATIC);
+	return sq_exec_stmt(c, st, "store event");
 }
 
 /* Inserts a certificate and its event (inside a transaction). */
@@ -523,13 +551,7 @@ sq_insert_cert(
 		return sq_fail(c, rc, "store certificate");
 	(void)snprintf(data, sizeof(data), "{\"index\":%llu}",
 	    (unsigned long long)cert->index);
-	if ((st = sq_stmt(c, SQ_EVENT_INSERT, &r)) == NULL)
-		return r;
-	(void)sqlite3_bind_int64(st, 1, org);
-	(void)sqlite3_bind_text(st, 2, "certificate", -1, SQLITE_STATIC);
-	(void)sqlite3_bind_text(st, 3, data, -1, SQLITE_STATIC);
-	(void)sqlite3_bind_int64(st, 4, (sqlite3_int64)sq_now_us());
-	return sq_exec_stmt(c, st, "store event");
+	return sq_insert_event(c, org, "certificate", data, NULL);
 }
 
 static int
@@ -669,7 +691,7 @@ sq_read_cert(sqlite3_stmt *st, struct srv_cert_row *row)
 	return 0;
 }
 
-static sqlite3_int64
+sqlite3_int64
 sq_clamp(uint64_t v)
 {
 	return v > (uint64_t)INT64_MAX ? INT64_MAX : (sqlite3_int64)v;
@@ -722,9 +744,12 @@ sq_event_list(struct srv_backend *be, const char *org_id, uint64_t after,
 		ev.id = sq_col_u64(st, 0);
 		ev.kind = (const char *)sqlite3_column_text(st, 1);
 		ev.data = (const char *)sqlite3_column_text(st, 2);
+		ev.realm_id = (const char *)sqlite3_column_text(st, 3);
 		if (ev.kind == NULL || ev.data == NULL ||
 		    strlen(ev.kind) > SRV_EVENT_KIND_MAX ||
-		    strlen(ev.data) > SRV_EVENT_DATA_MAX) {
+		    strlen(ev.data) > SRV_EVENT_DATA_MAX ||
+		    (ev.realm_id != NULL &&
+		        !sceau_cert_id_valid(ev.realm_id))) {
 			r = sq_corrupt("event");
 			break;
 		}
@@ -967,6 +992,7 @@ sq_close(struct srv_backend *be)
 	for (i = 0; i < s->nconns; i++)
 		sq_conn_close(&s->conns[i]);
 	sceau_free(s->conns);
+	srv_blockstore_close(s->be.blocks);
 	srv_replay_free(s->replay);
 	(void)pthread_cond_destroy(&s->ev_cond);
 	(void)pthread_mutex_destroy(&s->ev_lock);
@@ -992,6 +1018,13 @@ static const struct srv_backend_ops sq_ops = {
     .event_wait = sq_event_wait,
     .interrupt = sq_interrupt,
     .replay_check = sq_replay_check,
+    .vlob_put_batch = sq_vlob_put_batch,
+    .vlob_get = sq_vlob_get,
+    .vlob_versions = sq_vlob_versions,
+    .realm_changes = sq_realm_changes,
+    .realm_checkpoint = sq_realm_checkpoint,
+    .block_put_batch = sq_block_put_batch,
+    .block_locate = sq_block_locate,
 };
 
 static int
@@ -1060,6 +1093,7 @@ srv_sqlite_open(const struct srv_backend_config *cfg, struct srv_backend **out)
 		return r;
 	}
 	if ((r = srv_replay_new(cfg->replay_max, &s->replay)) != 0 ||
+	    (r = srv_packs_open(cfg->blocks_dir, &s->be.blocks)) != 0 ||
 	    (r = sq_open_pool(cfg, s)) != 0) {
 		sq_close(&s->be);
 		return r;

@@ -1,8 +1,8 @@
 /*
  * backend.h: the server's storage, behind one interface.
  *
- * Callers see organizations, certificates, events and the replay cache,
- * never SQL.  A backend is a table of function pointers over opaque state;
+ * Callers see organizations, certificates, events, the replay cache and
+ * workspaces (vlobs and blocks), never SQL.  A backend is a table of function pointers over opaque state;
  * SQLite (backend-sqlite.c) is the embedded default, and a PostgreSQL
  * backend can be added without changing a caller.  Every operation is
  * safe to call from any thread at any time, and each one that writes is
@@ -14,7 +14,12 @@
  *     memory, decides which of two racing certificates wins; the loser
  *     gets SCEAU_ERR_CONFLICT and nothing of it is stored;
  *   - a certificate and its event are stored in the same transaction;
- *   - event ids increase over the whole server (not per organization).
+ *   - event ids increase over the whole server (not per organization);
+ *   - (workspace, vlob, version) is unique and a version is stored only
+ *     as the current one + 1; each stored version gets the workspace's
+ *     next checkpoint and an event, in the same transaction;
+ *   - a block is acknowledged only once its bytes are durable, and the
+ *     index never names bytes that were not written (blockstore.h).
  *
  * Errors: SCEAU_ERR_ORG_UNKNOWN, SCEAU_ERR_EXISTS, SCEAU_ERR_CONFLICT,
  * SCEAU_ERR_BOOTSTRAP_TOKEN, SCEAU_ERR_ALREADY_BOOTSTRAPPED,
@@ -33,6 +38,8 @@
 #include "defs.h"
 #include "hash.h"
 #include "sign.h"
+
+struct srv_blockstore;
 
 #define SRV_REPLAY_KEY_LEN 16
 #define SRV_EVENT_KIND_MAX 32
@@ -63,19 +70,81 @@ struct srv_cert_row {
 /* A stored event.  Strings are lent for the callback only. */
 struct srv_event_row {
 	uint64_t id;
-	const char *kind; /* "certificate" */
+	const char *kind; /* "certificate", "vlob" */
 	const char *data; /* JSON text */
+	const char
+	    *realm_id; /* the workspace a "vlob" event is about, or NULL */
 };
 
 struct srv_org_usage {
 	uint64_t certificates;
-	uint64_t storage_bytes; /* envelopes and identity blobs */
+	/* envelopes and identity blobs, vlob versions, block bytes */
+	uint64_t storage_bytes;
 };
+
+/*
+ * One vlob version to store (vlob_put_batch).  The caller fills the
+ * input; the backend fills the result: stored (then version and
+ * checkpoint are the stored ones), or a conflict with the current
+ * version (0: the vlob does not exist).
+ */
+struct srv_vlob_put {
+	const char *vlob_id;
+	uint64_t version; /* current + 1; 1 creates the vlob */
+	const char *author; /* device id */
+	const uint8_t *blob;
+	size_t blob_len;
+	/* Result. */
+	int stored;
+	uint64_t checkpoint;
+	uint64_t current_version; /* when not stored */
+};
+
+/* A stored vlob version.  Pointers are lent for the callback only. */
+struct srv_vlob_row {
+	const char *vlob_id;
+	uint64_t version;
+	uint64_t checkpoint;
+	uint64_t server_time; /* microseconds */
+	const char *author;
+	uint64_t size; /* bytes of blob */
+	const uint8_t *blob; /* NULL in listings of versions */
+};
+
+/* Which version vlob_get reads. */
+enum srv_vlob_which {
+	SRV_VLOB_LATEST = 0,
+	SRV_VLOB_VERSION, /* exactly version arg */
+	SRV_VLOB_AT, /* the latest stored at or before server time arg */
+};
+
+/* Where a block's bytes are: in which pack of its organization. */
+struct srv_block_loc {
+	uint64_t pack;
+	uint64_t offset;
+	uint32_t length;
+};
+
+/* One block of a batch to store (block_put_batch); data is lent. */
+struct srv_block_put {
+	const uint8_t *id; /* SRV_BLOCK_ID_LEN bytes */
+	const uint8_t *frame; /* the whole frame: id, u32 length, data */
+	const uint8_t *data;
+	uint32_t length;
+	int existing; /* result: it was stored before (same bytes) */
+};
+
+#define SRV_BLOCK_ID_LEN 16
+#define SRV_BLOCK_FRAME_HEADER (SRV_BLOCK_ID_LEN + 4)
 
 /* Callbacks: a non-zero return stops the iteration and is returned. */
 typedef int (*srv_org_cb)(void *arg, const struct srv_org *org);
 typedef int (*srv_cert_cb)(void *arg, const struct srv_cert_row *row);
 typedef int (*srv_event_cb)(void *arg, const struct srv_event_row *ev);
+typedef int (*srv_vlob_cb)(void *arg, const struct srv_vlob_row *row);
+/* vlob_get: row is NULL when ids[i] has no such version. */
+typedef int (*srv_vlob_get_cb)(
+    void *arg, size_t i, const struct srv_vlob_row *row);
 
 struct srv_backend;
 
@@ -149,11 +218,76 @@ struct srv_backend_ops {
 	int (*replay_check)(struct srv_backend *be,
 	    const uint8_t key[SRV_REPLAY_KEY_LEN], uint64_t expires_ms,
 	    uint64_t now_ms);
+
+	/*
+	 * Workspaces.  The caller has checked the realm against the chain
+	 * (it exists, the caller may read or write); the backend creates
+	 * its row on first write.  A realm never written reads as empty
+	 * (checkpoint 0, no vlob, no block).
+	 */
+
+	/*
+	 * Stores a batch of vlob versions in one transaction: each item is
+	 * stored if its version is the current one + 1 (items are taken in
+	 * order, so one batch may hold versions 1 and 2 of a vlob), with
+	 * server time now_us (never before the realm's last one), its
+	 * author, its size, the realm's next checkpoint and a "vlob" event;
+	 * the others are conflicts.  *checkpoint: the realm's checkpoint
+	 * after the batch.  SCEAU_ERR_ORG_UNKNOWN.
+	 */
+	int (*vlob_put_batch)(struct srv_backend *be, const char *org_id,
+	    const char *realm_id, struct srv_vlob_put *items, size_t n,
+	    uint64_t now_us, uint64_t *checkpoint);
+	/*
+	 * Reads ids[0..n) (which version: which, arg), from one snapshot,
+	 * calling cb(arg, i, row or NULL) in order; a non-zero return of
+	 * cb stops and is returned.
+	 */
+	int (*vlob_get)(struct srv_backend *be, const char *org_id,
+	    const char *realm_id, const char *const *ids, size_t n,
+	    enum srv_vlob_which which, uint64_t which_arg, srv_vlob_get_cb cb,
+	    void *arg);
+	/* Every version of vlob_id, oldest first (blob NULL).  NOT_FOUND. */
+	int (*vlob_versions)(struct srv_backend *be, const char *org_id,
+	    const char *realm_id, const char *vlob_id, srv_vlob_cb cb,
+	    void *arg);
+	/*
+	 * The latest version of each vlob changed after checkpoint since,
+	 * at most limit, in checkpoint order (blob NULL); *checkpoint: the
+	 * realm's current one, from the same snapshot.
+	 */
+	int (*realm_changes)(struct srv_backend *be, const char *org_id,
+	    const char *realm_id, uint64_t since, uint64_t limit,
+	    srv_vlob_cb cb, void *arg, uint64_t *checkpoint);
+	/* The realm's current checkpoint (0: nothing stored yet). */
+	int (*realm_checkpoint)(struct srv_backend *be, const char *org_id,
+	    const char *realm_id, uint64_t *checkpoint);
+
+	/*
+	 * Stores a batch of blocks: a block whose id is stored with the same
+	 * bytes is marked existing; with other bytes, SCEAU_ERR_CONFLICT
+	 * (naming it) and nothing of the batch is stored.  The new ones are
+	 * appended to a pack, synced once, then indexed in one transaction.
+	 */
+	int (*block_put_batch)(struct srv_backend *be, const char *org_id,
+	    const char *realm_id, struct srv_block_put *items, size_t n,
+	    uint64_t now_us);
+	/*
+	 * Where the blocks ids[0..n) (SRV_BLOCK_ID_LEN bytes each, packed)
+	 * are, into locs[0..n).  SCEAU_ERR_NOT_FOUND naming the first one
+	 * missing (*missing: its position).  The bytes are read through
+	 * be->blocks (blockstore.h).
+	 */
+	int (*block_locate)(struct srv_backend *be, const char *org_id,
+	    const char *realm_id, const uint8_t *ids, size_t n,
+	    struct srv_block_loc *locs, size_t *missing);
 };
 
 struct srv_backend {
 	const struct srv_backend_ops *ops;
 	void *state;
+	/* Where block bytes live (blockstore.h); owned by the backend. */
+	struct srv_blockstore *blocks;
 };
 
 /* What a backend is opened with (from the [database] section). */
@@ -164,6 +298,8 @@ struct srv_backend_config {
 	uint64_t busy_timeout_ms;
 	int synchronous_full; /* SQLite: synchronous=FULL, not NORMAL */
 	size_t replay_max; /* replay cache entries */
+	/* Block packs: a directory, or NULL to keep them in memory (tests). */
+	const char *blocks_dir;
 };
 
 /*

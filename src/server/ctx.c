@@ -36,6 +36,10 @@ srv_ctx_new(const struct srv_settings *set, struct srv_backend *be,
 	ctx->now_us = srv_clock_us;
 	ctx->start_ms = srv_clock_us() / 1000;
 	atomic_init(&ctx->stopping, 0);
+	if (pthread_mutex_init(&ctx->heavy, NULL) != 0) {
+		sceau_free(ctx);
+		return SCEAU_ERR_SYSTEM;
+	}
 	if ((r = srv_chains_new(be, &ctx->chains)) != 0) {
 		srv_ctx_free(ctx);
 		return r;
@@ -50,6 +54,7 @@ srv_ctx_free(struct srv_ctx *ctx)
 	if (ctx == NULL)
 		return;
 	srv_chains_free(ctx->chains);
+	(void)pthread_mutex_destroy(&ctx->heavy);
 	sceau_memzero(&ctx->set, sizeof(ctx->set));
 	sceau_free(ctx);
 }

@@ -27,16 +27,28 @@
 #include "buf.h"
 #include "encoding.h"
 #include "errors.h"
+#include "hash.h"
 #include "httpd.h"
 #include "log.h"
 #include "random.h"
 #include "request.h"
 #include "router.h"
 #include "stream.h"
+#include "upload.h"
 
 #define HTTP_BACKLOG 128
 #define HTTP_SSE_BLOCK 4096
 #define HTTP_METHOD_MAX 16
+/*
+ * Per connection: request line and headers (a GET of 1,000 ids is a
+ * 33 KB target) and the receive buffer, whose size sets how much of a
+ * body each call hands over.
+ */
+#define HTTP_CONN_MEMORY (256 * 1024)
+/* JSON replies up to this are copied to libmicrohttpd, larger streamed. */
+#define HTTP_COPY_MAX (64 * 1024)
+/* Binary replies (blocks) are read from packs in pieces this large. */
+#define HTTP_BINARY_BLOCK (256 * 1024)
 /*
  * A body refused for its size (or sent to no route) is read and dropped
  * up to this much before the reply, so that a reverse proxy that sends
@@ -55,6 +67,7 @@ struct srv_http {
 	char address[SCEAU_CONF_HOST_MAX + 16];
 	uint16_t port;
 	atomic_uint inflight;
+	struct srv_upload *upload; /* large bodies */
 };
 
 /* One request, from its request line to its completion. */
@@ -65,10 +78,17 @@ struct http_req {
 	char log_ctx[32]; /* "req=ID" */
 	char id[17];
 	char client[SRV_ADDR_MAX];
-	struct sceau_buf *body;
+	struct sceau_buf *body; /* small bodies */
+	uint8_t *up; /* large bodies: in the upload region */
+	size_t up_cap, up_len;
+	int pooled; /* the body goes to up */
+	struct sceau_hash_ctx *hash; /* of the body, as it comes */
+	uint8_t sha[SCEAU_SHA256_LEN];
 	size_t limit;
 	int started;
 	int too_large;
+	int refused; /* an error to reply once the body is dropped */
+	char refused_msg[160];
 	int discard; /* the body is read and dropped */
 	size_t dropped;
 	int status;
@@ -92,6 +112,8 @@ http_req_free(struct http_req *rq)
 	if (rq == NULL)
 		return;
 	sceau_buf_free(rq->body);
+	srv_upload_put(rq->h->upload, rq->up, rq->up_cap);
+	sceau_hash_ctx_free(rq->hash);
 	sceau_free(rq->target);
 	sceau_free(rq);
 }
@@ -106,6 +128,7 @@ http_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	(void)conn;
 	if ((rq = sceau_calloc(1, sizeof(*rq))) == NULL)
 		return NULL;
+	rq->h = h;
 	if ((rq->target = sceau_strdup(uri)) == NULL ||
 	    (rq->body = sceau_buf_new()) == NULL ||
 	    sceau_random_bytes(id, sizeof(id)) != 0) {
@@ -115,7 +138,6 @@ http_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	for (size_t i = 0; i < sizeof(id); i++)
 		(void)snprintf(rq->id + 2 * i, 3, "%02x", id[i]);
 	(void)snprintf(rq->log_ctx, sizeof(rq->log_ctx), "req=%s", rq->id);
-	rq->h = h;
 	rq->t0_us = http_mono_us();
 	atomic_fetch_add(&h->inflight, 1);
 	return rq;
@@ -168,11 +190,97 @@ http_sse_free(void *cls)
 	srv_stream_free(cls);
 }
 
+/* A large JSON reply, sent from its buffer without a copy of it all. */
+static ssize_t
+http_buf_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	const struct sceau_buf *b = cls;
+	size_t len = sceau_buf_len(b), n;
+
+	if (pos >= len)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	n = SCEAU_MIN(max, len - (size_t)pos);
+	memcpy(buf, sceau_buf_ptr(b) + pos, n);
+	return (ssize_t)n;
+}
+
+static void
+http_buf_free(void *cls)
+{
+	sceau_buf_free(cls);
+}
+
+static ssize_t
+http_bin_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct srv_reader *rd = cls;
+	ssize_t n;
+
+	if (pos >= rd->size)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	n = rd->read(rd->cls, (uint8_t *)buf, max);
+	/* Short or failed: cut the connection, the client sees it. */
+	return n > 0 ? n : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void
+http_bin_free(void *cls)
+{
+	srv_reader_free(cls);
+}
+
+static struct MHD_Response *
+http_binary(struct srv_response *resp)
+{
+	struct MHD_Response *m;
+
+	m = MHD_create_response_from_callback(resp->reader->size,
+	    HTTP_BINARY_BLOCK, http_bin_read, resp->reader, http_bin_free);
+	if (m == NULL)
+		return NULL;
+	resp->reader = NULL; /* the response owns it now */
+	(void)MHD_add_response_header(
+	    m, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
+	(void)MHD_add_response_header(
+	    m, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	return m;
+}
+
+static struct MHD_Response *
+http_json(struct srv_response *resp)
+{
+	size_t len = resp->body != NULL ? sceau_buf_len(resp->body) : 0;
+	struct MHD_Response *m;
+
+	if (len > HTTP_COPY_MAX) {
+		m = MHD_create_response_from_callback(len, HTTP_COPY_MAX,
+		    http_buf_read, resp->body, http_buf_free);
+		if (m != NULL)
+			resp->body = NULL; /* the response owns it now */
+	} else {
+		m = MHD_create_response_from_buffer(len,
+		    len > 0 ? (void *)sceau_buf_ptr(resp->body) : NULL,
+		    MHD_RESPMEM_MUST_COPY);
+	}
+	if (m == NULL)
+		return NULL;
+	(void)MHD_add_response_header(
+	    m, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	(void)MHD_add_response_header(
+	    m, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (resp->allow != NULL)
+		(void)MHD_add_response_header(
+		    m, MHD_HTTP_HEADER_ALLOW, resp->allow);
+	return m;
+}
+
 static struct MHD_Response *
 http_response(struct srv_response *resp)
 {
 	struct MHD_Response *m;
 
+	if (resp->kind == SRV_RESP_BINARY)
+		return http_binary(resp);
 	if (resp->kind == SRV_RESP_EVENTS) {
 		m = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN,
 		    HTTP_SSE_BLOCK, http_sse_read, resp->stream, http_sse_free);
@@ -187,20 +295,7 @@ http_response(struct srv_response *resp)
 		(void)MHD_add_response_header(m, "X-Accel-Buffering", "no");
 		return m;
 	}
-	m = MHD_create_response_from_buffer(
-	    resp->body != NULL ? sceau_buf_len(resp->body) : 0,
-	    resp->body != NULL ? (void *)sceau_buf_ptr(resp->body) : NULL,
-	    MHD_RESPMEM_MUST_COPY);
-	if (m == NULL)
-		return NULL;
-	(void)MHD_add_response_header(
-	    m, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-	(void)MHD_add_response_header(
-	    m, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	if (resp->allow != NULL)
-		(void)MHD_add_response_header(
-		    m, MHD_HTTP_HEADER_ALLOW, resp->allow);
-	return m;
+	return http_json(resp);
 }
 
 static enum MHD_Result
@@ -254,13 +349,52 @@ http_client(struct http_req *rq, struct MHD_Connection *conn)
 	    sizeof(rq->client));
 }
 
+/*
+ * A route with a large body (blocks, vlobs): a place for it in the upload
+ * region, of its announced length (the route's limit when unknown).  No
+ * room in time: the body is dropped and the request refused.
+ */
+static enum MHD_Result
+http_reserve(struct http_req *rq, struct MHD_Connection *conn, size_t need)
+{
+	struct srv_http *h = rq->h;
+	int r;
+
+	rq->pooled = 1;
+	if (need == 0)
+		return MHD_YES;
+	/* Refused anyway (unknown device, clock...): no room taken. */
+	r = srv_router_precheck(h->ctx, rq->method, rq->target,
+	    MHD_lookup_connection_value(
+	        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION));
+	if (r == 0) {
+		r = srv_upload_get(h->upload, need,
+		    (uint64_t)h->cfg.connection_timeout_s * 1000,
+		    &h->ctx->stopping, &rq->up);
+		if (r == 0) {
+			rq->up_cap = need;
+			return MHD_YES;
+		}
+		if (r != SCEAU_ERR_TOO_LARGE)
+			r = SCEAU_ERR_RATE_LIMITED;
+	}
+	/* A copy: the reply sets the thread's message from it. */
+	(void)snprintf(rq->refused_msg, sizeof(rq->refused_msg), "%s",
+	    sceau_last_message());
+	if (need > HTTP_DRAIN_MAX)
+		return http_queue_error(rq, conn, r, rq->refused_msg);
+	rq->refused = r;
+	rq->discard = 1;
+	return MHD_YES;
+}
+
 /* First call: headers are in; refuse a body known to be too large. */
 static enum MHD_Result
 http_first(struct http_req *rq, struct MHD_Connection *conn, const char *method)
 {
 	const char *cl;
 	char *end;
-	unsigned long long n;
+	unsigned long long n = 0;
 
 	rq->started = 1;
 	(void)snprintf(rq->method, sizeof(rq->method), "%s", method);
@@ -272,28 +406,66 @@ http_first(struct http_req *rq, struct MHD_Connection *conn, const char *method)
 	(void)sceau_buf_set_max_size(rq->body, rq->limit);
 	cl = MHD_lookup_connection_value(
 	    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl == NULL || rq->discard)
+	if (rq->discard)
 		return MHD_YES;
-	errno = 0;
-	n = strtoull(cl, &end, 10);
-	if (errno != 0 || *end != '\0' || n <= rq->limit)
+	if (cl != NULL) {
+		errno = 0;
+		n = strtoull(cl, &end, 10);
+		if (errno != 0 || *end != '\0')
+			cl = NULL; /* libmicrohttpd refuses it anyway */
+	}
+	if (cl != NULL && n > rq->limit) {
+		if (n > HTTP_DRAIN_MAX)
+			return http_queue_error(rq, conn, SCEAU_ERR_TOO_LARGE,
+			    "body larger than this route accepts");
+		rq->too_large = rq->discard = 1;
 		return MHD_YES;
-	if (n > HTTP_DRAIN_MAX)
-		return http_queue_error(rq, conn, SCEAU_ERR_TOO_LARGE,
-		    "body larger than this route accepts");
-	rq->too_large = rq->discard = 1;
+	}
+	if (rq->limit > rq->h->ctx->set.max_body)
+		return http_reserve(
+		    rq, conn, cl != NULL ? (size_t)n : rq->limit);
 	return MHD_YES;
+}
+
+/* Keeps n more bytes of the body; -1 when past the limit. */
+static int
+http_keep(struct http_req *rq, const char *data, size_t n)
+{
+	if (rq->pooled) {
+		if (n > rq->up_cap - rq->up_len)
+			return -1;
+		memcpy(rq->up + rq->up_len, data, n);
+		rq->up_len += n;
+	} else if (sceau_buf_put(rq->body, data, n) != 0) {
+		return -1;
+	}
+	/* Hashed now, while it is in the cache: auth needs it, once. */
+	if (rq->hash == NULL) {
+		if ((rq->hash = sceau_hash_ctx_new()) == NULL ||
+		    sceau_hash_init(rq->hash) != 0) {
+			sceau_hash_ctx_free(rq->hash);
+			rq->hash = NULL;
+			return -2;
+		}
+	}
+	return sceau_hash_update(rq->hash, data, n) == 0 ? 0 : -2;
 }
 
 /* MHD_NO (close the connection) once too much was dropped. */
 static enum MHD_Result
 http_body(struct http_req *rq, const char *data, size_t n)
 {
-	if (!rq->discard && sceau_buf_put(rq->body, data, n) == 0)
+	int k = 0;
+
+	if (!rq->discard && (k = http_keep(rq, data, n)) == 0)
 		return MHD_YES;
 	if (!rq->discard) {
-		/* Past the limit: read on, dropping, to reply. */
-		rq->too_large = rq->discard = 1;
+		/* Past the limit (or out of memory): read on, dropping. */
+		if (k == -1)
+			rq->too_large = 1;
+		else
+			rq->refused = SCEAU_ERR_ALLOC;
+		rq->discard = 1;
 		sceau_buf_reset(rq->body);
 	}
 	rq->dropped += n;
@@ -313,6 +485,10 @@ http_finish(struct http_req *rq, struct MHD_Connection *conn)
 	if (rq->too_large)
 		return http_queue_error(rq, conn, SCEAU_ERR_TOO_LARGE,
 		    "body larger than this route accepts");
+	if (rq->refused != 0)
+		return http_queue_error(rq, conn, rq->refused,
+		    rq->refused_msg[0] != '\0' ? rq->refused_msg
+		                               : "body refused");
 	memset(&req, 0, sizeof(req));
 	req.method = rq->method;
 	req.target = rq->target;
@@ -321,8 +497,19 @@ http_finish(struct http_req *rq, struct MHD_Connection *conn)
 	req.last_event_id =
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Last-Event-ID");
 	/* A dropped body is none (only unrouted requests get here). */
-	req.body = sceau_buf_ptr(rq->body);
-	req.body_len = sceau_buf_len(rq->body);
+	if (rq->discard) {
+		req.body = NULL;
+		req.body_len = 0;
+	} else if (rq->pooled) {
+		req.body = rq->up;
+		req.body_len = rq->up_len;
+	} else {
+		req.body = sceau_buf_ptr(rq->body);
+		req.body_len = sceau_buf_len(rq->body);
+	}
+	if (rq->hash != NULL && !rq->discard &&
+	    sceau_hash_final(rq->hash, rq->sha) == 0)
+		req.body_sha256 = rq->sha;
 	srv_dispatch(rq->h->ctx, &req, &resp);
 	return http_queue(rq, conn, &resp);
 }
@@ -471,6 +658,7 @@ http_daemon(struct srv_http *h)
 	    MHD_OPTION_LISTEN_SOCKET, h->fd, MHD_OPTION_URI_LOG_CALLBACK,
 	    http_uri, h, MHD_OPTION_NOTIFY_COMPLETED, http_completed, h,
 	    MHD_OPTION_CONNECTION_LIMIT, h->cfg.max_connections,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 	    MHD_OPTION_CONNECTION_TIMEOUT, h->cfg.connection_timeout_s,
 	    MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_ARRAY, tls,
 	    MHD_OPTION_END);
@@ -496,7 +684,9 @@ srv_http_listen(const struct srv_http_config *cfg, struct srv_http **out)
 	h->cfg = *cfg;
 	h->fd = -1;
 	atomic_init(&h->inflight, 0);
-	if ((r = http_listen(h)) != 0) {
+	if ((r = srv_upload_new(cfg->upload_memory, &h->upload)) != 0 ||
+	    (r = http_listen(h)) != 0) {
+		srv_upload_free(h->upload);
 		sceau_free(h);
 		return r;
 	}
@@ -568,5 +758,6 @@ srv_http_stop(struct srv_http *h)
 		MHD_stop_daemon(h->daemon);
 	else if (h->fd >= 0)
 		(void)close(h->fd);
+	srv_upload_free(h->upload);
 	sceau_free(h);
 }

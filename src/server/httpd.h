@@ -11,8 +11,12 @@
  *
  * Each request gets an id (logged with each of its lines, and returned in
  * X-Request-Id), its body is read only up to its route's limit (413
- * otherwise, refused from Content-Length before reading when it can), and
- * it is handed to the dispatcher (router.h) in memory.
+ * otherwise, refused from Content-Length before reading when it can),
+ * hashed as it arrives (the signature covers its SHA-256), and it is
+ * handed to the dispatcher (router.h) in memory.  Bodies of the routes
+ * that take more than server.max_body (blocks, vlobs) go into the upload
+ * region (upload.h), which bounds the memory of all of them together.
+ * Large replies are streamed: JSON from its buffer, blocks from packs.
  */
 #ifndef SCEAU_SRV_HTTPD_H
 #define SCEAU_SRV_HTTPD_H
@@ -34,6 +38,8 @@ struct srv_http_config {
 	unsigned int max_connections;
 	unsigned int connection_timeout_s;
 	struct srv_proxies proxies;
+	/* Memory for bodies larger than server.max_body (upload.h). */
+	size_t upload_memory;
 };
 
 struct srv_http;

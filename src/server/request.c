@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "alloc.h"
 #include "defs.h"
 #include "errors.h"
 #include "json.h"
@@ -19,11 +20,40 @@ srv_resp_init(struct srv_response *resp)
 }
 
 void
+srv_reader_free(struct srv_reader *rd)
+{
+	if (rd == NULL)
+		return;
+	if (rd->free != NULL)
+		rd->free(rd->cls);
+	sceau_free(rd);
+}
+
+void
 srv_resp_clear(struct srv_response *resp)
 {
 	sceau_buf_free(resp->body);
 	srv_stream_free(resp->stream);
+	srv_reader_free(resp->reader);
 	srv_resp_init(resp);
+}
+
+void
+srv_resp_json_buf(struct srv_response *resp, int status, struct sceau_buf *b)
+{
+	srv_resp_clear(resp);
+	resp->body = b;
+	resp->kind = SRV_RESP_JSON;
+	resp->status = status;
+}
+
+void
+srv_resp_binary(struct srv_response *resp, struct srv_reader *rd)
+{
+	srv_resp_clear(resp);
+	resp->reader = rd;
+	resp->kind = SRV_RESP_BINARY;
+	resp->status = 200;
 }
 
 int

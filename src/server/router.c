@@ -5,8 +5,10 @@
  * The target is parsed here, from the bytes the client sent (the path
  * and query it signed): "/v1/" then at most ROUTER_SEGMENTS non-empty
  * segments separated by single slashes, then an optional "?query".  No
- * percent-decoding: no valid route or organization id needs it, so a
- * '%' simply matches nothing.
+ * percent-decoding: no valid route, organization or object id needs it,
+ * so a '%' simply matches nothing.  In a route's path, "*" is the
+ * organization id and "#" an object id (32 lowercase hex digits): the
+ * realm id, then the vlob id.
  */
 #include "config.h"
 
@@ -19,7 +21,7 @@
 #include "router.h"
 #include "routes.h"
 
-#define ROUTER_SEGMENTS 4
+#define ROUTER_SEGMENTS 6
 #define ROUTER_SEGMENT_MAX 64
 
 enum router_auth {
@@ -28,32 +30,57 @@ enum router_auth {
 	ROUTE_DEVICE,
 };
 
+/* What body a route takes. */
+enum router_body {
+	BODY_NONE = 0,
+	BODY_JSON, /* up to server.max_body */
+	BODY_VLOBS, /* JSON, up to SRV_VLOB_BODY_MAX */
+	BODY_BLOCKS, /* frames, up to server.max_block_body */
+};
+
 struct route {
 	const char *method;
-	/* Segments after /v1/; "*" is an organization id. */
+	/* Segments after /v1/: "*" an organization id, "#" an object id. */
 	const char *path[ROUTER_SEGMENTS];
 	enum router_auth auth;
-	int has_body; /* a JSON body (up to max_body) */
+	enum router_body body;
 	int has_query; /* a query string is accepted */
 	srv_handler fn;
 };
 
 static const struct route routes[] = {
-    {"GET", {"health"}, ROUTE_ANONYMOUS, 0, 0, srv_route_health},
-    {"POST", {"admin", "organizations"}, ROUTE_ADMIN, 1, 0,
+    {"GET", {"health"}, ROUTE_ANONYMOUS, BODY_NONE, 0, srv_route_health},
+    {"POST", {"admin", "organizations"}, ROUTE_ADMIN, BODY_JSON, 0,
         srv_route_org_create},
-    {"GET", {"admin", "organizations"}, ROUTE_ADMIN, 0, 0, srv_route_org_list},
-    {"POST", {"admin", "organizations", "*", "freeze"}, ROUTE_ADMIN, 0, 0,
-        srv_route_org_freeze},
-    {"POST", {"admin", "organizations", "*", "unfreeze"}, ROUTE_ADMIN, 0, 0,
-        srv_route_org_unfreeze},
-    {"GET", {"admin", "organizations", "*", "stats"}, ROUTE_ADMIN, 0, 0,
+    {"GET", {"admin", "organizations"}, ROUTE_ADMIN, BODY_NONE, 0,
+        srv_route_org_list},
+    {"POST", {"admin", "organizations", "*", "freeze"}, ROUTE_ADMIN, BODY_NONE,
+        0, srv_route_org_freeze},
+    {"POST", {"admin", "organizations", "*", "unfreeze"}, ROUTE_ADMIN,
+        BODY_NONE, 0, srv_route_org_unfreeze},
+    {"GET", {"admin", "organizations", "*", "stats"}, ROUTE_ADMIN, BODY_NONE, 0,
         srv_route_org_stats},
-    {"POST", {"*", "bootstrap"}, ROUTE_ANONYMOUS, 1, 0, srv_route_bootstrap},
-    {"GET", {"*", "certificates"}, ROUTE_DEVICE, 0, 1, srv_route_certs_get},
-    {"POST", {"*", "certificates"}, ROUTE_DEVICE, 1, 0, srv_route_certs_post},
-    {"GET", {"*", "whoami"}, ROUTE_DEVICE, 0, 0, srv_route_whoami},
-    {"GET", {"*", "events"}, ROUTE_DEVICE, 0, 0, srv_route_events},
+    {"POST", {"*", "bootstrap"}, ROUTE_ANONYMOUS, BODY_JSON, 0,
+        srv_route_bootstrap},
+    {"GET", {"*", "certificates"}, ROUTE_DEVICE, BODY_NONE, 1,
+        srv_route_certs_get},
+    {"POST", {"*", "certificates"}, ROUTE_DEVICE, BODY_JSON, 0,
+        srv_route_certs_post},
+    {"GET", {"*", "whoami"}, ROUTE_DEVICE, BODY_NONE, 0, srv_route_whoami},
+    {"GET", {"*", "events"}, ROUTE_DEVICE, BODY_NONE, 0, srv_route_events},
+    {"GET", {"*", "realms"}, ROUTE_DEVICE, BODY_NONE, 0, srv_route_realms},
+    {"POST", {"*", "realms", "#", "vlobs"}, ROUTE_DEVICE, BODY_VLOBS, 0,
+        srv_route_vlobs_post},
+    {"GET", {"*", "realms", "#", "vlobs"}, ROUTE_DEVICE, BODY_NONE, 1,
+        srv_route_vlobs_get},
+    {"GET", {"*", "realms", "#", "vlobs", "#", "versions"}, ROUTE_DEVICE,
+        BODY_NONE, 0, srv_route_vlob_versions},
+    {"GET", {"*", "realms", "#", "changes"}, ROUTE_DEVICE, BODY_NONE, 1,
+        srv_route_changes},
+    {"POST", {"*", "realms", "#", "blocks"}, ROUTE_DEVICE, BODY_BLOCKS, 0,
+        srv_route_blocks_post},
+    {"GET", {"*", "realms", "#", "blocks"}, ROUTE_DEVICE, BODY_NONE, 1,
+        srv_route_blocks_get},
 };
 
 /* A parsed target. */
@@ -102,23 +129,56 @@ router_path_match(const struct route *rt, const struct router_target *t)
 		if (i >= t->nseg)
 			return 0;
 		if (strcmp(rt->path[i], "*") != 0 &&
+		    strcmp(rt->path[i], "#") != 0 &&
 		    strcmp(rt->path[i], t->seg[i]) != 0)
 			return 0;
 	}
 	return t->nseg == ROUTER_SEGMENTS;
 }
 
-/* The organization id segment of a matched route, or NULL. */
-static const char *
-router_org(const struct route *rt, const struct router_target *t)
+/* The ids of a matched route: organization, realm, vlob (or NULL). */
+static int
+router_ids(const struct route *rt, const struct router_target *t,
+    struct srv_route_args *args)
 {
-	size_t i;
+	const char **obj[2] = {&args->realm_id, &args->vlob_id};
+	size_t i, k = 0;
 
 	for (i = 0; i < t->nseg; i++) {
-		if (strcmp(rt->path[i], "*") == 0)
-			return t->seg[i];
+		if (strcmp(rt->path[i], "*") == 0) {
+			args->org_id = t->seg[i];
+			if (!sceau_org_id_valid(args->org_id)) {
+				sceau_message("invalid organization id");
+				return SCEAU_ERR_BAD_REQUEST;
+			}
+		} else if (strcmp(rt->path[i], "#") == 0 && k < 2) {
+			*obj[k++] = t->seg[i];
+			if (!sceau_cert_id_valid(t->seg[i])) {
+				sceau_message("invalid id %s: 32 lowercase hex "
+				              "digits expected",
+				    t->seg[i]);
+				return SCEAU_ERR_BAD_REQUEST;
+			}
+		}
 	}
-	return NULL;
+	return 0;
+}
+
+/* Largest body of route rt. */
+static size_t
+router_limit(const struct srv_ctx *ctx, const struct route *rt)
+{
+	switch (rt->body) {
+	case BODY_JSON:
+		return ctx->set.max_body;
+	case BODY_VLOBS:
+		return SCEAU_MAX(ctx->set.max_body, SRV_VLOB_BODY_MAX);
+	case BODY_BLOCKS:
+		return SCEAU_MAX(ctx->set.max_body, ctx->set.max_block_body);
+	case BODY_NONE:
+	default:
+		return 0;
+	}
 }
 
 /*
@@ -163,8 +223,27 @@ srv_router_body_limit(const struct srv_ctx *ctx, const char *method,
 	if ((r = router_parse(target, &t)) != 0 ||
 	    (r = router_find(method, &t, &rt, &allow)) != 0)
 		return r;
-	*limit = rt->has_body ? ctx->set.max_body : 0;
+	*limit = router_limit(ctx, rt);
 	return 0;
+}
+
+int
+srv_router_precheck(struct srv_ctx *ctx, const char *method, const char *target,
+    const char *authorization)
+{
+	struct srv_route_args args = {NULL, NULL, NULL, "", NULL};
+	const struct route *rt;
+	struct router_target t;
+	const char *allow;
+	int r;
+
+	if ((r = router_parse(target, &t)) != 0 ||
+	    (r = router_find(method, &t, &rt, &allow)) != 0 ||
+	    rt->auth != ROUTE_DEVICE)
+		return 0; /* the dispatcher says what is wrong */
+	if ((r = router_ids(rt, &t, &args)) != 0)
+		return r;
+	return srv_auth_precheck(ctx, args.org_id, authorization);
 }
 
 static int
@@ -172,17 +251,16 @@ router_check(const struct srv_ctx *ctx, const struct route *rt,
     const struct router_target *t, const struct srv_request *req,
     struct srv_route_args *args)
 {
+	int r;
+
 	args->query = t->query;
-	args->org_id = router_org(rt, t);
-	if (args->org_id != NULL && !sceau_org_id_valid(args->org_id)) {
-		sceau_message("invalid organization id");
-		return SCEAU_ERR_BAD_REQUEST;
-	}
+	if ((r = router_ids(rt, t, args)) != 0)
+		return r;
 	if (!rt->has_query && t->query[0] != '\0') {
 		sceau_message("this route takes no query string");
 		return SCEAU_ERR_BAD_REQUEST;
 	}
-	if (req->body_len > (rt->has_body ? ctx->set.max_body : 0)) {
+	if (req->body_len > router_limit(ctx, rt)) {
 		sceau_message("body larger than this route accepts");
 		return SCEAU_ERR_TOO_LARGE;
 	}
@@ -193,7 +271,7 @@ static int
 router_run(struct srv_ctx *ctx, const struct srv_request *req,
     struct srv_response *resp)
 {
-	struct srv_route_args args = {NULL, "", NULL};
+	struct srv_route_args args = {NULL, NULL, NULL, "", NULL};
 	struct srv_caller caller;
 	const struct route *rt;
 	struct router_target t;

@@ -23,6 +23,14 @@ int srv_router_body_limit(const struct srv_ctx *ctx, const char *method,
     const char *target, size_t *limit);
 
 /*
+ * Before a large body is received: the checks of a signed request that
+ * need no body (srv_auth_precheck).  0 when the request may go on (or is
+ * not a device route), else the code to refuse it with (a message set).
+ */
+int srv_router_precheck(struct srv_ctx *ctx, const char *method,
+    const char *target, const char *authorization) SCEAU_WUR;
+
+/*
  * Runs the request and fills resp (initialized here; free it with
  * srv_resp_clear).  Never fails: errors become error replies.
  */

@@ -43,15 +43,23 @@ srv_body_json(
     const struct srv_ctx *ctx, const struct srv_request *req, json_t **out)
 {
 	struct sceau_json_limits lim = SCEAU_JSON_LIMITS_DEFAULT;
+
+	lim.max_bytes = ctx->set.max_body;
+	return srv_body_json_lim(req, &lim, out);
+}
+
+int
+srv_body_json_lim(const struct srv_request *req,
+    const struct sceau_json_limits *lim, json_t **out)
+{
 	int r;
 
 	*out = NULL;
-	lim.max_bytes = ctx->set.max_body;
 	if (req->body_len == 0) {
 		sceau_message("a JSON body is required");
 		return SCEAU_ERR_BAD_REQUEST;
 	}
-	if ((r = sceau_json_parse(req->body, req->body_len, &lim, out)) != 0)
+	if ((r = sceau_json_parse(req->body, req->body_len, lim, out)) != 0)
 		return srv_bad_request(r);
 	if (!json_is_object(*out)) {
 		json_decref(*out);
@@ -115,5 +123,49 @@ srv_identity_check(const struct sceau_cert *c, const struct sceau_buf *ident)
 		    (unsigned long long)c->index);
 		return r == SCEAU_ERR_ALLOC ? r : SCEAU_ERR_CHAIN_IDENTITY;
 	}
+	return 0;
+}
+
+int
+srv_query_next(const char **q, char *name, size_t name_max, const char **value,
+    size_t *value_len)
+{
+	const char *p = *q, *eq, *end;
+
+	if (*p == '\0')
+		return 1;
+	end = p + strcspn(p, "&");
+	eq = memchr(p, '=', (size_t)(end - p));
+	if (eq == NULL || eq == p || (size_t)(eq - p) >= name_max ||
+	    (*end == '&' && end[1] == '\0')) {
+		sceau_message("malformed query string");
+		return SCEAU_ERR_BAD_REQUEST;
+	}
+	memcpy(name, p, (size_t)(eq - p));
+	name[eq - p] = '\0';
+	*value = eq + 1;
+	*value_len = (size_t)(end - eq - 1);
+	*q = *end == '&' ? end + 1 : end;
+	return 0;
+}
+
+int
+srv_query_u64(const char *name, const char *v, size_t n, uint64_t min,
+    uint64_t max, uint64_t *out)
+{
+	uint64_t x = 0;
+	size_t i;
+
+	for (i = 0; i < n && n <= 19; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			break;
+		x = x * 10 + (uint64_t)(v[i] - '0');
+	}
+	if (n == 0 || n > 19 || i < n || x < min || x > max) {
+		sceau_message("query: %s must be a number from %llu to %llu",
+		    name, (unsigned long long)min, (unsigned long long)max);
+		return SCEAU_ERR_BAD_REQUEST;
+	}
+	*out = x;
 	return 0;
 }

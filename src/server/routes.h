@@ -1,6 +1,7 @@
 /*
  * routes.h: the handlers behind the router, one group per file
- * (routes-admin.c, routes-org.c, routes-certs.c), and what they share.
+ * (routes-admin.c, routes-org.c, routes-certs.c, routes-realms.c,
+ * routes-vlobs.c, routes-blocks.c), and what they share.
  *
  * A handler returns 0 after filling resp, or a SCEAU_ERR_* code that the
  * router turns into the error reply (with the thread's message for a
@@ -14,11 +15,22 @@
 #include "auth.h"
 #include "buf.h"
 #include "cert.h"
+#include "chain.h"
+#include "json.h"
 #include "request.h"
 #include "server.h"
 
+/* Vlob bodies (POST .../vlobs): doc/protocol.md. */
+#define SRV_VLOB_BODY_MAX (16UL * 1024 * 1024)
+#define SRV_VLOBS_MAX 1000
+/* Blocks: ids per GET; blocks per POST. */
+#define SRV_BLOCK_IDS_MAX 256
+#define SRV_BLOCKS_PER_POST 10000
+
 struct srv_route_args {
 	const char *org_id; /* valid organization id, or NULL */
+	const char *realm_id; /* valid realm id (32 hex), or NULL */
+	const char *vlob_id; /* valid vlob id (32 hex), or NULL */
 	const char *query; /* after '?', "" when none */
 	const struct srv_caller *caller; /* device routes */
 };
@@ -48,6 +60,34 @@ int srv_route_certs_get(struct srv_ctx *, const struct srv_request *,
     const struct srv_route_args *, struct srv_response *) SCEAU_WUR;
 int srv_route_certs_post(struct srv_ctx *, const struct srv_request *,
     const struct srv_route_args *, struct srv_response *) SCEAU_WUR;
+int srv_route_realms(struct srv_ctx *, const struct srv_request *,
+    const struct srv_route_args *, struct srv_response *) SCEAU_WUR;
+int srv_route_vlobs_post(struct srv_ctx *, const struct srv_request *,
+    const struct srv_route_args *, struct srv_response *) SCEAU_WUR;
+int srv_route_vlobs_get(struct srv_ctx *, const struct srv_request *,
+    const struct srv_route_args *, struct srv_response *) SCEAU_WUR;
+int srv_route_vlob_versions(struct srv_ctx *, const struct srv_request *,
+    const struct srv_route_args *, struct srv_response *) SCEAU_WUR;
+int srv_route_changes(struct srv_ctx *, const struct srv_request *,
+    const struct srv_route_args *, struct srv_response *) SCEAU_WUR;
+int srv_route_blocks_post(struct srv_ctx *, const struct srv_request *,
+    const struct srv_route_args *, struct srv_response *) SCEAU_WUR;
+int srv_route_blocks_get(struct srv_ctx *, const struct srv_request *,
+    const struct srv_route_args *, struct srv_response *) SCEAU_WUR;
+
+/* The caller's standing in a workspace, from the chain. */
+struct srv_realm_access {
+	enum sceau_role role;
+	uint32_t key_count; /* the latest key index */
+};
+
+/*
+ * The caller's role in args->realm_id: SCEAU_ERR_NOT_FOUND (no
+ * certificate created it), SCEAU_ERR_FORBIDDEN (no role; or, with write,
+ * a role that may not write).
+ */
+int srv_realm_access(struct srv_ctx *ctx, const struct srv_route_args *args,
+    int write, struct srv_realm_access *out) SCEAU_WUR;
 
 /*
  * The request body as a JSON object, parsed with the server's limits.
@@ -55,6 +95,20 @@ int srv_route_certs_post(struct srv_ctx *, const struct srv_request *,
  */
 int srv_body_json(const struct srv_ctx *ctx, const struct srv_request *req,
     json_t **out) SCEAU_WUR;
+/* The same with limits of its own. */
+int srv_body_json_lim(const struct srv_request *req,
+    const struct sceau_json_limits *lim, json_t **out) SCEAU_WUR;
+
+/*
+ * Query strings: the next "NAME=VALUE" of *q (advanced past it and its
+ * '&').  name and value point into q, value_len bytes long; 0, 1 at the
+ * end, or SCEAU_ERR_BAD_REQUEST.
+ */
+int srv_query_next(const char **q, char *name, size_t name_max,
+    const char **value, size_t *value_len) SCEAU_WUR;
+/* A decimal query value in [min, max].  SCEAU_ERR_BAD_REQUEST. */
+int srv_query_u64(const char *name, const char *v, size_t n, uint64_t min,
+    uint64_t max, uint64_t *out) SCEAU_WUR;
 
 /* Input errors (JSON fields, base64...) become SCEAU_ERR_BAD_REQUEST. */
 int srv_bad_request(int r);

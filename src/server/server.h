@@ -9,6 +9,7 @@
 #ifndef SCEAU_SRV_SERVER_H
 #define SCEAU_SRV_SERVER_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,6 +26,7 @@ struct srv_settings {
 	int admin_enabled; /* an admin token is configured */
 	uint8_t admin_hash[SCEAU_SHA256_LEN]; /* SHA-256 of the token */
 	size_t max_body; /* bytes of a JSON request body */
+	size_t max_block_body; /* bytes of a POST of blocks */
 	uint64_t clock_skew_ms;
 	uint64_t sse_ping_ms;
 	/* Where clients reach us, for bootstrap links. */
@@ -40,6 +42,9 @@ struct srv_ctx {
 	uint64_t start_ms; /* requests signed before this are refused */
 	uint64_t (*now_us)(void); /* wall clock (tests replace it) */
 	atomic_int stopping; /* shutting down: streams end */
+	/* Held while a vlob body larger than max_body is parsed: one such
+	 * JSON tree in memory at a time. */
+	pthread_mutex_t heavy;
 };
 
 /*

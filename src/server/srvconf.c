@@ -37,6 +37,8 @@ static const char *const srvconf_keys[] = {
     "server.max_connections",
     "server.connection_timeout",
     "server.max_body",
+    "server.max_block_body",
+    "server.upload_memory",
     "server.clock_skew",
     "server.sse_ping",
     "server.shutdown_timeout",
@@ -49,6 +51,7 @@ static const char *const srvconf_keys[] = {
     "database.pool",
     "database.busy_timeout",
     "database.synchronous",
+    "database.blocks_dir",
     NULL,
 };
 
@@ -89,6 +92,29 @@ srvconf_durations(struct srv_conf *c)
 	return 0;
 }
 
+/* Bodies of blocks and vlobs, and the memory they are received into. */
+static int
+srvconf_uploads(struct srv_conf *c)
+{
+	const struct sceau_conf *f = c->conf;
+	uint64_t blocks, mem;
+	int r;
+
+	if ((r = sceau_conf_get_size(f, "server", "max_block_body",
+	         1024UL * 1024, 64UL * 1024 * 1024, 16UL * 1024 * 1024,
+	         &blocks)) != 0 ||
+	    (r = sceau_conf_get_size(f, "server", "upload_memory",
+	         16UL * 1024 * 1024, 4096UL * 1024 * 1024, 32UL * 1024 * 1024,
+	         &mem)) != 0)
+		return r;
+	if (mem < blocks)
+		return srvconf_bad(c, "server", "upload_memory",
+		    "must be at least server.max_block_body");
+	c->set.max_block_body = (size_t)blocks;
+	c->http.upload_memory = (size_t)mem;
+	return 0;
+}
+
 static int
 srvconf_server(struct srv_conf *c)
 {
@@ -111,7 +137,7 @@ srvconf_server(struct srv_conf *c)
 	         f, "server", "trusted_proxies", "", &proxies)) != 0 ||
 	    (r = sceau_conf_get_string(
 	         f, "server", "log_level", "info", &level)) != 0 ||
-	    (r = srvconf_durations(c)) != 0)
+	    (r = srvconf_durations(c)) != 0 || (r = srvconf_uploads(c)) != 0)
 		return r;
 	c->http.max_connections = (unsigned int)maxconn;
 	c->set.max_body = (size_t)body;
@@ -189,6 +215,37 @@ srvconf_admin(struct srv_conf *c)
 	return 0;
 }
 
+/* Block packs: database.blocks_dir, by default "blocks" beside the
+ * database (in memory with an in-memory database). */
+static int
+srvconf_blocks_dir(struct srv_conf *c)
+{
+	const char *dir, *slash;
+	size_t n;
+	int r;
+
+	if ((r = sceau_conf_get_string(
+	         c->conf, "database", "blocks_dir", NULL, &dir)) != 0)
+		return r;
+	if (dir != NULL) {
+		if (dir[0] == '\0')
+			return srvconf_bad(
+			    c, "database", "blocks_dir", "empty");
+		c->db.blocks_dir = dir;
+		return 0;
+	}
+	if (strcmp(c->db.path, ":memory:") == 0)
+		return 0;
+	slash = strrchr(c->db.path, '/');
+	n = slash != NULL ? (size_t)(slash - c->db.path) + 1 : 0;
+	if ((c->blocks_dir = sceau_malloc(n + sizeof("blocks"))) == NULL)
+		return SCEAU_ERR_ALLOC;
+	memcpy(c->blocks_dir, c->db.path, n);
+	memcpy(c->blocks_dir + n, "blocks", sizeof("blocks"));
+	c->db.blocks_dir = c->blocks_dir;
+	return 0;
+}
+
 static int
 srvconf_db(struct srv_conf *c)
 {
@@ -218,7 +275,7 @@ srvconf_db(struct srv_conf *c)
 		return srvconf_bad(
 		    c, "database", "synchronous", "expected normal or full");
 	c->db.synchronous_full = strcmp(sync, "full") == 0;
-	return 0;
+	return srvconf_blocks_dir(c);
 }
 
 static int
@@ -364,5 +421,6 @@ srv_conf_free(struct srv_conf *c)
 		return;
 	srv_conf_drop_tls(c);
 	sceau_conf_free(c->conf);
+	sceau_free(c->blocks_dir);
 	sceau_freezero(c, sizeof(*c));
 }

@@ -32,6 +32,7 @@ struct srv_conf {
 	char *tls_cert_pem; /* NULL: plain HTTP */
 	char *tls_key_pem;
 	const char *file; /* file read, or NULL */
+	char *blocks_dir; /* the default of database.blocks_dir, or NULL */
 	struct sceau_conf *conf;
 };
 

@@ -5,6 +5,12 @@
  * events, wait for anything stored after the mark.  An event stored
  * between the read and the wait moves the mark, so the wait returns at
  * once and nothing is missed, without polling.
+ *
+ * Events of a workspace ("vlob") go only to devices whose user has a role
+ * in it when the event is sent: the events read are kept aside, the roles
+ * looked up in the chain cache once per batch (never while the backend
+ * lends its rows: the chain may need the database too), then the events
+ * the device may see are written out.
  */
 #include "config.h"
 
@@ -15,6 +21,8 @@
 #include "alloc.h"
 #include "auth.h"
 #include "buf.h"
+#include "chain.h"
+#include "chains.h"
 #include "errors.h"
 #include "log.h"
 #include "request.h"
@@ -24,6 +32,14 @@
 /* Events read from the backend per call. */
 #define STREAM_BATCH 100
 
+/* An event read, before the roles are checked. */
+struct stream_ev {
+	uint64_t id;
+	char realm_id[SCEAU_ID_LEN + 1]; /* "" for everyone */
+	int allowed;
+	size_t off; /* its text in batch */
+};
+
 struct srv_stream {
 	struct srv_ctx *ctx;
 	char org_id[SCEAU_ORG_ID_MAX + 1];
@@ -31,6 +47,10 @@ struct srv_stream {
 	uint64_t last_id;
 	uint64_t next_ping_ms; /* 0: send the opening comment first */
 	struct sceau_buf *pending;
+	/* The batch being read: events and their text. */
+	struct stream_ev ev[STREAM_BATCH];
+	size_t nev;
+	struct sceau_buf *batch;
 	int ended;
 };
 
@@ -49,7 +69,9 @@ srv_stream_new(struct srv_ctx *ctx, const char *org_id, const char *device_id,
 	*out = NULL;
 	if ((s = sceau_calloc(1, sizeof(*s))) == NULL)
 		return SCEAU_ERR_ALLOC;
-	if ((s->pending = sceau_buf_new()) == NULL) {
+	if ((s->pending = sceau_buf_new()) == NULL ||
+	    (s->batch = sceau_buf_new()) == NULL) {
+		sceau_buf_free(s->pending);
 		sceau_free(s);
 		return SCEAU_ERR_ALLOC;
 	}
@@ -67,6 +89,7 @@ srv_stream_free(struct srv_stream *s)
 	if (s == NULL)
 		return;
 	sceau_buf_free(s->pending);
+	sceau_buf_free(s->batch);
 	sceau_free(s);
 }
 
@@ -76,22 +99,88 @@ srv_stream_last_id(const struct srv_stream *s)
 	return s->last_id;
 }
 
+/* Keeps an event of the batch aside (its text NUL-terminated). */
 static int
-stream_put_event(void *arg, const struct srv_event_row *ev)
+stream_keep_event(void *arg, const struct srv_event_row *ev)
 {
 	struct srv_stream *s = arg;
+	struct stream_ev *e;
 
+	if (s->nev == STREAM_BATCH)
+		return SCEAU_ERR_INTERNAL;
+	e = &s->ev[s->nev];
+	e->id = ev->id;
+	e->allowed = 1;
+	e->off = sceau_buf_len(s->batch);
+	(void)snprintf(e->realm_id, sizeof(e->realm_id), "%s",
+	    ev->realm_id != NULL ? ev->realm_id : "");
+	s->last_id = ev->id;
 	/* One line each: a newline would end the field early. */
 	if (strpbrk(ev->kind, "\r\n") != NULL ||
 	    strpbrk(ev->data, "\r\n") != NULL) {
 		warn_f("event %llu skipped: multi-line field",
 		    (unsigned long long)ev->id);
-	} else if (sceau_buf_putf(s->pending,
-	               "id: %llu\nevent: %s\ndata: %s\n\n",
-	               (unsigned long long)ev->id, ev->kind, ev->data) != 0) {
-		return SCEAU_ERR_ALLOC;
+		return 0;
 	}
-	s->last_id = ev->id;
+	if (sceau_buf_putf(s->batch, "id: %llu\nevent: %s\ndata: %s\n\n",
+	        (unsigned long long)ev->id, ev->kind, ev->data) != 0 ||
+	    sceau_buf_put_u8(s->batch, '\0') != 0)
+		return SCEAU_ERR_ALLOC;
+	s->nev++;
+	return 0;
+}
+
+/* Workspace events: is the device's user a member now? */
+static int
+stream_filter(struct srv_stream *s)
+{
+	const struct sceau_chain_device *dev;
+	struct srv_chain_lock lk;
+	struct srv_org org;
+	size_t i;
+	int r;
+
+	for (i = 0; i < s->nev && s->ev[i].realm_id[0] == '\0'; i++)
+		;
+	if (i == s->nev)
+		return 0;
+	if ((r = s->ctx->be->ops->org_get(s->ctx->be, s->org_id, &org)) != 0 ||
+	    (r = srv_chains_lock(s->ctx->chains, &org, &lk)) != 0)
+		return r;
+	dev = lk.chain != NULL ? sceau_chain_device(lk.chain, s->device_id)
+	                       : NULL;
+	for (; i < s->nev; i++) {
+		if (s->ev[i].realm_id[0] != '\0')
+			s->ev[i].allowed = dev != NULL &&
+			    sceau_chain_realm_role(lk.chain, s->ev[i].realm_id,
+			        dev->user_id) != SCEAU_ROLE_NONE;
+	}
+	srv_chains_unlock(&lk);
+	return 0;
+}
+
+/* Reads the next batch of events into pending (those the device may see). */
+static int
+stream_read_batch(struct srv_stream *s)
+{
+	struct srv_backend *be = s->ctx->be;
+	const char *text;
+	size_t i;
+	int r;
+
+	s->nev = 0;
+	sceau_buf_reset(s->batch);
+	if ((r = be->ops->event_list(be, s->org_id, s->last_id, STREAM_BATCH,
+	         stream_keep_event, s)) != 0 ||
+	    (r = stream_filter(s)) != 0)
+		return r;
+	for (i = 0; i < s->nev; i++) {
+		if (!s->ev[i].allowed)
+			continue;
+		text = (const char *)sceau_buf_ptr(s->batch) + s->ev[i].off;
+		if ((r = sceau_buf_put(s->pending, text, strlen(text))) != 0)
+			return r;
+	}
 	return 0;
 }
 
@@ -129,16 +218,17 @@ static int
 stream_fill(struct srv_stream *s)
 {
 	struct srv_backend *be = s->ctx->be;
-	uint64_t mark, now;
+	uint64_t mark, now, before;
 	int r;
 
 	if (atomic_load(&s->ctx->stopping))
 		return SCEAU_ERR_INTERRUPTED;
 	mark = be->ops->event_mark(be);
-	if ((r = be->ops->event_list(be, s->org_id, s->last_id, STREAM_BATCH,
-	         stream_put_event, s)) != 0)
+	before = s->last_id;
+	if ((r = stream_read_batch(s)) != 0)
 		return r;
-	if (sceau_buf_len(s->pending) > 0)
+	/* Events none of which this device may see: read on at once. */
+	if (sceau_buf_len(s->pending) > 0 || s->last_id != before)
 		return 0;
 	now = stream_now_ms(s);
 	if (now >= s->next_ping_ms)

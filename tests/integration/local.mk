@@ -14,5 +14,6 @@ script_tests += tests/integration/server-basics.sh \
 # server in front of the real one.
 script_tests += tests/integration/org-basics.sh \
 	tests/integration/org-tamper.sh \
-	tests/integration/main-job.sh
+	tests/integration/main-job.sh \
+	tests/integration/workspace-basics.sh
 EXTRA_DIST += tests/server-lib.sh tests/tamper-proxy.py

@@ -25,3 +25,13 @@ tests_unit_test_server_proxy_SOURCES = tests/unit/test-server-proxy.c
 tests_unit_test_server_proxy_CPPFLAGS = $(SRV_TEST_CPPFLAGS)
 tests_unit_test_server_proxy_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_server_proxy_LDADD = $(SRV_TEST_LDADD)
+
+# Workspaces: roles, vlobs, blocks, events, accounting, restarts.
+unit_tests += tests/unit/test-server-realms
+tests_unit_test_server_realms_SOURCES = tests/unit/test-server-realms.c
+tests_unit_test_server_realms_CPPFLAGS = $(SRV_TEST_CPPFLAGS)
+tests_unit_test_server_realms_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_server_realms_LDADD = $(SRV_TEST_LDADD)
+
+# The workspaces' integration script (with srv-tool, tests/integration).
+script_tests += tests/integration/server-realms.sh

@@ -295,6 +295,111 @@ srvfx_revoke_user(struct srvfx_org *fx, const struct srvfx_device *author,
 	return fx_emit(fx, &c, author->key, NULL, NULL, body);
 }
 
+/* Stand-ins for sealed keys: the server stores them, never opens them. */
+static const uint8_t fx_sealed[93] = {0x5e, 0xa1};
+
+int
+srvfx_realm_create(struct srvfx_org *fx, const struct srvfx_device *author,
+    char realm_id[SCEAU_ID_LEN + 1], struct sceau_buf *body)
+{
+	struct sceau_cert_key key;
+	struct sceau_cert c;
+	int r;
+
+	if (realm_id[0] == '\0' && (r = sceau_cert_new_id(realm_id)) != 0)
+		return r;
+	fx_header(fx, &c, SCEAU_CERT_REALM_KEY, author->device_id);
+	(void)snprintf(c.realm_id, sizeof(c.realm_id), "%s", realm_id);
+	c.key_index = 1;
+	memset(c.key_check, 0x42, sizeof(c.key_check));
+	memset(&key, 0, sizeof(key));
+	(void)snprintf(key.user_id, sizeof(key.user_id), "%s", author->user_id);
+	key.sealed = fx_sealed;
+	key.sealed_len = sizeof(fx_sealed);
+	c.n_keys = 1;
+	c.keys_in = &key;
+	return fx_emit(fx, &c, author->key, NULL, NULL, body);
+}
+
+int
+srvfx_realm_role(struct srvfx_org *fx, const struct srvfx_device *author,
+    const char *realm_id, const char *user_id, enum sceau_role role,
+    uint32_t nkeys, struct sceau_buf *body)
+{
+	struct sceau_cert_key keys[16];
+	struct sceau_cert c;
+	uint32_t i;
+
+	if (nkeys > SCEAU_NELEM(keys))
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	fx_header(fx, &c, SCEAU_CERT_REALM_ROLE, author->device_id);
+	(void)snprintf(c.realm_id, sizeof(c.realm_id), "%s", realm_id);
+	(void)snprintf(c.user_id, sizeof(c.user_id), "%s", user_id);
+	c.role = (uint8_t)role;
+	memset(keys, 0, sizeof(keys));
+	for (i = 0; i < nkeys; i++) {
+		keys[i].key_index = i + 1;
+		keys[i].sealed = fx_sealed;
+		keys[i].sealed_len = sizeof(fx_sealed);
+	}
+	c.n_keys = nkeys;
+	c.keys_in = keys;
+	return fx_emit(fx, &c, author->key, NULL, NULL, body);
+}
+
+int
+srvfx_realm_rotate(struct srvfx_org *fx, const struct srvfx_device *author,
+    const char *realm_id, uint32_t index, const char *const *users, size_t n,
+    struct sceau_buf *body)
+{
+	struct sceau_cert_key keys[16];
+	struct sceau_cert c;
+	size_t i;
+
+	if (n > SCEAU_NELEM(keys))
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	fx_header(fx, &c, SCEAU_CERT_REALM_KEY, author->device_id);
+	(void)snprintf(c.realm_id, sizeof(c.realm_id), "%s", realm_id);
+	c.key_index = index;
+	memset(c.key_check, 0x43, sizeof(c.key_check));
+	memset(keys, 0, sizeof(keys));
+	for (i = 0; i < n; i++) {
+		(void)snprintf(
+		    keys[i].user_id, sizeof(keys[i].user_id), "%s", users[i]);
+		keys[i].sealed = fx_sealed;
+		keys[i].sealed_len = sizeof(fx_sealed);
+	}
+	c.n_keys = (uint32_t)n;
+	c.keys_in = keys;
+	return fx_emit(fx, &c, author->key, NULL, NULL, body);
+}
+
+void
+srvfx_vlob_header(const struct srvfx_org *fx, const struct srvfx_device *d,
+    const char *realm_id, const char *vlob_id, uint64_t version,
+    uint32_t key_index, struct sceau_vlob_header *h)
+{
+	memset(h, 0, sizeof(*h));
+	(void)snprintf(h->org_id, sizeof(h->org_id), "%s", fx->org_id);
+	(void)snprintf(h->realm_id, sizeof(h->realm_id), "%s", realm_id);
+	(void)snprintf(h->vlob_id, sizeof(h->vlob_id), "%s", vlob_id);
+	h->version = version;
+	h->timestamp = 1700000000000000ULL + version;
+	(void)snprintf(h->author, sizeof(h->author), "%s", d->device_id);
+	h->key_index = key_index;
+}
+
+int
+srvfx_vlob(const struct srvfx_device *d, const struct sceau_vlob_header *h,
+    struct sceau_buf *out)
+{
+	static const uint8_t key[32] = {0x77};
+	static const char text[] = "vlob";
+
+	return sceau_vlob_seal(
+	    h, key, (const uint8_t *)text, sizeof(text) - 1, d->key, out);
+}
+
 int
 srvfx_sign(const struct srvfx_org *fx, const struct srvfx_device *d,
     const char *method, const char *target, const void *body, size_t len,

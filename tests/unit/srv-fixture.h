@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "cert.h"
 #include "chain.h"
+#include "manifest.h"
 #include "sign.h"
 
 struct srvfx_device {
@@ -58,6 +59,37 @@ int srvfx_revoke_device(struct srvfx_org *fx, const struct srvfx_device *author,
     const char *device_id, struct sceau_buf *body);
 int srvfx_revoke_user(struct srvfx_org *fx, const struct srvfx_device *author,
     const char *user_id, struct sceau_buf *body);
+
+/*
+ * Workspace certificates (bodies of POST /v1/ORG/certificates), with
+ * stand-in sealed keys (the server never opens them):
+ *   srvfx_realm_create: a new workspace by author (key index 1, sealed to
+ *     author's user, who becomes owner); its id is realm_id, or a new
+ *     random one into realm_id when realm_id is "";
+ *   srvfx_realm_role: role for user_id, with key indices 1..nkeys (a
+ *     user who had no role gets every index so far; 0 for a change);
+ *   srvfx_realm_rotate: key index, sealed to users[0..n).
+ */
+int srvfx_realm_create(struct srvfx_org *fx, const struct srvfx_device *author,
+    char realm_id[SCEAU_ID_LEN + 1], struct sceau_buf *body);
+int srvfx_realm_role(struct srvfx_org *fx, const struct srvfx_device *author,
+    const char *realm_id, const char *user_id, enum sceau_role role,
+    uint32_t nkeys, struct sceau_buf *body);
+int srvfx_realm_rotate(struct srvfx_org *fx, const struct srvfx_device *author,
+    const char *realm_id, uint32_t index, const char *const *users, size_t n,
+    struct sceau_buf *body);
+
+/*
+ * Vlobs: srvfx_vlob_header fills h for d (this organization, the time
+ * now); srvfx_vlob seals plaintext "vlob" under a fixed test key with
+ * d's key and appends the encoding to out (h may be changed between the
+ * two, to make a vlob that lies about where it belongs).
+ */
+void srvfx_vlob_header(const struct srvfx_org *fx, const struct srvfx_device *d,
+    const char *realm_id, const char *vlob_id, uint64_t version,
+    uint32_t key_index, struct sceau_vlob_header *h);
+int srvfx_vlob(const struct srvfx_device *d, const struct sceau_vlob_header *h,
+    struct sceau_buf *out);
 
 /*
  * Appends the Authorization header value of a request signed by d, at

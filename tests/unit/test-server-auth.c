@@ -84,7 +84,8 @@ t_ctx(struct srv_backend *be)
 static struct srv_backend *
 t_backend(const char *path)
 {
-	struct srv_backend_config cfg = {"sqlite", path, 2, 5000, 0, 100000};
+	struct srv_backend_config cfg = {
+	    "sqlite", path, 2, 5000, 0, 100000, NULL};
 	struct srv_backend *be;
 
 	assert_int_equal(srv_backend_open(&cfg, &be), 0);
@@ -96,7 +97,7 @@ static int
 req(struct srv_ctx *ctx, const char *method, const char *target,
     const char *auth, const struct sceau_buf *body, json_t **jp)
 {
-	struct srv_request rq = {method, target, auth, NULL, NULL, 0};
+	struct srv_request rq = {method, target, auth, NULL, NULL, 0, NULL};
 	struct srv_response resp;
 	int status;
 

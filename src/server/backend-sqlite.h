@@ -1,0 +1,148 @@
+/*
+ * backend-sqlite.h: what the files of the SQLite backend share (not a
+ * public interface: callers use backend.h).
+ *
+ * backend-sqlite.c: the pool, statements, schema, organizations,
+ * certificates and events; backend-sqlite-realms.c: workspaces (vlobs,
+ * block index).  Statements are numbered in one enum and prepared once
+ * per pooled connection.
+ */
+#ifndef SCEAU_SRV_BACKEND_SQLITE_H
+#define SCEAU_SRV_BACKEND_SQLITE_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "backend.h"
+
+enum sq_stmt_id {
+	SQ_BEGIN,
+	SQ_BEGIN_READ,
+	SQ_COMMIT,
+	SQ_ROLLBACK,
+	SQ_ORG_INSERT,
+	SQ_ORG_GET,
+	SQ_ORG_LIST,
+	SQ_ORG_ROW,
+	SQ_ORG_FREEZE,
+	SQ_ORG_USAGE,
+	SQ_ORG_BOOTSTRAP,
+	SQ_CERT_INSERT,
+	SQ_CERT_LAST,
+	SQ_CERT_LIST,
+	SQ_EVENT_INSERT,
+	SQ_EVENT_LIST,
+	SQ_EVENT_LAST,
+	SQ_NBASE,
+	/* backend-sqlite-realms.c */
+	SQ_REALM_GET = SQ_NBASE,
+	SQ_REALM_INSERT,
+	SQ_REALM_VLOBS,
+	SQ_REALM_BLOCKS,
+	SQ_HEAD_GET,
+	SQ_HEAD_SET,
+	SQ_VLOB_INSERT,
+	SQ_VLOB_LATEST,
+	SQ_VLOB_VERSION,
+	SQ_VLOB_AT,
+	SQ_VLOB_VERSIONS,
+	SQ_CHANGES,
+	SQ_BLOCK_GET,
+	SQ_BLOCK_INSERT,
+	SQ_NSTMT
+};
+
+/* SQL of the statements SQ_NBASE.. (backend-sqlite-realms.c). */
+extern const char *const sq_realm_sql[SQ_NSTMT - SQ_NBASE];
+
+struct sq_conn {
+	sqlite3 *db;
+	sqlite3_stmt *st[SQ_NSTMT];
+	int busy;
+};
+
+struct srv_replay;
+
+struct sq_state {
+	struct srv_backend be;
+	pthread_mutex_t pool_lock;
+	pthread_cond_t pool_cond;
+	struct sq_conn *conns;
+	unsigned int nconns;
+	/* Events: generation bumped after each commit that stored one. */
+	pthread_mutex_t ev_lock;
+	pthread_cond_t ev_cond;
+	uint64_t ev_gen;
+	int interrupted;
+	struct srv_replay *replay;
+};
+
+/* Row id, bootstrap state and token hash of an organization. */
+struct sq_org_row {
+	sqlite3_int64 id;
+	int bootstrapped;
+	int has_token;
+	uint8_t token_hash[SCEAU_SHA256_LEN];
+};
+
+struct sq_state *sq_state(struct srv_backend *be);
+
+/* SCEAU_ERR_STORE with the database's message; SCEAU_ERR_STORE_CORRUPT. */
+int sq_fail(struct sq_conn *c, int rc, const char *what);
+int sq_corrupt(const char *what);
+
+/* A pooled connection, for one operation of this thread. */
+struct sq_conn *sq_get(struct sq_state *s);
+void sq_put(struct sq_state *s, struct sq_conn *c);
+
+/* The prepared statement id of c (reset and unbound after sq_done). */
+sqlite3_stmt *sq_stmt(struct sq_conn *c, enum sq_stmt_id id, int *r);
+void sq_done(sqlite3_stmt *st);
+/* Runs st (no result rows), then sq_done. */
+int sq_exec_stmt(struct sq_conn *c, sqlite3_stmt *st, const char *what);
+
+/* Write transaction (BEGIN IMMEDIATE), read transaction (snapshot). */
+int sq_begin(struct sq_conn *c);
+int sq_begin_read(struct sq_conn *c);
+int sq_commit(struct sq_conn *c);
+void sq_rollback(struct sq_conn *c);
+
+uint64_t sq_col_u64(sqlite3_stmt *st, int i);
+sqlite3_int64 sq_clamp(uint64_t v);
+uint64_t sq_now_us(void);
+
+/* SCEAU_ERR_ORG_UNKNOWN. */
+int sq_org_row(struct sq_conn *c, const char *org_id, struct sq_org_row *row);
+
+/* Inserts an event (in the caller's transaction); realm_id may be NULL. */
+int sq_insert_event(struct sq_conn *c, sqlite3_int64 org, const char *kind,
+    const char *data, const char *realm_id);
+
+/* Wakes event waiters (after a commit that stored events). */
+void sq_wake(struct sq_state *s);
+
+/* The workspace operations (backend.h), in backend-sqlite-realms.c. */
+int sq_vlob_put_batch(struct srv_backend *be, const char *org_id,
+    const char *realm_id, struct srv_vlob_put *items, size_t n, uint64_t now_us,
+    uint64_t *checkpoint);
+int sq_vlob_get(struct srv_backend *be, const char *org_id,
+    const char *realm_id, const char *const *ids, size_t n,
+    enum srv_vlob_which which, uint64_t which_arg, srv_vlob_get_cb cb,
+    void *arg);
+int sq_vlob_versions(struct srv_backend *be, const char *org_id,
+    const char *realm_id, const char *vlob_id, srv_vlob_cb cb, void *arg);
+int sq_realm_changes(struct srv_backend *be, const char *org_id,
+    const char *realm_id, uint64_t since, uint64_t limit, srv_vlob_cb cb,
+    void *arg, uint64_t *checkpoint);
+int sq_realm_checkpoint(struct srv_backend *be, const char *org_id,
+    const char *realm_id, uint64_t *checkpoint);
+int sq_block_put_batch(struct srv_backend *be, const char *org_id,
+    const char *realm_id, struct srv_block_put *items, size_t n,
+    uint64_t now_us);
+int sq_block_locate(struct srv_backend *be, const char *org_id,
+    const char *realm_id, const uint8_t *ids, size_t n,
+    struct srv_block_loc *locs, size_t *missing);
+
+#endif /* SCEAU_SRV_BACKEND_SQLITE_H */

@@ -1,0 +1,312 @@
+/*
+ * sync-blocks.c: blocks between the block cache and the server, many per
+ * request (doc/protocol.md, "Blocks"): the upload of what this device
+ * wrote, and a source that feeds export from the server, fetching ahead
+ * in the order export announces.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "blockcache.h"
+#include "encoding.h"
+#include "errors.h"
+#include "http.h"
+#include "paths.h"
+#include "sync-internal.h"
+
+#define UPLOAD_BATCH_BYTES (8 * 1024 * 1024)
+#define UPLOAD_BATCH_BLOCKS 2048
+#define FETCH_BATCH_BLOCKS 64
+#define FETCH_BATCH_BYTES (16 * 1024 * 1024)
+#define FRAME_HEADER (SCEAU_BLOCK_ID_LEN + 4)
+
+static int
+open_cache(struct sceau_client *c, struct sceau_blockcache **bcp)
+{
+	const struct sceau_keyfile_info *info = sceau_client_info(c);
+	char dir[SCEAU_PATHS_MAX];
+	int r;
+
+	*bcp = NULL;
+	if ((r = sceau_paths_device_file(info->org_id, info->device_id,
+	         SCEAU_PATHS_BLOCKS_DIR, 1, dir)) != 0)
+		return r;
+	return sceau_blockcache_open(dir, NULL, bcp);
+}
+
+/* --------------------------------------------------------------- upload */
+
+struct batch {
+	struct sceau_blockcache *bc;
+	struct sceau_buf *body;
+	uint8_t (*ids)[SCEAU_BLOCK_ID_LEN];
+	size_t n;
+	int error;
+};
+
+/* Frames one pending block into the request body. */
+static int
+frame_block(void *arg, const struct sceau_blockcache_entry *e)
+{
+	struct batch *b = arg;
+	uint8_t *p;
+	size_t len;
+	int r;
+
+	if (b->n > 0 &&
+	    sceau_buf_len(b->body) + FRAME_HEADER + e->length >
+	        UPLOAD_BATCH_BYTES)
+		return 1; /* full: the rest goes in the next request */
+	if ((r = sceau_buf_put(b->body, e->id, SCEAU_BLOCK_ID_LEN)) != 0 ||
+	    (r = sceau_buf_put_u32(b->body, e->length)) != 0 ||
+	    (r = sceau_buf_reserve(b->body, e->length, &p)) != 0 ||
+	    (r = sceau_blockcache_get(b->bc, e->id, 0, p, e->length, &len)) !=
+	        0)
+		return r;
+	if (len != e->length)
+		return SCEAU_ERR_STORE_CORRUPT;
+	memcpy(b->ids[b->n++], e->id, SCEAU_BLOCK_ID_LEN);
+	return 0;
+}
+
+static int
+upload_batch(struct sceau_client *c, const char *realm, struct batch *b,
+    struct sceau_sync_stats *st)
+{
+	char path[256];
+	long status = 0;
+	int r;
+
+	(void)snprintf(path, sizeof(path), "/v1/%s/realms/%s/blocks",
+	    sceau_client_info(c)->org_id, realm);
+	if ((r = sceau_http_request(sceau_client_http(c), "POST", path, b->body,
+	         "application/octet-stream", NULL, &status)) != 0)
+		return r;
+	if ((r = sceau_blockcache_mark_uploaded(b->bc, b->ids, b->n)) != 0)
+		return r;
+	st->blocks_up += b->n;
+	st->bytes_up += sceau_buf_len(b->body);
+	return 0;
+}
+
+int
+sync_push_blocks(struct sceau_client *c, const char *realm_id,
+    unsigned int connections, struct sceau_sync_stats *st)
+{
+	struct batch b;
+	size_t count;
+	int r;
+
+	(void)connections; /* one connection: see doc/performance.md */
+	memset(&b, 0, sizeof(b));
+	if ((r = open_cache(c, &b.bc)) != 0)
+		return r;
+	if ((b.body = sceau_buf_new()) == NULL ||
+	    (b.ids = sceau_calloc(UPLOAD_BATCH_BLOCKS, sizeof(*b.ids))) ==
+	        NULL) {
+		r = SCEAU_ERR_ALLOC;
+		goto out;
+	}
+	for (;;) {
+		sceau_buf_reset(b.body);
+		b.n = 0;
+		r = sceau_blockcache_pending(b.bc, realm_id,
+		    UPLOAD_BATCH_BLOCKS, frame_block, &b, &count);
+		if (r < 0 || b.n == 0)
+			break;
+		if ((r = upload_batch(c, realm_id, &b, st)) != 0)
+			break;
+	}
+	if (r > 0)
+		r = 0;
+out:
+	sceau_free(b.ids);
+	sceau_buf_free(b.body);
+	sceau_blockcache_close(b.bc);
+	return r;
+}
+
+/* ---------------------------------------------------------------- fetch */
+
+struct fetcher {
+	struct sceau_client *c;
+	struct sceau_blockcache *bc; /* blocks held here are read here */
+	char realm[SCEAU_ID_LEN + 1];
+	/* Blocks export announced, in order; next: the first not fetched. */
+	uint8_t (*queue)[SCEAU_BLOCK_ID_LEN];
+	uint32_t *sizes;
+	size_t nq, capq, next;
+	/* The last batch fetched: framed blocks, and where each starts. */
+	struct sceau_buf *batch;
+	struct sceau_buf *query;
+};
+
+static int
+fetch_enqueue(void *arg, const struct sceau_block_desc *d, size_t n)
+{
+	struct fetcher *f = arg;
+	size_t i;
+	void *p;
+
+	if (f->nq + n > f->capq) {
+		size_t cap = SCEAU_MAX(f->capq * 2, f->nq + n + 64);
+
+		if ((p = sceau_reallocarray(
+		         f->queue, cap, sizeof(*f->queue))) == NULL)
+			return SCEAU_ERR_ALLOC;
+		f->queue = p;
+		if ((p = sceau_reallocarray(
+		         f->sizes, cap, sizeof(*f->sizes))) == NULL)
+			return SCEAU_ERR_ALLOC;
+		f->sizes = p;
+		f->capq = cap;
+	}
+	for (i = 0; i < n; i++) {
+		/* Only what this device lacks goes to the server. */
+		if (f->bc != NULL && sceau_blockcache_has(f->bc, d[i].id) == 1)
+			continue;
+		memcpy(f->queue[f->nq], d[i].id, SCEAU_BLOCK_ID_LEN);
+		f->sizes[f->nq++] = d[i].ct_size;
+	}
+	return 0;
+}
+
+/* Fetches the next blocks of the queue, starting at position pos. */
+static int
+fetch_batch(struct fetcher *f, size_t pos)
+{
+	size_t i, bytes = 0;
+	long status = 0;
+	int r;
+
+	sceau_buf_reset(f->query);
+	sceau_buf_reset(f->batch);
+	if ((r = sceau_buf_putf(f->query, "/v1/%s/realms/%s/blocks?ids=",
+	         sceau_client_info(f->c)->org_id, f->realm)) != 0)
+		return r;
+	for (i = pos; i < f->nq && i - pos < FETCH_BATCH_BLOCKS; i++) {
+		if (i > pos && bytes + f->sizes[i] > FETCH_BATCH_BYTES)
+			break;
+		bytes += f->sizes[i];
+		if ((i > pos && (r = sceau_buf_put(f->query, ",", 1)) != 0) ||
+		    (r = sceau_enc_hex_put(
+		         f->query, f->queue[i], SCEAU_BLOCK_ID_LEN)) != 0)
+			return r;
+	}
+	if ((r = sceau_buf_put_u8(f->query, 0)) != 0)
+		return r;
+	f->next = i;
+	return sceau_http_request(sceau_client_http(f->c), "GET",
+	    (const char *)sceau_buf_ptr(f->query), NULL, NULL, f->batch,
+	    &status);
+}
+
+/* Finds block id in the last batch; 0 and its bytes, or NOT_FOUND. */
+static int
+find_in_batch(
+    const struct fetcher *f, const uint8_t *id, const uint8_t **p, size_t *len)
+{
+	const uint8_t *b = sceau_buf_ptr(f->batch);
+	size_t n = sceau_buf_len(f->batch), off = 0;
+
+	while (off < n && n - off >= FRAME_HEADER) {
+		uint32_t l = (uint32_t)b[off + 16] << 24 |
+		    (uint32_t)b[off + 17] << 16 | (uint32_t)b[off + 18] << 8 |
+		    b[off + 19];
+
+		if (l > n - off - FRAME_HEADER)
+			return SCEAU_ERR_PROTOCOL;
+		if (memcmp(b + off, id, SCEAU_BLOCK_ID_LEN) == 0) {
+			*p = b + off + FRAME_HEADER;
+			*len = l;
+			return 0;
+		}
+		off += FRAME_HEADER + l;
+	}
+	return SCEAU_ERR_NOT_FOUND;
+}
+
+static int
+fetch_block(void *arg, const struct sceau_block_desc *d, uint8_t *dst,
+    size_t cap, size_t *lenp)
+{
+	struct fetcher *f = arg;
+	const uint8_t *p;
+	size_t len, pos;
+	int r;
+
+	*lenp = 0;
+	if (f->bc != NULL &&
+	    sceau_blockcache_get(f->bc, d->id, 0, dst, cap, lenp) == 0)
+		return 0;
+	if ((r = find_in_batch(f, d->id, &p, &len)) == SCEAU_ERR_NOT_FOUND) {
+		/* Not fetched yet: the batch starting at it. */
+		for (pos = f->next; pos < f->nq; pos++) {
+			if (memcmp(f->queue[pos], d->id, SCEAU_BLOCK_ID_LEN) ==
+			    0)
+				break;
+		}
+		if (pos == f->nq)
+			pos = f->nq; /* not announced: fetch it alone */
+		if (pos == f->nq && (r = fetch_enqueue(f, d, 1)) != 0)
+			return r;
+		if ((r = fetch_batch(f, pos)) != 0)
+			return r;
+		r = find_in_batch(f, d->id, &p, &len);
+	}
+	if (r != 0) {
+		sceau_message("the server did not return a block it was asked");
+		return r == SCEAU_ERR_NOT_FOUND ? SCEAU_ERR_DATA_TAMPERED : r;
+	}
+	if (len > cap)
+		return SCEAU_ERR_DATA_TAMPERED;
+	memcpy(dst, p, len);
+	*lenp = len;
+	return 0;
+}
+
+int
+sceau_sync_source_new(
+    struct sceau_client *c, const char *realm_id, struct sceau_ws_source *src)
+{
+	struct fetcher *f;
+
+	memset(src, 0, sizeof(*src));
+	if ((f = sceau_calloc(1, sizeof(*f))) == NULL)
+		return SCEAU_ERR_ALLOC;
+	f->c = c;
+	(void)snprintf(f->realm, sizeof(f->realm), "%s", realm_id);
+	/* No cache (a new device): everything comes from the server. */
+	if (open_cache(c, &f->bc) != 0)
+		f->bc = NULL;
+	if ((f->batch = sceau_buf_new()) == NULL ||
+	    (f->query = sceau_buf_new()) == NULL) {
+		sceau_blockcache_close(f->bc);
+		sceau_buf_free(f->batch);
+		sceau_free(f);
+		return SCEAU_ERR_ALLOC;
+	}
+	src->fetch = fetch_block;
+	src->enqueue = fetch_enqueue;
+	src->arg = f;
+	return 0;
+}
+
+void
+sceau_sync_source_free(struct sceau_ws_source *src)
+{
+	struct fetcher *f = src->arg;
+
+	if (f == NULL)
+		return;
+	sceau_blockcache_close(f->bc);
+	sceau_buf_free(f->batch);
+	sceau_buf_free(f->query);
+	sceau_free(f->queue);
+	sceau_free(f->sizes);
+	sceau_free(f);
+	memset(src, 0, sizeof(*src));
+}
