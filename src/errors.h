@@ -139,7 +139,8 @@ extern "C" {
 	    SCEAU_N_("the server returned altered or misplaced data"))         \
 	X(DATA_ROLLBACK, -811,                                                 \
 	    SCEAU_N_(                                                          \
-	        "the server returned an older version than one already seen"))
+	        "the server returned an older version than one already seen")) \
+	X(NOT_EMPTY, -15, SCEAU_N_("folder not empty"))
 
 enum sceau_err {
 	SCEAU_OK = 0,

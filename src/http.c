@@ -65,6 +65,7 @@ struct sceau_http {
 	size_t bearer_size;
 	char content_type[SCEAU_HTTP_CONTENT_TYPE_MAX + 1]; /* last reply's */
 	char errbuf[CURL_ERROR_SIZE];
+	const volatile sig_atomic_t *cancel; /* set: stop transfers */
 };
 
 /* Request headers, in storage of our own. */
@@ -591,7 +592,12 @@ http_xferinfo_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	(void)dlnow;
 	(void)ultotal;
 	(void)ulnow;
-	if (http_now_ms() - x->last_byte_ms < (uint64_t)x->h->timeout_ms)
+	if (x->h->cancel != NULL && *x->h->cancel != 0) {
+		x->code = SCEAU_ERR_INTERRUPTED;
+		return 1;
+	}
+	if (x->sse == NULL ||
+	    http_now_ms() - x->last_byte_ms < (uint64_t)x->h->timeout_ms)
 		return 0;
 	sceau_message("%s: nothing from the server for %ld ms", x->h->base_url,
 	    x->h->timeout_ms);
@@ -676,18 +682,27 @@ http_setup_xfer(struct http_xfer *x)
 	ok &= curl_easy_setopt(c, CURLOPT_WRITEDATA, x) == CURLE_OK;
 	ok &= curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
 	          (curl_off_t)x->limit) == CURLE_OK;
-	if (x->sse != NULL) {
+	if (x->sse != NULL)
 		ok &= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, x->total_ms) ==
 		    CURLE_OK;
+	else
+		ok &= curl_easy_setopt(
+		          c, CURLOPT_TIMEOUT_MS, x->h->timeout_ms) == CURLE_OK;
+	/* Event streams watch silences; a cancel flag, every transfer. */
+	if (x->sse != NULL || x->h->cancel != NULL) {
 		ok &= curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L) == CURLE_OK;
 		ok &= curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION,
 		          http_xferinfo_cb) == CURLE_OK;
 		ok &= curl_easy_setopt(c, CURLOPT_XFERINFODATA, x) == CURLE_OK;
-	} else {
-		ok &= curl_easy_setopt(
-		          c, CURLOPT_TIMEOUT_MS, x->h->timeout_ms) == CURLE_OK;
-	}
+	} else
+		ok &= curl_easy_setopt(c, CURLOPT_NOPROGRESS, 1L) == CURLE_OK;
 	return ok ? 0 : SCEAU_ERR_INTERNAL;
+}
+
+void
+sceau_http_set_cancel(struct sceau_http *h, const volatile sig_atomic_t *flag)
+{
+	h->cancel = flag;
 }
 
 /* ------------------------------------------------------------------ */

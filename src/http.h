@@ -43,6 +43,7 @@
 #ifndef SCEAU_HTTP_H
 #define SCEAU_HTTP_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -119,6 +120,13 @@ int sceau_http_set_device(struct sceau_http *h, const char *org,
 int sceau_http_set_bearer(struct sceau_http *h, const char *token) SCEAU_WUR;
 /* No Authorization header (anonymous routes). */
 void sceau_http_clear_auth(struct sceau_http *h);
+
+/*
+ * While *flag is non-zero (a signal handler sets it), transfers stop within
+ * about a second with SCEAU_ERR_INTERRUPTED.  NULL: no such flag.
+ */
+void sceau_http_set_cancel(
+    struct sceau_http *h, const volatile sig_atomic_t *flag);
 
 /* Reply size limit of the following requests (0: the default). */
 void sceau_http_set_response_max(struct sceau_http *h, size_t max);

@@ -30,4 +30,8 @@ int sync_merge_folder(const struct sceau_manifest *base,
 int sync_push_blocks(struct sceau_client *c, const char *realm_id,
     unsigned int connections, struct sceau_sync_stats *st) SCEAU_WUR;
 
+/* One attempt of sceau_sync_realm(): no retry; st must not be NULL. */
+int sync_once(struct sceau_client *c, const char *realm_id,
+    const struct sceau_sync_opts *opts, struct sceau_sync_stats *st) SCEAU_WUR;
+
 #endif /* SCEAU_SYNC_INTERNAL_H */

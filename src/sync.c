@@ -7,10 +7,12 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "alloc.h"
 #include "encoding.h"
 #include "errors.h"
+#include "http.h"
 #include "json.h"
 #include "log.h"
 #include "sync-internal.h"
@@ -20,6 +22,8 @@
 #define FETCH_BATCH 500
 #define PUSH_BATCH 200
 #define ROUNDS_MAX 8
+#define SYNC_BACKOFF_MS 500
+#define SYNC_BACKOFF_MAX_MS 30000
 
 struct sync {
 	struct sceau_client *c;
@@ -715,18 +719,16 @@ sync_rounds(struct sync *s, const struct sceau_sync_opts *opts)
 }
 
 int
-sceau_sync_realm(struct sceau_client *c, const char *realm_id,
-    const struct sceau_sync_opts *opts, struct sceau_sync_stats *stats)
+sync_once(struct sceau_client *c, const char *realm_id,
+    const struct sceau_sync_opts *opts, struct sceau_sync_stats *st)
 {
-	struct sceau_sync_stats local;
 	struct sync s;
 	int r;
 
 	memset(&s, 0, sizeof(s));
-	memset(&local, 0, sizeof(local));
 	s.c = c;
 	s.realm = realm_id;
-	s.st = stats != NULL ? stats : &local;
+	s.st = st;
 	s.progress = opts != NULL ? opts->progress : NULL;
 	if ((r = sceau_client_refresh(c, NULL)) != 0 ||
 	    (r = sceau_ws_open(c, realm_id, &s.w)) != 0)
@@ -736,5 +738,62 @@ sceau_sync_realm(struct sceau_client *c, const char *realm_id,
 	if ((r = sceau_ws_commit(s.w)) == 0)
 		r = sync_rounds(&s, opts);
 	sceau_ws_abort(s.w);
+	return r;
+}
+
+int
+sceau_sync_sleep(unsigned int ms, const volatile sig_atomic_t *stop)
+{
+	struct timespec ts;
+	unsigned int step;
+
+	while (ms > 0) {
+		if (stop != NULL && *stop != 0)
+			return SCEAU_ERR_INTERRUPTED;
+		step = ms < 100 ? ms : 100;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)step * 1000000L;
+		(void)nanosleep(&ts, NULL);
+		ms -= step;
+	}
+	return stop != NULL && *stop != 0 ? SCEAU_ERR_INTERRUPTED : 0;
+}
+
+int
+sceau_sync_realm(struct sceau_client *c, const char *realm_id,
+    const struct sceau_sync_opts *opts, struct sceau_sync_stats *stats)
+{
+	struct sceau_sync_stats local;
+	unsigned int attempt, retries = 0, wait_ms = SYNC_BACKOFF_MS;
+	int r;
+
+	memset(&local, 0, sizeof(local));
+	if (opts != NULL) {
+		retries = opts->retries;
+		if (opts->backoff_ms > 0)
+			wait_ms = opts->backoff_ms;
+		sceau_http_set_cancel(sceau_client_http(c), opts->stop);
+	}
+	for (attempt = 0;; attempt++) {
+		r = sync_once(
+		    c, realm_id, opts, stats != NULL ? stats : &local);
+		if (r == 0 || !sceau_http_retryable(r) || attempt >= retries)
+			break;
+		sceau_message("workspace %s: %s; trying again in %u ms "
+		              "(%u of %u)",
+		    realm_id, sceau_strerror(r), wait_ms, attempt + 1, retries);
+		if (opts->retrying != NULL)
+			opts->retrying(opts->retrying_arg, realm_id, r,
+			    attempt + 1, wait_ms);
+		if (sceau_sync_sleep(wait_ms, opts->stop) != 0) {
+			r = SCEAU_ERR_INTERRUPTED;
+			break;
+		}
+		wait_ms = wait_ms >= SYNC_BACKOFF_MAX_MS / 2
+		    ? SYNC_BACKOFF_MAX_MS
+		    : wait_ms * 2;
+	}
+	if (opts != NULL)
+		sceau_http_set_cancel(sceau_client_http(c), NULL);
 	return r;
 }

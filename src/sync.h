@@ -13,6 +13,7 @@
 #ifndef SCEAU_SYNC_H
 #define SCEAU_SYNC_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "client.h"
@@ -28,9 +29,26 @@ struct sceau_sync_stats {
 struct sceau_sync_opts {
 	const struct sceau_ws_progress *progress; /* may be NULL */
 	unsigned int connections; /* parallel block uploads; 0: 2 */
+	/*
+	 * After a failure that may go away (server unreachable, busy,
+	 * timing out: sceau_http_retryable()), tries again up to retries
+	 * times, waiting backoff_ms (0: 500), then twice as long each time,
+	 * up to 30 s.  What an attempt sent is not sent again.
+	 */
+	unsigned int retries;
+	unsigned int backoff_ms;
+	/* Told before each wait (may be NULL): the error, attempt from 1. */
+	void (*retrying)(void *arg, const char *realm_id, int r,
+	    unsigned int attempt, unsigned int wait_ms);
+	void *retrying_arg;
+	/* Non-zero (set by a signal handler): stop, SCEAU_ERR_INTERRUPTED. */
+	const volatile sig_atomic_t *stop;
 };
 
-/* Syncs one workspace.  stats (may be NULL) counts what moved. */
+/*
+ * Syncs one workspace.  stats (may be NULL) counts what moved, over every
+ * attempt.
+ */
 int sceau_sync_realm(struct sceau_client *c, const char *realm_id,
     const struct sceau_sync_opts *opts, struct sceau_sync_stats *stats)
     SCEAU_WUR;
@@ -43,5 +61,40 @@ int sceau_sync_realm(struct sceau_client *c, const char *realm_id,
 int sceau_sync_source_new(struct sceau_client *c, const char *realm_id,
     struct sceau_ws_source *src) SCEAU_WUR;
 void sceau_sync_source_free(struct sceau_ws_source *src);
+
+/*
+ * The automatic mode: syncs, then listens to the server's events and
+ * syncs a workspace again when someone changed it (a vlob event), every
+ * workspace when the organization's records changed (roles, keys, new
+ * workspaces), and every workspace every interval_s (changes made here
+ * by other processes, events missed while not listening).  An unreachable
+ * server is tried again after a wait that doubles up to backoff_max_s.
+ */
+struct sceau_sync_watch {
+	const char *realm_id; /* NULL: every workspace of the user */
+	unsigned int interval_s; /* 0: 30 */
+	unsigned int backoff_max_s; /* 0: 60 */
+	/*
+	 * Called after each workspace's sync with its result (0 or an error)
+	 * and what moved; non-zero stops the watch, which returns it.
+	 */
+	int (*report)(void *arg, const char *realm_id, int result,
+	    const struct sceau_sync_stats *st, double seconds);
+	void *arg;
+};
+
+/*
+ * Runs until *opts->stop is set (then 0) or report() asks to stop, or an
+ * error no wait can mend (the device revoked, the organization gone).
+ * opts->retries does not apply: the watch waits and tries again forever.
+ */
+int sceau_sync_watch(struct sceau_client *c, const struct sceau_sync_opts *opts,
+    const struct sceau_sync_watch *w) SCEAU_WUR;
+
+/*
+ * Waits ms milliseconds, waking every 100 ms to look at *stop (may be
+ * NULL); SCEAU_ERR_INTERRUPTED when it was set.
+ */
+int sceau_sync_sleep(unsigned int ms, const volatile sig_atomic_t *stop);
 
 #endif /* SCEAU_SYNC_H */

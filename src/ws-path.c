@@ -209,8 +209,9 @@ sceau_ws_rm(struct sceau_ws *w, const char *path, int recursive)
 		if ((r = ws_node(w, e->child_id, &child)) != 0)
 			return r;
 		if (child->m->n_entries > 0) {
-			sceau_message("%s: folder not empty", path);
-			return SCEAU_ERR_EXISTS;
+			sceau_message("%s: %zu entries", path,
+			    (size_t)child->m->n_entries);
+			return SCEAU_ERR_NOT_EMPTY;
 		}
 	}
 	/* The children stay, unreachable: history can bring them back. */

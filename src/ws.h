@@ -44,7 +44,7 @@ int sceau_ws_manifest(struct sceau_ws *w, const char *vlob_id,
     const struct sceau_manifest **mp) SCEAU_WUR;
 
 int sceau_ws_mkdir(struct sceau_ws *w, const char *path, int parents) SCEAU_WUR;
-/* Removes a file, or a folder (empty unless recursive). */
+/* Removes a file, or a folder (else SCEAU_ERR_NOT_EMPTY unless recursive). */
 int sceau_ws_rm(struct sceau_ws *w, const char *path, int recursive) SCEAU_WUR;
 /* Moves or renames; into dst if dst is an existing folder. */
 int sceau_ws_mv(struct sceau_ws *w, const char *src, const char *dst) SCEAU_WUR;

@@ -149,29 +149,42 @@ void cli_client_opts(
 int cli_open_client(
     struct cli *cli, const struct cli_device_opts *o, struct sceau_client **cp);
 
+/* An option of a command: a flag (flagp) or one with a value (valp). */
+struct cli_opt {
+	const char *name; /* long name; NULL ends a table */
+	const char *help; /* N_() marked help line */
+	int *flagp; /* a flag: set to 1 when given */
+	const char **valp; /* an option with a value: receives it */
+};
+
 /* What a member command takes: see cli_member_setup(). */
 struct cli_setup {
 	const char *cmd; /* "user list" */
 	const char *synopsis; /* N_() marked */
 	const char *what; /* N_() marked, one line or more */
-	int nargs; /* positional arguments, exactly */
-	const char *flag; /* one extra boolean option, or NULL */
-	const char *flag_help; /* N_() marked help line of the flag */
-	int *flagp; /* set to 1 when the flag is given */
+	int nargs; /* positional arguments, at least */
+	int nargs_opt; /* and up to this many more */
 	int refresh; /* fetch new certificates before acting */
-	const char *sopt; /* one extra option with a value, or NULL */
-	const char *sopt_help; /* N_() marked help line of it */
-	const char **soptp; /* receives its value */
+	const struct cli_opt *opts; /* the command's own options, or NULL */
 };
-#define CLI_OPT_FLAG 0x1105
-#define CLI_OPT_SOPT 0x1106
+#define CLI_OPTS_MAX 8 /* own options of one command */
+#define CLI_OPT_OWN 0x1200 /* getopt codes of own options: + index */
+
+/* The value given to the command's option name, or NULL. */
+const char *cli_setup_value(const struct cli_setup *s, const char *name);
+/* The date of its --at option in *at_us (0: none), or a usage error. */
+int cli_setup_at(struct cli *cli, const struct cli_setup *s, uint64_t *at_us);
+
+/* A decimal number from min to max (digits only). */
+int cli_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *v)
+    SCEAU_WUR;
 
 /* A date: "YYYY-MM-DD[THH:MM[:SS]]" (UTC) or "@SECONDS"; microseconds. */
 int cli_parse_date(const char *s, uint64_t *us) SCEAU_WUR;
 
 /*
- * Parses the device options, the flag and exactly s->nargs positional
- * arguments (from argv[optind]), opens the client and, if asked,
+ * Parses the device options, the command's own options and s->nargs to
+ * s->nargs + s->nargs_opt positional arguments (from argv[optind]), opens the client and, if asked,
  * refreshes its chain.  Returns 0 with *cp set, -1 after --help, or an
  * exit status (the error already reported).
  */

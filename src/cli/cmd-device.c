@@ -35,13 +35,16 @@ cmd_device_list(struct cli *cli, int argc, char **argv)
 	json_t *arr, *o;
 	size_t i;
 	int all = 0, r;
+	struct cli_opt opts[] = {
+	    {"all",
+	        N_("  --all                   every user's devices, revoked "
+	           "ones too\n"),
+	        &all, NULL},
+	    {NULL, NULL, NULL, NULL}};
 	struct cli_setup setup = {"device list", "[OPTIONS]",
 	    N_("Lists your devices (with --all: every device of the "
 	       "organization).\n"),
-	    0, "all",
-	    N_("  --all                   every user's devices, revoked "
-	       "ones too\n"),
-	    &all, 1, NULL, NULL, NULL};
+	    0, 0, 1, opts};
 
 	if ((r = cli_member_setup(cli, argc, argv, &setup, &c)) != 0)
 		return r < 0 ? CLI_EXIT_OK : r;
@@ -84,7 +87,7 @@ cmd_device_revoke(struct cli *cli, int argc, char **argv)
 	    N_("DEVICE [OPTIONS]"),
 	    N_("Revokes a device (a lost or stolen one): it loses access, "
 	       "its user does not.\n"),
-	    1, NULL, NULL, NULL, 1, NULL, NULL, NULL};
+	    1, 0, 1, NULL};
 	struct sceau_client *c;
 	char id[SCEAU_ID_LEN + 1];
 	int r;

@@ -18,7 +18,7 @@
 
 /*
  * Parses, opens the client (offline), and the workspace of argv[optind]
- * (as it was at *setup->soptp when the command takes --at).
+ * (as it was at the date of --at when the command takes it).
  */
 static int
 path_setup(struct cli *cli, int argc, char **argv,
@@ -30,12 +30,10 @@ path_setup(struct cli *cli, int argc, char **argv,
 	*cp = NULL;
 	if ((r = cli_member_setup(cli, argc, argv, setup, cp)) != 0)
 		return r;
-	if (setup->soptp != NULL && *setup->soptp != NULL &&
-	    cli_parse_date(*setup->soptp, &at) != 0) {
+	if ((r = cli_setup_at(cli, setup, &at)) != 0) {
 		sceau_client_close(*cp);
 		*cp = NULL;
-		return cli_usage_error(
-		    cli, setup->cmd, _("bad date '%s'"), *setup->soptp);
+		return r;
 	}
 	if ((r = cli_ws_open_at(cli, *cp, argv[optind], at, ws)) != 0) {
 		sceau_client_close(*cp);
@@ -100,11 +98,14 @@ int
 cmd_ls(struct cli *cli, int argc, char **argv)
 {
 	const char *at = NULL;
+	const struct cli_opt opts[] = {{"at",
+	                                   N_("  --at DATE               as it "
+	                                      "was then (from the server)\n"),
+	                                   NULL, &at},
+	    {NULL, NULL, NULL, NULL}};
 	const struct cli_setup setup = {"ls", N_("/WORKSPACE[/PATH]"),
-	    N_("Lists a folder, or shows a file (works offline).\n"), 1, NULL,
-	    NULL, NULL, 0, "at",
-	    N_("  --at DATE               as it was then (from the server)\n"),
-	    &at};
+	    N_("Lists a folder, or shows a file (works offline).\n"), 1, 0, 0,
+	    opts};
 	const struct sceau_manifest *m, *child;
 	struct sceau_client *c;
 	struct cli_ws ws;
@@ -149,8 +150,7 @@ int
 cmd_stat(struct cli *cli, int argc, char **argv)
 {
 	static const struct cli_setup setup = {"stat", N_("/WORKSPACE/PATH"),
-	    N_("Shows a file's or folder's details.\n"), 1, NULL, NULL, NULL, 0,
-	    NULL, NULL, NULL};
+	    N_("Shows a file's or folder's details.\n"), 1, 0, 0, NULL};
 	const struct sceau_manifest *m;
 	struct sceau_client *c;
 	struct cli_ws ws;
@@ -186,10 +186,13 @@ int
 cmd_mkdir(struct cli *cli, int argc, char **argv)
 {
 	int parents = 0, r;
+	struct cli_opt opts[] = {
+	    {"parents",
+	        N_("  --parents               create missing parents too\n"),
+	        &parents, NULL},
+	    {NULL, NULL, NULL, NULL}};
 	struct cli_setup setup = {"mkdir", N_("/WORKSPACE/PATH [OPTIONS]"),
-	    N_("Creates a folder (works offline).\n"), 1, "parents",
-	    N_("  --parents               create missing parents too\n"),
-	    &parents, 0, NULL, NULL, NULL};
+	    N_("Creates a folder (works offline).\n"), 1, 0, 0, opts};
 	struct sceau_client *c;
 	struct cli_ws ws;
 
@@ -204,11 +207,14 @@ int
 cmd_rm(struct cli *cli, int argc, char **argv)
 {
 	int recursive = 0, r;
+	struct cli_opt opts[] = {{"recursive",
+	                             N_("  --recursive             remove a "
+	                                "folder and its content\n"),
+	                             &recursive, NULL},
+	    {NULL, NULL, NULL, NULL}};
 	struct cli_setup setup = {"rm", N_("/WORKSPACE/PATH [OPTIONS]"),
 	    N_("Removes a file or folder (history keeps it: see restore).\n"),
-	    1, "recursive",
-	    N_("  --recursive             remove a folder and its content\n"),
-	    &recursive, 0, NULL, NULL, NULL};
+	    1, 0, 0, opts};
 	struct sceau_client *c;
 	struct cli_ws ws;
 
@@ -224,8 +230,8 @@ cmd_mv(struct cli *cli, int argc, char **argv)
 {
 	static const struct cli_setup setup = {"mv",
 	    N_("/WORKSPACE/SOURCE /WORKSPACE/DESTINATION"),
-	    N_("Moves or renames within a workspace (works offline).\n"), 2,
-	    NULL, NULL, NULL, 0, NULL, NULL, NULL};
+	    N_("Moves or renames within a workspace (works offline).\n"), 2, 0,
+	    0, NULL};
 	struct sceau_client *c;
 	struct cli_ws ws, dst;
 	int r;

@@ -37,7 +37,7 @@ cmd_history(struct cli *cli, int argc, char **argv)
 	static const struct cli_setup setup = {"history", N_("/WORKSPACE/PATH"),
 	    N_("Lists the versions of a file or folder, with their time and "
 	       "author device (from the server).\n"),
-	    1, NULL, NULL, NULL, 0, NULL, NULL, NULL};
+	    1, 0, 0, NULL};
 	struct sceau_ws_version *v = NULL;
 	struct sceau_client *c;
 	struct cli_ws ws;
@@ -76,38 +76,37 @@ cmd_history(struct cli *cli, int argc, char **argv)
 int
 cmd_restore(struct cli *cli, int argc, char **argv)
 {
-	const char *at = NULL;
+	const char *at = NULL, *ver = NULL;
+	const struct cli_opt opts[] = {
+	    {"version",
+	        N_("  --version N             version N (see history)\n"), NULL,
+	        &ver},
+	    {"at",
+	        N_("  --at DATE               the version current at DATE\n"),
+	        NULL, &at},
+	    {NULL, NULL, NULL, NULL}};
 	const struct cli_setup setup = {"restore",
 	    N_("/WORKSPACE/PATH (--version N | --at DATE)"),
 	    N_("Makes a past version of a file or folder the current one; a "
 	       "deleted file comes back from its folder as it was at DATE.\n"),
-	    1, NULL, NULL, NULL, 0, "at",
-	    N_("  --at DATE               the version current at DATE; or "
-	       "--version N\n"),
-	    &at};
+	    1, 0, 0, opts};
 	struct sceau_client *c;
 	uint64_t version = 0, at_us = 0;
 	struct cli_ws ws;
-	char *end;
-	int r, i;
+	int r;
 
-	/* --version N, given as "--version=N" or "--version N" before. */
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--version") == 0 && i + 1 < argc) {
-			version = strtoull(argv[i + 1], &end, 10);
-			if (*end != '\0' || version == 0)
-				return cli_usage_error(cli, "restore",
-				    _("bad version '%s'"), argv[i + 1]);
-			memmove(&argv[i], &argv[i + 2],
-			    (size_t)(argc - i - 1) * sizeof(*argv));
-			argc -= 2;
-			break;
-		}
-	}
 	if ((r = cli_member_setup(cli, argc, argv, &setup, &c)) != 0)
 		return r < 0 ? CLI_EXIT_OK : r;
-	if ((at != NULL && cli_parse_date(at, &at_us) != 0) ||
-	    (version == 0) == (at_us == 0)) {
+	if (ver != NULL && cli_parse_uint(ver, 1, INT64_MAX, &version) != 0) {
+		sceau_client_close(c);
+		return cli_usage_error(
+		    cli, "restore", _("bad version '%s'"), ver);
+	}
+	if ((r = cli_setup_at(cli, &setup, &at_us)) != 0) {
+		sceau_client_close(c);
+		return r;
+	}
+	if ((version == 0) == (at_us == 0)) {
 		sceau_client_close(c);
 		return cli_usage_error(
 		    cli, "restore", _("give either --version N or --at DATE"));

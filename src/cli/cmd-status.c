@@ -80,7 +80,7 @@ cmd_status(struct cli *cli, int argc, char **argv)
 {
 	static const struct cli_setup setup = {"status", "[OPTIONS]",
 	    N_("Fetches the organization's new records and shows the state.\n"),
-	    0, NULL, NULL, NULL, 0, NULL, NULL, NULL};
+	    0, 0, 0, NULL};
 	struct sceau_client *c;
 	json_t *o;
 	int r, rr;

@@ -1,9 +1,11 @@
 /*
  * cmd-sync.c: "sceau sync [WORKSPACE]": pull, push, merge, for one
- * workspace or every one this user is in.
+ * workspace or every one this user is in; with --watch, again and again
+ * as the server announces changes.
  */
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,94 +13,255 @@
 #include "client.h"
 #include "commands.h"
 #include "errors.h"
+#include "http.h"
 #include "i18n.h"
 #include "sync.h"
 
+static volatile sig_atomic_t sync_stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	sync_stop = 1;
+}
+
+/* SIGINT and SIGTERM stop the sync at the next step (nothing is lost). */
+static void
+catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	(void)sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGTERM, &sa, NULL);
+}
+
+struct sync_run {
+	struct cli *cli;
+	struct sceau_client *c;
+	json_t *arr; /* one object per workspace synced (not --watch) */
+	int watch;
+};
+
+/* The workspace's name for messages, else its id. */
+static void
+realm_label(struct sceau_client *c, const char *realm, char *out, size_t n)
+{
+	char name[SCEAU_NAME_MAX_BYTES + 1];
+
+	if (sceau_client_realm_name(c, realm, name, sizeof(name)) == 0)
+		(void)snprintf(out, n, "%s", name);
+	else
+		(void)snprintf(out, n, "%s", realm);
+}
+
+static json_t *
+stats_json(const char *realm, const char *name, int result,
+    const struct sceau_sync_stats *st, double secs)
+{
+	json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:f}",
+	    "realm_id", realm, "name", name, "blocks_up",
+	    (json_int_t)st->blocks_up, "bytes_up", (json_int_t)st->bytes_up,
+	    "vlobs_up", (json_int_t)st->vlobs_up, "vlobs_down",
+	    (json_int_t)st->vlobs_down, "merges", (json_int_t)st->merges,
+	    "conflict_copies", (json_int_t)st->conflict_copies, "seconds",
+	    secs);
+
+	if (o != NULL && result != 0)
+		(void)json_object_set_new(o, "error",
+		    json_pack("{s:s, s:s}", "code", sceau_errname(result),
+		        "message", sceau_strerror(result)));
+	return o;
+}
+
+/* After each workspace's sync: print it (or add it to the JSON). */
+static int
+report(void *arg, const char *realm, int r, const struct sceau_sync_stats *st,
+    double secs)
+{
+	struct sync_run *run = arg;
+	char name[SCEAU_NAME_MAX_BYTES + 1];
+	json_t *o;
+
+	realm_label(run->c, realm, name, sizeof(name));
+	/* The watch says nothing of passes that moved nothing. */
+	if (run->watch && r == 0 && st->vlobs_up == 0 && st->vlobs_down == 0 &&
+	    st->blocks_up == 0)
+		return 0;
+	if (run->cli->json && run->watch) { /* a line per sync, to follow */
+		if ((o = stats_json(realm, name, r, st, secs)) != NULL)
+			(void)cli_print_json(run->cli, o);
+		return 0;
+	}
+	if (r != 0) {
+		(void)cli_error(run->cli, r, _("syncing workspace %s"), name);
+		return 0;
+	}
+	if (run->cli->json)
+		return (o = stats_json(realm, name, r, st, secs)) != NULL &&
+		        json_array_append_new(run->arr, o) == 0
+		    ? 0
+		    : SCEAU_ERR_ALLOC;
+	(void)printf(_("%s: sent %llu blocks (%.1f MB), %llu records; "
+	               "received %llu records; %llu merged, %llu conflict "
+	               "copies (%.2f s)\n"),
+	    name, (unsigned long long)st->blocks_up, (double)st->bytes_up / 1e6,
+	    (unsigned long long)st->vlobs_up,
+	    (unsigned long long)st->vlobs_down, (unsigned long long)st->merges,
+	    (unsigned long long)st->conflict_copies, secs);
+	(void)fflush(stdout);
+	return 0;
+}
+
+static void
+retrying(void *arg, const char *realm, int r, unsigned int attempt,
+    unsigned int wait_ms)
+{
+	struct sync_run *run = arg;
+	char name[SCEAU_NAME_MAX_BYTES + 1];
+
+	realm_label(run->c, realm, name, sizeof(name));
+	(void)fprintf(stderr, _("%s: %s: %s; trying again in %.1f s (%u)\n"),
+	    run->cli->progname, name, sceau_strerror(r),
+	    (double)wait_ms / 1000.0, attempt);
+}
+
 static int
 sync_one(
-    struct cli *cli, struct sceau_client *c, const char *realm, json_t *arr)
+    struct sync_run *run, const char *realm, const struct sceau_sync_opts *base)
 {
 	struct sceau_sync_stats st;
-	struct sceau_sync_opts opts;
+	struct sceau_sync_opts opts = *base;
 	struct cli_progress p;
 	double secs;
 	int r;
 
 	memset(&st, 0, sizeof(st));
-	memset(&opts, 0, sizeof(opts));
-	cli_progress_init(cli, &p, _("syncing"));
+	cli_progress_init(run->cli, &p, _("syncing"));
 	opts.progress = &p.ws;
-	r = sceau_sync_realm(c, realm, &opts, &st);
+	r = sceau_sync_realm(run->c, realm, &opts, &st);
 	secs = cli_progress_end(&p);
-	if (r != 0)
-		return cli_error(cli, r, _("syncing workspace %s"), realm);
-	(void)json_array_append_new(arr,
-	    json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "realm_id",
-	        realm, "blocks_up", (json_int_t)st.blocks_up, "bytes_up",
-	        (json_int_t)st.bytes_up, "vlobs_up", (json_int_t)st.vlobs_up,
-	        "vlobs_down", (json_int_t)st.vlobs_down, "merges",
-	        (json_int_t)st.merges, "conflict_copies",
-	        (json_int_t)st.conflict_copies, "seconds", secs));
-	if (!cli->json)
-		(void)printf(_("%s: sent %llu blocks (%.1f MB), %llu records; "
-		               "received %llu records; %llu merged, %llu "
-		               "conflict copies (%.2f s)\n"),
-		    realm, (unsigned long long)st.blocks_up,
-		    (double)st.bytes_up / 1e6, (unsigned long long)st.vlobs_up,
-		    (unsigned long long)st.vlobs_down,
-		    (unsigned long long)st.merges,
-		    (unsigned long long)st.conflict_copies, secs);
-	return 0;
+	if (report(run, realm, r, &st, secs) != 0 && r == 0)
+		r = SCEAU_ERR_ALLOC;
+	return r != 0 ? cli_exit_code(r) : 0;
+}
+
+static int
+sync_all(
+    struct sync_run *run, const char *only, const struct sceau_sync_opts *opts)
+{
+	char realm[SCEAU_ID_LEN + 1];
+	const struct sceau_chain *ch;
+	size_t i;
+	int r, failed = 0;
+
+	if (only != NULL) {
+		if ((r = cli_find_realm(run->c, only, realm)) != 0)
+			return cli_error(
+			    run->cli, r, _("finding workspace %s"), only);
+		return sync_one(run, realm, opts);
+	}
+	ch = sceau_client_chain(run->c);
+	for (i = 0; i < sceau_chain_realm_count(ch); i++) {
+		(void)snprintf(realm, sizeof(realm), "%s",
+		    sceau_chain_realm_at(ch, i)->realm_id);
+		if (sceau_chain_realm_role(ch, realm,
+		        sceau_client_info(run->c)->user_id) == SCEAU_ROLE_NONE)
+			continue;
+		/* One workspace failing does not stop the others. */
+		if ((r = sync_one(run, realm, opts)) != 0)
+			failed = r;
+		ch = sceau_client_chain(run->c);
+	}
+	return failed;
 }
 
 int
 cmd_sync(struct cli *cli, int argc, char **argv)
 {
-	static const struct cli_setup setup = {"sync", N_("[WORKSPACE]"),
+	const char *retries = NULL, *interval = NULL;
+	int watch = 0;
+	const struct cli_opt opts[] = {
+	    {"watch",
+	        N_("  --watch                 keep syncing as changes come, "
+	           "until interrupted\n"),
+	        &watch, NULL},
+	    {"interval",
+	        N_("  --interval SECONDS      with --watch: also sync this "
+	           "often (default 30)\n"),
+	        NULL, &interval},
+	    {"retries",
+	        N_("  --retries N             when the server is unreachable, "
+	           "try N more times (default 2)\n"),
+	        NULL, &retries},
+	    {NULL, NULL, NULL, NULL}};
+	const struct cli_setup setup = {"sync", N_("[WORKSPACE] [OPTIONS]"),
 	    N_("Sends this device's changes and fetches the others', for one "
 	       "workspace or all of yours.\n"),
-	    0, NULL, NULL, NULL, 1, NULL, NULL, NULL};
-	struct cli_setup one = setup;
+	    0, 1, 0, opts};
+	struct sceau_sync_watch w;
+	struct sceau_sync_opts so;
+	struct sync_run run;
 	char realm[SCEAU_ID_LEN + 1];
-	const struct sceau_chain *ch;
-	struct sceau_client *c;
-	json_t *arr;
-	size_t i;
-	int r, failed = 0;
+	uint64_t v;
+	int r;
 
-	/* One optional argument: parse with 0 or 1 positional. */
-	one.nargs = argc > 1 && argv[argc - 1][0] != '-' ? 1 : 0;
-	if ((r = cli_member_setup(cli, argc, argv, &one, &c)) != 0)
+	if ((r = cli_member_setup(cli, argc, argv, &setup, &run.c)) != 0)
 		return r < 0 ? CLI_EXIT_OK : r;
-	if ((arr = json_array()) == NULL) {
-		sceau_client_close(c);
-		return CLI_EXIT_FAILURE;
+	memset(&so, 0, sizeof(so));
+	memset(&w, 0, sizeof(w));
+	so.retries = 2;
+	so.stop = &sync_stop;
+	so.retrying = retrying;
+	so.retrying_arg = &run;
+	if (retries != NULL) {
+		if (cli_parse_uint(retries, 0, 100, &v) != 0) {
+			sceau_client_close(run.c);
+			return cli_usage_error(
+			    cli, "sync", _("bad number '%s'"), retries);
+		}
+		so.retries = (unsigned int)v;
 	}
-	ch = sceau_client_chain(c);
-	if (one.nargs == 1) {
-		if ((r = cli_find_realm(c, argv[optind], realm)) != 0)
-			r = cli_error(
-			    cli, r, _("finding workspace %s"), argv[optind]);
-		else
-			r = sync_one(cli, c, realm, arr);
+	if (interval != NULL) {
+		if (cli_parse_uint(interval, 1, 86400, &v) != 0) {
+			sceau_client_close(run.c);
+			return cli_usage_error(
+			    cli, "sync", _("bad number '%s'"), interval);
+		}
+		w.interval_s = (unsigned int)v;
 	}
-	for (i = 0; one.nargs == 0 && i < sceau_chain_realm_count(ch); i++) {
-		(void)snprintf(realm, sizeof(realm), "%s",
-		    sceau_chain_realm_at(ch, i)->realm_id);
-		if (sceau_chain_realm_role(ch, realm,
-		        sceau_client_info(c)->user_id) == SCEAU_ROLE_NONE)
-			continue;
-		/* One workspace failing does not stop the others. */
-		if ((r = sync_one(cli, c, realm, arr)) != 0)
-			failed = r;
-		ch = sceau_client_chain(c);
+	run.cli = cli;
+	run.watch = watch;
+	run.arr = json_array();
+	catch_signals();
+	if (run.arr == NULL)
+		r = CLI_EXIT_FAILURE;
+	else if ((r = sceau_client_refresh(run.c, NULL)) != 0 &&
+	    !sceau_http_retryable(r))
+		r = cli_error(cli, r, _("updating the organization's records"));
+	else if (!watch)
+		/* Unreachable: the sync says so, after its retries. */
+		r = sync_all(&run, optind < argc ? argv[optind] : NULL, &so);
+	else if (optind < argc &&
+	    (r = cli_find_realm(run.c, argv[optind], realm)) != 0)
+		r = cli_error(cli, r, _("finding workspace %s"), argv[optind]);
+	else {
+		w.realm_id = optind < argc ? realm : NULL;
+		w.report = report;
+		w.arg = &run;
+		if ((r = sceau_sync_watch(run.c, &so, &w)) != 0)
+			r = cli_error(cli, r, _("syncing"));
 	}
-	sceau_client_close(c);
-	if (r == 0)
-		r = failed;
-	if (r == 0 && cli->json)
+	sceau_client_close(run.c);
+	if (r == 0 && sync_stop)
+		r = watch ? CLI_EXIT_OK
+		          : cli_error(cli, SCEAU_ERR_INTERRUPTED, _("syncing"));
+	if (r == 0 && cli->json && !watch)
 		return cli_print_json(
-		    cli, json_pack("{s:o}", "workspaces", arr));
-	json_decref(arr);
+		    cli, json_pack("{s:o}", "workspaces", run.arr));
+	json_decref(run.arr);
 	return r;
 }

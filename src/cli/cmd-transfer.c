@@ -25,7 +25,7 @@ cmd_import(struct cli *cli, int argc, char **argv)
 	    N_("Encrypts a file or a folder tree into a workspace (works "
 	       "offline; sync sends it).  A file replaces the file at PATH; a "
 	       "folder merges into the folder there.\n"),
-	    2, NULL, NULL, NULL, 0, NULL, NULL, NULL};
+	    2, 0, 0, NULL};
 	struct sceau_ws_import_stats st;
 	struct cli_progress p;
 	struct sceau_client *c;
@@ -82,11 +82,9 @@ export_to(struct cli *cli, int argc, char **argv, const struct cli_setup *setup,
 	if ((r = cli_member_setup(cli, argc, argv, setup, &c)) != 0)
 		return r < 0 ? CLI_EXIT_OK : r;
 	dst = dst_arg_or_null != NULL ? dst_arg_or_null : argv[optind + 1];
-	if (setup->soptp != NULL && *setup->soptp != NULL &&
-	    cli_parse_date(*setup->soptp, &at) != 0) {
+	if ((r = cli_setup_at(cli, setup, &at)) != 0) {
 		sceau_client_close(c);
-		return cli_usage_error(
-		    cli, setup->cmd, _("bad date '%s'"), *setup->soptp);
+		return r;
 	}
 	if ((r = cli_ws_open_at(cli, c, argv[optind], at, &ws)) != 0) {
 		sceau_client_close(c);
@@ -107,13 +105,16 @@ int
 cmd_export(struct cli *cli, int argc, char **argv)
 {
 	const char *at = NULL;
+	const struct cli_opt opts[] = {{"at",
+	                                   N_("  --at DATE               as it "
+	                                      "was then (from the server)\n"),
+	                                   NULL, &at},
+	    {NULL, NULL, NULL, NULL}};
 	const struct cli_setup setup = {"export",
 	    N_("/WORKSPACE/PATH LOCAL-PATH [OPTIONS]"),
 	    N_("Decrypts a file or a folder tree of a workspace to LOCAL-PATH "
 	       "(\"-\": standard output).\n"),
-	    2, NULL, NULL, NULL, 0, "at",
-	    N_("  --at DATE               as it was then (from the server)\n"),
-	    &at};
+	    2, 0, 0, opts};
 
 	return export_to(cli, argc, argv, &setup, NULL);
 }
@@ -122,11 +123,14 @@ int
 cmd_cat(struct cli *cli, int argc, char **argv)
 {
 	const char *at = NULL;
+	const struct cli_opt opts[] = {{"at",
+	                                   N_("  --at DATE               as it "
+	                                      "was then (from the server)\n"),
+	                                   NULL, &at},
+	    {NULL, NULL, NULL, NULL}};
 	const struct cli_setup setup = {"cat", N_("/WORKSPACE/PATH"),
-	    N_("Writes a file of a workspace to standard output.\n"), 1, NULL,
-	    NULL, NULL, 0, "at",
-	    N_("  --at DATE               as it was then (from the server)\n"),
-	    &at};
+	    N_("Writes a file of a workspace to standard output.\n"), 1, 0, 0,
+	    opts};
 
 	return export_to(cli, argc, argv, &setup, "-");
 }

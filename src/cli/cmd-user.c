@@ -30,10 +30,12 @@ cmd_user_list(struct cli *cli, int argc, char **argv)
 	json_t *arr, *o;
 	size_t i;
 	int all = 0, r;
+	struct cli_opt opts[] = {
+	    {"all", N_("  --all                   include revoked users\n"),
+	        &all, NULL},
+	    {NULL, NULL, NULL, NULL}};
 	struct cli_setup setup = {"user list", "[OPTIONS]",
-	    N_("Lists the users of the organization.\n"), 0, "all",
-	    N_("  --all                   include revoked users\n"), &all, 1,
-	    NULL, NULL, NULL};
+	    N_("Lists the users of the organization.\n"), 0, 0, 1, opts};
 
 	if ((r = cli_member_setup(cli, argc, argv, &setup, &c)) != 0)
 		return r < 0 ? CLI_EXIT_OK : r;
@@ -77,7 +79,7 @@ cmd_user_show(struct cli *cli, int argc, char **argv)
 
 	static const struct cli_setup setup = {"user show",
 	    N_("USER [OPTIONS]"), N_("Shows a user, given by id or email.\n"),
-	    1, NULL, NULL, NULL, 1, NULL, NULL, NULL};
+	    1, 0, 1, NULL};
 
 	if ((r = cli_member_setup(cli, argc, argv, &setup, &c)) != 0)
 		return r < 0 ? CLI_EXIT_OK : r;
@@ -139,8 +141,8 @@ cmd_user_revoke(struct cli *cli, int argc, char **argv)
 
 	static const struct cli_setup setup = {"user revoke",
 	    N_("USER [OPTIONS]"),
-	    N_("Revokes a user (id or email) and all of its devices.\n"), 1,
-	    NULL, NULL, NULL, 1, NULL, NULL, NULL};
+	    N_("Revokes a user (id or email) and all of its devices.\n"), 1, 0,
+	    1, NULL};
 
 	if ((r = cli_member_setup(cli, argc, argv, &setup, &c)) != 0)
 		return r < 0 ? CLI_EXIT_OK : r;
@@ -159,7 +161,7 @@ cmd_user_set_profile(struct cli *cli, int argc, char **argv)
 	static const struct cli_setup setup = {"user set-profile",
 	    N_("USER admin|member|external [OPTIONS]"),
 	    N_("Changes a user's profile, if the organization allows it.\n"), 2,
-	    NULL, NULL, NULL, 1, NULL, NULL, NULL};
+	    0, 1, NULL};
 
 	if ((r = cli_member_setup(cli, argc, argv, &setup, &c)) != 0)
 		return r < 0 ? CLI_EXIT_OK : r;

@@ -43,7 +43,7 @@ cmd_whoami(struct cli *cli, int argc, char **argv)
 	static const struct cli_setup setup = {"whoami", "[OPTIONS]",
 	    N_("Shows this device, its user and its organization (from the "
 	       "local records: works offline).\n"),
-	    0, NULL, NULL, NULL, 0, NULL, NULL, NULL};
+	    0, 0, 0, NULL};
 	struct sceau_client *c;
 	const json_t *user;
 	json_t *o;

@@ -28,8 +28,7 @@ cmd_ws_create(struct cli *cli, int argc, char **argv)
 {
 	static const struct cli_setup setup = {"workspace create",
 	    N_("NAME [OPTIONS]"),
-	    N_("Creates a workspace; you are its owner.\n"), 1, NULL, NULL,
-	    NULL, 1, NULL, NULL, NULL};
+	    N_("Creates a workspace; you are its owner.\n"), 1, 0, 1, NULL};
 	char realm[SCEAU_ID_LEN + 1], line[512];
 	struct sceau_client *c;
 	int r;
@@ -66,8 +65,7 @@ static int
 cmd_ws_list(struct cli *cli, int argc, char **argv)
 {
 	static const struct cli_setup setup = {"workspace list", "[OPTIONS]",
-	    N_("Lists the workspaces shared with you.\n"), 0, NULL, NULL, NULL,
-	    1, NULL, NULL, NULL};
+	    N_("Lists the workspaces shared with you.\n"), 0, 0, 1, NULL};
 	const struct sceau_chain *ch;
 	struct sceau_client *c;
 	json_t *arr, *o;
@@ -127,8 +125,7 @@ cmd_ws_rename(struct cli *cli, int argc, char **argv)
 {
 	static const struct cli_setup setup = {"workspace rename",
 	    N_("WORKSPACE NEW-NAME [OPTIONS]"),
-	    N_("Renames a workspace (owners and managers).\n"), 2, NULL, NULL,
-	    NULL, 1, NULL, NULL, NULL};
+	    N_("Renames a workspace (owners and managers).\n"), 2, 0, 1, NULL};
 	char realm[SCEAU_ID_LEN + 1], line[512];
 	struct sceau_client *c;
 	int r;
@@ -179,7 +176,7 @@ cmd_ws_share(struct cli *cli, int argc, char **argv)
 	    N_("WORKSPACE USER owner|manager|contributor|reader [OPTIONS]"),
 	    N_("Shares a workspace with a user (by email or id), with a "
 	       "role.\n"),
-	    3, NULL, NULL, NULL, 1, NULL, NULL, NULL};
+	    3, 0, 1, NULL};
 	char realm[SCEAU_ID_LEN + 1];
 	struct sceau_client *c;
 	enum sceau_role role;
@@ -203,8 +200,7 @@ cmd_ws_unshare(struct cli *cli, int argc, char **argv)
 {
 	static const struct cli_setup setup = {"workspace unshare",
 	    N_("WORKSPACE USER [OPTIONS]"),
-	    N_("Removes a user's access to a workspace.\n"), 2, NULL, NULL,
-	    NULL, 1, NULL, NULL, NULL};
+	    N_("Removes a user's access to a workspace.\n"), 2, 0, 1, NULL};
 	char realm[SCEAU_ID_LEN + 1];
 	struct sceau_client *c;
 	int r;
@@ -241,7 +237,7 @@ cmd_ws_members(struct cli *cli, int argc, char **argv)
 {
 	static const struct cli_setup setup = {"workspace members",
 	    N_("WORKSPACE [OPTIONS]"), N_("Lists a workspace's members.\n"), 1,
-	    NULL, NULL, NULL, 1, NULL, NULL, NULL};
+	    0, 1, NULL};
 	char realm[SCEAU_ID_LEN + 1];
 	struct members m;
 	size_t i;
@@ -278,7 +274,7 @@ cmd_ws_rotate(struct cli *cli, int argc, char **argv)
 	    N_("WORKSPACE [OPTIONS]"),
 	    N_("Makes a new workspace key for the current members (owners): "
 	       "what is written next is unreadable to former members.\n"),
-	    1, NULL, NULL, NULL, 1, NULL, NULL, NULL};
+	    1, 0, 1, NULL};
 	char realm[SCEAU_ID_LEN + 1], line[256];
 	struct sceau_client *c;
 	uint32_t index = 0;
@@ -335,7 +331,7 @@ cmd_ws_copy_rights(struct cli *cli, int argc, char **argv)
 	    N_("FROM-USER TO-USER [OPTIONS]"),
 	    N_("Gives TO-USER, in every workspace where FROM-USER has a role "
 	       "and TO-USER none, the same role (where you may share).\n"),
-	    2, NULL, NULL, NULL, 1, NULL, NULL, NULL};
+	    2, 0, 1, NULL};
 	const struct sceau_chain_user *u;
 	char from[SCEAU_ID_LEN + 1], to[SCEAU_ID_LEN + 1];
 	struct sceau_client *c;

@@ -114,49 +114,74 @@ static void
 setup_usage(const struct cli_setup *s)
 {
 	char text[4096];
+	size_t n, i;
 
-	(void)snprintf(text, sizeof(text), "%s\n%s%s%s", _(s->what),
-	    s->flag != NULL ? _(s->flag_help) : "",
-	    s->sopt != NULL ? _(s->sopt_help) : "", _(device_help));
+	n = (size_t)snprintf(text, sizeof(text), "%s\n", _(s->what));
+	for (i = 0;
+	     s->opts != NULL && s->opts[i].name != NULL && n < sizeof(text);
+	     i++)
+		n += (size_t)snprintf(
+		    text + n, sizeof(text) - n, "%s", _(s->opts[i].help));
+	if (n < sizeof(text))
+		(void)snprintf(
+		    text + n, sizeof(text) - n, "%s", _(device_help));
 	cli_print_usage(stdout, s->cmd, _(s->synopsis), text);
+}
+
+/* The getopt table: the command's own options, then the shared ones. */
+static int
+setup_options(const struct cli_setup *s, struct option *o, size_t max)
+{
+	static const struct option shared[] = {
+	    CLI_DEVICE_OPTIONS,
+	    CLI_COMMON_OPTIONS,
+	};
+	size_t n = 0, i;
+
+	for (i = 0; s->opts != NULL && s->opts[i].name != NULL; i++) {
+		if (i >= CLI_OPTS_MAX)
+			return SCEAU_ERR_INTERNAL;
+		o[n].name = s->opts[i].name;
+		o[n].has_arg =
+		    s->opts[i].valp != NULL ? required_argument : no_argument;
+		o[n].flag = NULL;
+		o[n].val = CLI_OPT_OWN + (int)i;
+		n++;
+	}
+	if (n + sizeof(shared) / sizeof(shared[0]) > max)
+		return SCEAU_ERR_INTERNAL;
+	memcpy(o + n, shared, sizeof(shared));
+	return 0;
 }
 
 int
 cli_member_setup(struct cli *cli, int argc, char **argv,
     const struct cli_setup *s, struct sceau_client **cp)
 {
-	struct option opts[] = {
-	    {s->flag, no_argument, NULL, CLI_OPT_FLAG},
-	    {s->sopt, required_argument, NULL, CLI_OPT_SOPT},
-	    CLI_DEVICE_OPTIONS,
-	    CLI_COMMON_OPTIONS,
-	};
-	struct option *o = opts;
-
-	/* Options not used by this command are taken out of the table. */
-	if (s->sopt == NULL)
-		opts[1] = opts[0];
-	o = s->flag != NULL && s->sopt != NULL   ? opts
-	    : s->flag == NULL && s->sopt == NULL ? opts + 2
-	                                         : opts + 1;
+	struct option o[CLI_OPTS_MAX + 16];
 	struct cli_device_opts dev = {0};
+	const struct cli_opt *own;
 	int ch, r;
 
 	*cp = NULL;
+	if (setup_options(s, o, sizeof(o) / sizeof(o[0])) != 0)
+		return CLI_EXIT_FAILURE;
 	while ((ch = getopt_long(argc, argv, "", o, NULL)) != -1) {
 		if (ch == CLI_OPT_HELP) {
 			setup_usage(s);
 			return -1;
 		}
-		if (ch == CLI_OPT_FLAG && s->flag != NULL)
-			*s->flagp = 1;
-		else if (ch == CLI_OPT_SOPT && s->sopt != NULL)
-			*s->soptp = optarg;
-		else if (!cli_common_option(cli, ch) &&
+		if (ch >= CLI_OPT_OWN && ch < CLI_OPT_OWN + CLI_OPTS_MAX) {
+			own = &s->opts[ch - CLI_OPT_OWN];
+			if (own->valp != NULL)
+				*own->valp = optarg;
+			else
+				*own->flagp = 1;
+		} else if (!cli_common_option(cli, ch) &&
 		    !cli_device_option(&dev, ch, optarg))
 			return cli_usage_error(cli, s->cmd, _("bad option"));
 	}
-	if (argc - optind != s->nargs)
+	if (argc - optind < s->nargs || argc - optind > s->nargs + s->nargs_opt)
 		return cli_usage_error(
 		    cli, s->cmd, _("wrong number of arguments"));
 	if ((r = cli_open_client(cli, &dev, cp)) != 0)
@@ -167,6 +192,46 @@ cli_member_setup(struct cli *cli, int argc, char **argv,
 		*cp = NULL;
 		return r;
 	}
+	return 0;
+}
+
+const char *
+cli_setup_value(const struct cli_setup *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; s->opts != NULL && s->opts[i].name != NULL; i++)
+		if (strcmp(s->opts[i].name, name) == 0)
+			return s->opts[i].valp != NULL ? *s->opts[i].valp
+			                               : NULL;
+	return NULL;
+}
+
+int
+cli_setup_at(struct cli *cli, const struct cli_setup *s, uint64_t *at_us)
+{
+	const char *v = cli_setup_value(s, "at");
+
+	*at_us = 0;
+	if (v != NULL && cli_parse_date(v, at_us) != 0)
+		return cli_usage_error(cli, s->cmd, _("bad date '%s'"), v);
+	return 0;
+}
+
+int
+cli_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *v)
+{
+	unsigned long long x;
+	char *end;
+
+	/* Digits only: strtoull would take a sign and leading spaces. */
+	if (s[0] < '0' || s[0] > '9')
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	errno = 0;
+	x = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || x < min || x > max)
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	*v = (uint64_t)x;
 	return 0;
 }
 

@@ -32,7 +32,8 @@ progress_cb(void *arg, const char *path, uint64_t files, uint64_t bytes)
 	if (!p->tty || t - p->last_ms < 100)
 		return;
 	p->last_ms = t;
-	(void)fprintf(stderr, _("\r%s: %llu files, %.1f MB"), p->what,
+	(void)fputc('\r', stderr);
+	(void)fprintf(stderr, _("%s: %llu files, %.1f MB"), p->what,
 	    (unsigned long long)files, (double)bytes / 1e6);
 	p->shown = 1;
 }
