@@ -139,6 +139,13 @@ sceau_enc_hex_put(struct sceau_buf *out, const void *p, size_t n)
 	return 0;
 }
 
+void
+sceau_enc_hex_fixed(const void *p, size_t n, char *out)
+{
+	hex_encode_raw(out, p, n);
+	out[2 * n] = '\0';
+}
+
 char *
 sceau_enc_hex(const void *p, size_t n)
 {

@@ -25,6 +25,8 @@ enum sceau_b64_variant {
 int sceau_enc_hex_put(struct sceau_buf *out, const void *p, size_t n);
 /* New NUL-terminated hex string of p[0..n) (free with sceau_free), or NULL. */
 char *sceau_enc_hex(const void *p, size_t n);
+/* Lowercase hex of p[0..n) into out[0..2n], NUL-terminated. */
+void sceau_enc_hex_fixed(const void *p, size_t n, char *out);
 /* Appends the bytes of the hex text s[0..slen) to out.  SCEAU_ERR_BAD_HEX. */
 int sceau_enc_hex_decode(const char *s, size_t slen, struct sceau_buf *out)
     SCEAU_WUR;

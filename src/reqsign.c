@@ -19,7 +19,6 @@
 #define SIG_B64_LEN 86 /* 64 bytes */
 #define TS_DIGITS_MAX 15 /* milliseconds: good until the year 33658 */
 #define METHOD_MAX 16
-#define PATH_MAX_LEN 4096
 
 static uint64_t
 now_ms(void)
@@ -38,7 +37,8 @@ put_tbs(struct sceau_buf *b, const char *method, const char *path_query,
 {
 	int r;
 
-	if (strlen(method) > METHOD_MAX || strlen(path_query) > PATH_MAX_LEN ||
+	if (strlen(method) > METHOD_MAX ||
+	    strlen(path_query) > SCEAU_REQSIGN_TARGET_MAX ||
 	    strchr(method, '\n') != NULL || strchr(path_query, '\n') != NULL)
 		return SCEAU_ERR_INVALID_ARGUMENT;
 	if ((r = sceau_buf_putf(b,

@@ -16,6 +16,11 @@
 
 #define SCEAU_REQSIGN_NONCE_LEN 16
 #define SCEAU_REQSIGN_HEADER_MAX 512
+/*
+ * Longest request target (path and query) signed or accepted: a GET of
+ * 1,000 vlob ids (33 characters each) fits.
+ */
+#define SCEAU_REQSIGN_TARGET_MAX 40000
 
 /* The fields of an Authorization header. */
 struct sceau_reqsign {

@@ -11,6 +11,7 @@
 
 #include "alloc.h"
 #include "blockcache.h"
+#include "blockframe.h"
 #include "encoding.h"
 #include "errors.h"
 #include "http.h"
@@ -21,7 +22,6 @@
 #define UPLOAD_BATCH_BLOCKS 2048
 #define FETCH_BATCH_BLOCKS 64
 #define FETCH_BATCH_BYTES (16 * 1024 * 1024)
-#define FRAME_HEADER (SCEAU_BLOCK_ID_LEN + 4)
 
 static int
 open_cache(struct sceau_client *c, struct sceau_blockcache **bcp)
@@ -57,11 +57,11 @@ frame_block(void *arg, const struct sceau_blockcache_entry *e)
 	int r;
 
 	if (b->n > 0 &&
-	    sceau_buf_len(b->body) + FRAME_HEADER + e->length >
+	    sceau_buf_len(b->body) + SCEAU_BLOCK_FRAME_HEADER + e->length >
 	        UPLOAD_BATCH_BYTES)
 		return 1; /* full: the rest goes in the next request */
-	if ((r = sceau_buf_put(b->body, e->id, SCEAU_BLOCK_ID_LEN)) != 0 ||
-	    (r = sceau_buf_put_u32(b->body, e->length)) != 0 ||
+	if ((r = sceau_block_frame_put_header(b->body, e->id, e->length)) !=
+	        0 ||
 	    (r = sceau_buf_reserve(b->body, e->length, &p)) != 0 ||
 	    (r = sceau_blockcache_get(b->bc, e->id, 0, p, e->length, &len)) !=
 	        0)
@@ -204,27 +204,30 @@ fetch_batch(struct fetcher *f, size_t pos)
 	    &status);
 }
 
-/* Finds block id in the last batch; 0 and its bytes, or NOT_FOUND. */
+/*
+ * Finds block id in the last batch; 0 and its bytes, NOT_FOUND, or
+ * PROTOCOL for a reply that is not a sequence of frames.
+ */
 static int
 find_in_batch(
     const struct fetcher *f, const uint8_t *id, const uint8_t **p, size_t *len)
 {
-	const uint8_t *b = sceau_buf_ptr(f->batch);
-	size_t n = sceau_buf_len(f->batch), off = 0;
+	struct sceau_block_frame fr;
+	size_t off = 0;
+	int r;
 
-	while (off < n && n - off >= FRAME_HEADER) {
-		uint32_t l = (uint32_t)b[off + 16] << 24 |
-		    (uint32_t)b[off + 17] << 16 | (uint32_t)b[off + 18] << 8 |
-		    b[off + 19];
-
-		if (l > n - off - FRAME_HEADER)
-			return SCEAU_ERR_PROTOCOL;
-		if (memcmp(b + off, id, SCEAU_BLOCK_ID_LEN) == 0) {
-			*p = b + off + FRAME_HEADER;
-			*len = l;
+	while ((r = sceau_block_frame_next(sceau_buf_ptr(f->batch),
+	            sceau_buf_len(f->batch), &off, &fr)) == 0) {
+		if (memcmp(fr.id, id, SCEAU_BLOCK_ID_LEN) == 0) {
+			*p = fr.data;
+			*len = fr.len;
 			return 0;
 		}
-		off += FRAME_HEADER + l;
+	}
+	if (r < 0) {
+		sceau_message(
+		    "blocks from the server: bad frame at byte %zu", off);
+		return SCEAU_ERR_PROTOCOL;
 	}
 	return SCEAU_ERR_NOT_FOUND;
 }

@@ -119,43 +119,37 @@ keep_fetched(struct sync *s, void *arg, const char *vlob_id, uint64_t version,
 	return take_remote(s, vlob_id, version, blob);
 }
 
-/* GET vlobs?ids=...: calls cb for each version the server returns. */
-static int
-fetch_raw(struct sync *s, char **ids, size_t n, fetched_cb cb, void *arg)
+/* The index of id among the ids not received yet, or n. */
+static size_t
+fetch_slot(char **ids, const uint8_t *got, size_t n, const char *id)
 {
-	struct sceau_buf *q = NULL, *blob = NULL;
-	json_t *resp = NULL, *arr, *e;
-	char path[256];
 	size_t i;
-	int r;
 
-	if (n == 0)
-		return 0;
-	if ((q = sceau_buf_new()) == NULL || (blob = sceau_buf_new()) == NULL) {
-		r = SCEAU_ERR_ALLOC;
-		goto out;
-	}
-	path_of(s, "vlobs?ids=", path, sizeof(path));
-	if ((r = sceau_buf_putf(q, "%s", path)) != 0)
-		goto out;
-	for (i = 0; i < n; i++) {
-		if ((r = sceau_buf_putf(q, "%s%s", i > 0 ? "," : "", ids[i])) !=
-		    0)
-			goto out;
-	}
-	if ((r = sceau_buf_put_u8(q, 0)) != 0 ||
-	    (r = sceau_http_json(sceau_client_http(s->c), "GET",
-	         (const char *)sceau_buf_ptr(q), NULL, &resp)) != 0)
-		goto out;
-	if (sceau_json_get_array(resp, "vlobs", FETCH_BATCH, &arr) != 0) {
-		r = SCEAU_ERR_PROTOCOL;
-		goto out;
-	}
+	for (i = 0; i < n; i++)
+		if (!got[i] && strcmp(ids[i], id) == 0)
+			return i;
+	return n;
+}
+
+/* One reply: each vlob must be one asked for, and is handed to cb. */
+static int
+fetch_reply(struct sync *s, const json_t *resp, char **ids, uint8_t *got,
+    size_t n, fetched_cb cb, void *arg, size_t *received)
+{
+	struct sceau_buf *blob;
+	json_t *arr, *e;
+	const char *id;
+	int64_t version;
+	size_t i, j;
+	int r = 0;
+
+	*received = 0;
+	if (sceau_json_get_array(resp, "vlobs", FETCH_BATCH, &arr) != 0)
+		return SCEAU_ERR_PROTOCOL;
+	if ((blob = sceau_buf_new()) == NULL)
+		return SCEAU_ERR_ALLOC;
 	json_array_foreach(arr, i, e)
 	{
-		const char *id;
-		int64_t version;
-
 		sceau_buf_reset(blob);
 		if (sceau_json_get_string(e, "vlob_id", SCEAU_ID_LEN, &id) !=
 		        0 ||
@@ -164,16 +158,105 @@ fetch_raw(struct sync *s, char **ids, size_t n, fetched_cb cb, void *arg)
 		    sceau_json_get_b64(
 		        e, "blob", SCEAU_B64_STD, SCEAU_VLOB_MAX, blob) != 0) {
 			r = SCEAU_ERR_PROTOCOL;
-			goto out;
+			break;
+		}
+		if ((j = fetch_slot(ids, got, n, id)) == n) {
+			sceau_message("the server sent vlob %s, not asked for "
+			              "(or twice)",
+			    id);
+			r = SCEAU_ERR_PROTOCOL;
+			break;
 		}
 		if ((r = cb(s, arg, id, (uint64_t)version, blob)) != 0)
-			goto out;
+			break;
+		got[j] = 1;
+		(*received)++;
 	}
-	r = 0;
+	sceau_buf_free(blob);
+	return r;
+}
+
+/*
+ * What was asked and not received must be in the reply's "more" (left
+ * for another request: the reply was full); anything else the server
+ * withheld.  *left: how many to ask again.
+ */
+static int
+fetch_leftovers(
+    const json_t *resp, char **ids, const uint8_t *got, size_t n, size_t *left)
+{
+	const json_t *more = json_object_get(resp, "more"), *e;
+	size_t i, k;
+	int found;
+
+	*left = 0;
+	for (i = 0; i < n; i++) {
+		if (got[i])
+			continue;
+		found = 0;
+		json_array_foreach(more, k, e)
+		{
+			if (json_is_string(e) &&
+			    strcmp(json_string_value(e), ids[i]) == 0)
+				found = 1;
+		}
+		if (!found) {
+			sceau_message("the server withheld vlob %s", ids[i]);
+			return SCEAU_ERR_DATA_TAMPERED;
+		}
+		(*left)++;
+	}
+	return 0;
+}
+
+/*
+ * GET vlobs?ids=...: calls cb for each version the server returns, asking
+ * again for what a full reply left out, until every id is received.
+ */
+static int
+fetch_raw(struct sync *s, char **ids, size_t n, fetched_cb cb, void *arg)
+{
+	struct sceau_buf *q = NULL;
+	json_t *resp = NULL;
+	uint8_t *got = NULL;
+	char path[256];
+	size_t i, k, left = n, received;
+	int r = 0;
+
+	if (n == 0)
+		return 0;
+	if ((q = sceau_buf_new()) == NULL ||
+	    (got = sceau_calloc(n, sizeof(*got))) == NULL) {
+		r = SCEAU_ERR_ALLOC;
+		goto out;
+	}
+	path_of(s, "vlobs?ids=", path, sizeof(path));
+	while (left > 0 && r == 0) {
+		sceau_buf_reset(q);
+		if ((r = sceau_buf_putf(q, "%s", path)) != 0)
+			break;
+		for (i = 0, k = 0; i < n && r == 0; i++)
+			if (!got[i])
+				r = sceau_buf_putf(
+				    q, "%s%s", k++ > 0 ? "," : "", ids[i]);
+		json_decref(resp);
+		resp = NULL;
+		if (r != 0 || (r = sceau_buf_put_u8(q, 0)) != 0 ||
+		    (r = sceau_http_json(sceau_client_http(s->c), "GET",
+		         (const char *)sceau_buf_ptr(q), NULL, &resp)) != 0 ||
+		    (r = fetch_reply(
+		         s, resp, ids, got, n, cb, arg, &received)) != 0 ||
+		    (r = fetch_leftovers(resp, ids, got, n, &left)) != 0)
+			break;
+		if (left > 0 && received == 0) {
+			sceau_message("the server returns no vlob");
+			r = SCEAU_ERR_PROTOCOL;
+		}
+	}
 out:
 	json_decref(resp);
 	sceau_buf_free(q);
-	sceau_buf_free(blob);
+	sceau_free(got);
 	return r;
 }
 

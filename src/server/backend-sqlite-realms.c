@@ -20,6 +20,7 @@
 #include "alloc.h"
 #include "backend-sqlite.h"
 #include "blockstore.h"
+#include "encoding.h"
 #include "errors.h"
 #include "log.h"
 
@@ -71,19 +72,6 @@ struct sq_realm {
 	uint64_t checkpoint;
 	uint64_t last_time;
 };
-
-static void
-sq_block_hex(const uint8_t *id, char out[2 * SRV_BLOCK_ID_LEN + 1])
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < SRV_BLOCK_ID_LEN; i++) {
-		out[2 * i] = hex[id[i] >> 4];
-		out[2 * i + 1] = hex[id[i] & 15];
-	}
-	out[2 * SRV_BLOCK_ID_LEN] = '\0';
-}
 
 static int
 sq_realm_get(struct sq_conn *c, const char *org_id, const char *realm_id,
@@ -525,7 +513,7 @@ sq_block_conflict(const uint8_t *id)
 {
 	char hex[2 * SRV_BLOCK_ID_LEN + 1];
 
-	sq_block_hex(id, hex);
+	sceau_enc_hex_fixed(id, SRV_BLOCK_ID_LEN, hex);
 	sceau_message("block %s exists with other bytes", hex);
 	return SCEAU_ERR_CONFLICT;
 }
@@ -762,7 +750,8 @@ sq_block_locate(struct srv_backend *be, const char *org_id,
 	sq_put(s, c);
 	if (r == 0 && i < n) {
 		*missing = i;
-		sq_block_hex(ids + i * SRV_BLOCK_ID_LEN, hex);
+		sceau_enc_hex_fixed(
+		    ids + i * SRV_BLOCK_ID_LEN, SRV_BLOCK_ID_LEN, hex);
 		sceau_message("no block %s", hex);
 		r = SCEAU_ERR_NOT_FOUND;
 	}

@@ -16,12 +16,10 @@
 
 #include "buf.h"
 #include "defs.h"
+#include "reqsign.h"
 
-/*
- * Longest request target (path and query) accepted: a GET of 1,000 vlob
- * ids (33 characters each) fits.
- */
-#define SRV_TARGET_MAX 40000
+/* Longest request target accepted: the longest a client signs. */
+#define SRV_TARGET_MAX SCEAU_REQSIGN_TARGET_MAX
 
 struct srv_request {
 	const char *method; /* "GET", "POST"... */

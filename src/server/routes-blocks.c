@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "blockframe.h"
 #include "blockstore.h"
 #include "encoding.h"
 #include "errors.h"
@@ -24,61 +25,33 @@
 #include "manifest.h"
 #include "routes.h"
 
-static uint32_t
-blk_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
-
-static void
-blk_hex(const uint8_t *id, char out[2 * SRV_BLOCK_ID_LEN + 1])
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < SRV_BLOCK_ID_LEN; i++) {
-		out[2 * i] = hex[id[i] >> 4];
-		out[2 * i + 1] = hex[id[i] & 15];
-	}
-	out[2 * SRV_BLOCK_ID_LEN] = '\0';
-}
-
 /* ------------------------------------------------------------- POST */
 
 /* Checks the framing of the whole body; *n: the number of blocks. */
 static int
 blk_count(const uint8_t *p, size_t len, size_t *n)
 {
+	struct sceau_block_frame f;
 	size_t off = 0;
-	uint32_t bl;
+	int r;
 
 	*n = 0;
-	while (off < len) {
-		if (len - off < SRV_BLOCK_FRAME_HEADER) {
-			sceau_message("block %zu: truncated frame header", *n);
-			return SCEAU_ERR_BAD_REQUEST;
-		}
-		bl = blk_be32(p + off + SRV_BLOCK_ID_LEN);
-		if (bl == 0) {
-			sceau_message("block %zu: empty", *n);
-			return SCEAU_ERR_BAD_REQUEST;
-		}
-		if (bl > SCEAU_BLOCK_MAX) {
-			sceau_message("block %zu: %lu bytes, more than %d", *n,
-			    (unsigned long)bl, SCEAU_BLOCK_MAX);
-			return SCEAU_ERR_TOO_LARGE;
-		}
-		if (len - off - SRV_BLOCK_FRAME_HEADER < bl) {
-			sceau_message("block %zu: truncated", *n);
-			return SCEAU_ERR_BAD_REQUEST;
-		}
-		off += SRV_BLOCK_FRAME_HEADER + bl;
+	while ((r = sceau_block_frame_next(p, len, &off, &f)) == 0) {
 		if (++*n > SRV_BLOCKS_PER_POST) {
 			sceau_message("more than %d blocks in one request",
 			    SRV_BLOCKS_PER_POST);
 			return SCEAU_ERR_TOO_LARGE;
 		}
+	}
+	if (r == SCEAU_ERR_LIMIT_EXCEEDED) {
+		sceau_message(
+		    "block %zu: more than %d bytes", *n, SCEAU_BLOCK_MAX);
+		return SCEAU_ERR_TOO_LARGE;
+	}
+	if (r < 0) {
+		sceau_message("block %zu: %s", *n,
+		    r == SCEAU_ERR_INVALID_FORMAT ? "empty" : "truncated");
+		return SCEAU_ERR_BAD_REQUEST;
 	}
 	if (*n == 0) {
 		sceau_message("no block in the body");
@@ -87,18 +60,20 @@ blk_count(const uint8_t *p, size_t len, size_t *n)
 	return 0;
 }
 
+/* The frames of a body blk_count() accepted. */
 static void
-blk_items(const uint8_t *p, size_t n, struct srv_block_put *items)
+blk_items(const uint8_t *p, size_t len, size_t n, struct srv_block_put *items)
 {
-	size_t i;
+	struct sceau_block_frame f;
+	size_t i, off = 0;
 
-	for (i = 0; i < n; i++) {
-		items[i].frame = p;
-		items[i].id = p;
-		items[i].length = blk_be32(p + SRV_BLOCK_ID_LEN);
-		items[i].data = p + SRV_BLOCK_FRAME_HEADER;
+	for (i = 0; i < n && sceau_block_frame_next(p, len, &off, &f) == 0;
+	     i++) {
+		items[i].frame = f.id;
+		items[i].id = f.id;
+		items[i].length = f.len;
+		items[i].data = f.data;
 		items[i].existing = 0;
-		p += SRV_BLOCK_FRAME_HEADER + items[i].length;
 	}
 }
 
@@ -142,7 +117,7 @@ blk_dups(struct srv_block_put *items, size_t n)
 			s[i]->existing = 1;
 			continue;
 		}
-		blk_hex(s[i]->id, hex);
+		sceau_enc_hex_fixed(s[i]->id, SRV_BLOCK_ID_LEN, hex);
 		sceau_message("block %s twice with other bytes", hex);
 		r = SCEAU_ERR_CONFLICT;
 	}
@@ -165,7 +140,7 @@ srv_route_blocks_post(struct srv_ctx *ctx, const struct srv_request *req,
 		return r;
 	if ((items = sceau_calloc(n, sizeof(*items))) == NULL)
 		return SCEAU_ERR_ALLOC;
-	blk_items(req->body, n, items);
+	blk_items(req->body, req->body_len, n, items);
 	if ((r = blk_dups(items, n)) != 0 ||
 	    (r = ctx->be->ops->block_put_batch(ctx->be, args->org_id,
 	         args->realm_id, items, n, ctx->now_us())) != 0)

@@ -111,3 +111,16 @@ check_PROGRAMS += tests/fuzz/fuzz-cert
 tests_fuzz_fuzz_cert_SOURCES = tests/fuzz/fuzz-cert.c $(FUZZ_REPLAY_SOURCES)
 tests_fuzz_fuzz_cert_LDADD = $(SCEAU_LIBS)
 script_tests += tests/fuzz/fuzz-cert.sh
+
+# Workspace records (src/manifest*.c): manifest plaintexts and sealed,
+# signed vlobs.  Blocks from the server (src/blockframe.c, the export
+# pipeline): frames, and ciphertexts that must decrypt exactly when right.
+fuzz_targets += manifest block
+check_PROGRAMS += tests/fuzz/fuzz-manifest tests/fuzz/fuzz-block
+tests_fuzz_fuzz_manifest_SOURCES = tests/fuzz/fuzz-manifest.c \
+	$(FUZZ_REPLAY_SOURCES)
+tests_fuzz_fuzz_manifest_LDADD = $(SCEAU_LIBS)
+tests_fuzz_fuzz_block_SOURCES = tests/fuzz/fuzz-block.c \
+	$(FUZZ_REPLAY_SOURCES)
+tests_fuzz_fuzz_block_LDADD = $(SCEAU_LIBS)
+script_tests += tests/fuzz/fuzz-manifest.sh tests/fuzz/fuzz-block.sh
