@@ -20,8 +20,13 @@
 #   sceau               import, export (bench-pipeline: the block cache
 #                       and the pipeline, durable: fdatasync'd)
 # Output: one JSON line per system x workload x phase on stdout (the run
-# with the median time; fields below); progress on stderr.  Server-side
-# systems add server_cpu_seconds and server_peak_rss_kib.
+# with the median time): system, workload, phase, bytes, files, seconds,
+# mb_per_s, files_per_s, cpu_seconds and peak_rss_kib (of the measured
+# process tree, from /usr/bin/time), steal_pct (from /proc/stat), then
+# server_cpu_seconds and server_peak_rss_kib where a server runs, and
+# other_load_pct: the machine's CPU time used meanwhile by processes other
+# than the measured ones (another build or test running: the figure is
+# then pessimistic).  Progress on stderr.
 #
 # Environment: BENCH_DIR (default /tmp/sceau-bench-files), BENCH_RUNS (3),
 # BENCH_SYSTEMS (all), BENCH_WORKLOADS ("big small"),
@@ -111,9 +116,11 @@ preread() {
 
 # ---- measurement -----------------------------------------------------
 
-# cpu_line: "total steal" jiffies from the first line of /proc/stat.
+# cpu_line: "total steal busy" jiffies from the first line of /proc/stat
+# (busy: user, nice, system, irq, softirq; guest time is within user).
 cpu_line() {
-	awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $9; exit }' /proc/stat
+	awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i;
+		print t, $9, $2 + $3 + $4 + $7 + $8; exit }' /proc/stat
 }
 
 # proc_cpu PID: utime + stime of a process, in clock ticks.
@@ -124,7 +131,9 @@ proc_cpu() {
 # measure SYSTEM W PHASE RUN FUNCTION ARGS...: runs the function (in a
 # child shell: this script with __phase) under /usr/bin/time, and appends
 # one line to $work/results:
-# system w phase run seconds cpu rss steal server_cpu server_rss
+# system w phase run seconds cpu rss steal server_cpu server_rss other
+# where other is the share of the machine's CPU time that processes
+# outside the measured ones used meanwhile (other work on the machine).
 measure() {
 	m_sys=$1 m_w=$2 m_phase=$3 m_run=$4
 	shift 4
@@ -152,8 +161,10 @@ measure() {
 		-v c0="$srv0" -v c1="$srv1" -v srss="$srv_rss" -v hz="$(getconf CLK_TCK)" '{
 		split(s0, a, " "); split(s1, b, " ")
 		dt = b[1] - a[1]; steal = dt > 0 ? 100 * (b[2] - a[2]) / dt : 0
-		printf "%s %s %s %s %.3f %.2f %d %.1f %.2f %s\n", sys, w, ph, run,
-			(t1 - t0) / 1e9, $1 + $2, $3, steal, (c1 - c0) / hz, srss
+		other = b[3] - a[3] - ($1 + $2) * hz - (c1 - c0)
+		other = dt > 0 && other > 0 ? 100 * other / dt : 0
+		printf "%s %s %s %s %.3f %.2f %d %.1f %.2f %s %.1f\n", sys, w, ph, run,
+			(t1 - t0) / 1e9, $1 + $2, $3, steal, (c1 - c0) / hz, srss, other
 	}' >>"$work/results"
 	say "$(tail -n 1 "$work/results")"
 }
@@ -177,7 +188,7 @@ report() {
 			printf "\"cpu_seconds\":%.2f,\"peak_rss_kib\":%d,\"steal_pct\":%.1f", f[6], f[7], f[8]
 			if (f[10] != -1)
 				printf ",\"server_cpu_seconds\":%.2f,\"server_peak_rss_kib\":%d", f[9], f[10]
-			printf ",\"runs\":%d}\n", NR
+			printf ",\"other_load_pct\":%.1f,\"runs\":%d}\n", f[11], NR
 		}'
 }
 

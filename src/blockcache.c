@@ -580,7 +580,9 @@ bc_append(struct sceau_blockcache *c, const char *realm, const uint8_t *id,
 
 	if (c->cur_fd < 0 && (r = bc_open_current(c)) != 0)
 		return r;
-	if (c->cur_len > 0 && n > c->pack_size - c->cur_len &&
+	/* (Padding may take cur_len past an unaligned pack size.) */
+	if (c->cur_len > 0 &&
+	    (c->cur_len >= c->pack_size || n > c->pack_size - c->cur_len) &&
 	    (r = bc_roll(c)) != 0)
 		return r;
 	if ((r = bc_push_row(c, realm, id, digest, n)) != 0)

@@ -83,6 +83,7 @@ struct pl_file {
 	uint32_t nblocks, written; /* blocks, and blocks written or skipped */
 	int in_fd; /* import: read from (-1 once closed) */
 	int positional; /* export: workers pwrite each block at its offset */
+	uint64_t base; /* export, positional: fd's file offset at _add */
 	int dio_fd; /* export: the output opened O_DIRECT, or -1 */
 	int err; /* errno of a failure, or 0 */
 	size_t mark; /* import: batch rows before the file's first block */
@@ -925,8 +926,8 @@ pl_export_work(struct pl_worker *w, struct pl_item *it)
 	r = sceau_aead_decrypt(
 	    w->aead, it->key, it->ct, NULL, 0, ct, it->size, ct + it->size, ct);
 	if (r == 0 && it->file->positional)
-		r = pl_export_pwrite(
-		    it->file, ct, it->size, it->offset, &it->err);
+		r = pl_export_pwrite(it->file, ct, it->size,
+		    it->file->base + it->offset, &it->err);
 fail:
 	sceau_memzero(it->key, sizeof(it->key));
 	it->status = r;
@@ -979,23 +980,34 @@ pl_export_file_done(struct pl *p, struct pl_file *f)
 		(void)close(f->dio_fd);
 		f->dio_fd = -1;
 	}
+	/* Leave the file offset where write(2) would have. */
+	if (f->positional &&
+	    lseek(f->pub.fd, (off_t)(f->base + f->pub.size), SEEK_SET) < 0)
+		pl_fail_file(f, SCEAU_ERR_SYSTEM, f->nblocks - 1, errno);
 	return pl_deliver(p);
 }
 
 /*
- * How to write fd: positional if a regular file, and direct through a
- * second descriptor if large enough and the file system agrees.
+ * How to write fd: positional (from its current offset) if a regular file
+ * open for writing (not O_APPEND, where pwrite appends), and direct
+ * through a second descriptor if large enough, aligned, and the file
+ * system agrees.
  */
 static void
 pl_export_mode(struct pl_file *f, int fd)
 {
+	int fl = fcntl(fd, F_GETFL);
 	char path[64];
 	struct stat st;
+	off_t cur;
 
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+	if (fl < 0 || (fl & O_APPEND) != 0 || (fl & O_ACCMODE) == O_RDONLY ||
+	    fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (cur = lseek(fd, 0, SEEK_CUR)) < 0)
 		return;
 	f->positional = 1;
-	if (f->pub.size < DIO_FILE_MIN)
+	f->base = (uint64_t)cur;
+	if (f->pub.size < DIO_FILE_MIN || f->base % DIO_ALIGN != 0)
 		return;
 	(void)snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	f->dio_fd = open(path, O_WRONLY | O_CLOEXEC | O_DIRECT);

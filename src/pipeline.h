@@ -153,11 +153,12 @@ int sceau_pipeline_export_new(sceau_pipeline_source src, void *src_arg,
 /*
  * Queues a file: its n blocks (descs, copied: the caller may free them
  * when this returns) are fetched (in order), decrypted and written to fd.
- * A regular file gets each block with pwrite(2) at its offset, from the
- * worker that decrypted it (fd's file offset is left alone; create it
- * empty, O_TRUNC); from DIO_FILE_MIN (1 MiB) on, through a second
- * descriptor opened with O_DIRECT where the file system allows.  Anything
- * else (a pipe) gets the blocks in order with write(2).  fd stays the
+ * A regular file gets each block with pwrite(2) at its place from fd's
+ * file offset at this call, from the worker that decrypted it, and the
+ * offset is moved past the file when done, as write(2) would; from 1 MiB
+ * on, through a second descriptor opened with O_DIRECT where the file
+ * system allows.  Anything else (a pipe, an O_APPEND file) gets the blocks
+ * in order with write(2).  fd stays the
  * caller's: the callback gets it back once the file is written (or
  * failed) and usually closes it.  A block whose tag does not verify
  * (altered, swapped, wrong key) fails the file with

@@ -154,9 +154,9 @@ router_ids(const struct route *rt, const struct router_target *t,
 		} else if (strcmp(rt->path[i], "#") == 0 && k < 2) {
 			*obj[k++] = t->seg[i];
 			if (!sceau_cert_id_valid(t->seg[i])) {
-				sceau_message("invalid id %s: 32 lowercase hex "
-				              "digits expected",
-				    t->seg[i]);
+				sceau_message(
+				    "invalid id in the path: 32 lowercase "
+				    "hex digits expected");
 				return SCEAU_ERR_BAD_REQUEST;
 			}
 		}

@@ -565,6 +565,76 @@ test_export_to_pipe(void **state)
 	sceau_pipeline_descs_free(d, nd);
 }
 
+/*
+ * Files exported one after the other to one descriptor follow each other
+ * from its offset, as with write(2): a header, a large file, a small one.
+ */
+static void
+test_export_appends(void **state)
+{
+	struct fx *f = *state;
+	const size_t na = 2 * BS + 5, nb = 2000;
+	struct sceau_block_desc *a, *b;
+	uint8_t *want, *got;
+	size_t nda, ndb, base;
+	int fd = out_fd(f);
+
+	a = import_one(f, na, 35, &nda);
+	b = import_one(f, nb, 36, &ndb);
+	for (base = 0; base <= 3; base += 3) {
+		assert_int_equal(ftruncate(fd, 0), 0);
+		assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+		assert_int_equal(write(fd, "HDR", base), (ssize_t)base);
+		assert_int_equal(
+		    sceau_pipeline_export_fd(
+		        sceau_pipeline_cache_source, f->c, a, nda, fd),
+		    0);
+		assert_int_equal(
+		    sceau_pipeline_export_fd(
+		        sceau_pipeline_cache_source, f->c, b, ndb, fd),
+		    0);
+		assert_int_equal(lseek(fd, 0, SEEK_CUR), base + na + nb);
+		assert_non_null(want = malloc(base + na + nb));
+		assert_non_null(got = malloc(base + na + nb));
+		memcpy(want, "HDR", base);
+		fill(want + base, na, 35);
+		fill(want + base + na, nb, 36);
+		assert_int_equal(pread(fd, got, base + na + nb, 0),
+		    (ssize_t)(base + na + nb));
+		assert_memory_equal(got, want, base + na + nb);
+		free(want);
+		free(got);
+	}
+	assert_int_equal(close(fd), 0);
+	sceau_pipeline_descs_free(a, nda);
+	sceau_pipeline_descs_free(b, ndb);
+}
+
+/* An output open read-only fails the file, and is never reopened. */
+static void
+test_unwritable_output(void **state)
+{
+	struct fx *f = *state;
+	struct sceau_block_desc *d;
+	char path[128];
+	struct stat st;
+	size_t nd;
+	int fd;
+
+	d = import_one(f, 2 * BS, 34, &nd);
+	(void)snprintf(path, sizeof(path), "%s/ro", f->dir);
+	assert_true((fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600)) >= 0);
+	assert_int_equal(close(fd), 0);
+	fd = open_ro(path);
+	assert_int_equal(sceau_pipeline_export_fd(
+	                     sceau_pipeline_cache_source, f->c, d, nd, fd),
+	    SCEAU_ERR_SYSTEM);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, 0);
+	assert_int_equal(close(fd), 0);
+	sceau_pipeline_descs_free(d, nd);
+}
+
 static void
 test_bad_descriptors(void **state)
 {
@@ -875,6 +945,10 @@ main(void)
 	        test_source_failures, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_export_to_pipe, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_export_appends, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_unwritable_output, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_bad_descriptors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
