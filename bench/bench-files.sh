@@ -17,8 +17,12 @@
 #                       remote over a local folder)
 #   rclone-crypt-webdav upload, download+export (crypt over
 #                       rclone serve webdav on 127.0.0.1)
-#   sceau               import, export (bench-pipeline: the block cache
-#                       and the pipeline, durable: fdatasync'd)
+#   sceau               import (device A's local cache, durable),
+#                       upload (sync: durable on sceau-server, on
+#                       127.0.0.1), download+export (device B: sync,
+#                       then export, blocks fetched from the server)
+#   sceau-pipeline      import, export (bench-pipeline: the block cache
+#                       and the pipeline alone; not run by default)
 # Output: one JSON line per system x workload x phase on stdout (the run
 # with the median time): system, workload, phase, bytes, files, seconds,
 # mb_per_s, files_per_s, cpu_seconds and peak_rss_kib (of the measured
@@ -42,6 +46,9 @@ set -u
 : "${BENCH_WEBDAV_SMALL_FILES:=1000}"
 
 pipeline="$top_builddir/bench/bench-pipeline"
+sceau_bin="$top_builddir/sceau"
+sceau_srv_bin="$top_builddir/sceau-server"
+sceau_prov="$top_builddir/tests/tools/sceau-test-provision"
 in="$BENCH_DIR/in"
 work="${BENCH_WORK:-$BENCH_DIR/work.$$}"
 log="$work/log"
@@ -55,7 +62,9 @@ preflight() {
 		command -v "$tool" >/dev/null 2>&1 ||
 			die "$tool missing (Debian: apt-get install rclone time)"
 	done
-	[ -x "$pipeline" ] || die "not built: $pipeline (make bench/bench-pipeline)"
+	for b in "$pipeline" "$sceau_bin" "$sceau_srv_bin" "$sceau_prov"; do
+		[ -x "$b" ] || die "not built: $b (make bench-files builds it)"
+	done
 	if grep -q 'define SCEAU_SANITIZERS 1' "$top_builddir/config.h" 2>/dev/null; then
 		say "WARNING: $top_builddir is built with sanitizers: not representative"
 	fi
@@ -274,39 +283,82 @@ run_rclone_crypt_webdav_download_export() {
 	rclone copy -q "cdav:$1-$2" "$work/dav-$1-$2.out"
 }
 
-# sceau, for now through bench-pipeline (block cache + pipeline: the data
-# path of `sceau import` and of a device's export, without the CLI).
-phases_sceau="import export"
+# sceau: the sceau program and sceau-server on 127.0.0.1, as a user runs
+# them.  Device A imports (encrypt into its local cache, durable) and
+# syncs (upload: durable on the server); device B, a second device of the
+# same user, syncs and exports (download + decrypt + write).
+phases_sceau="import upload download_export"
+sceau_a() { SCEAU_HOME="$work/sceau-a" "$sceau_bin" "$@"; }
+sceau_b() { SCEAU_HOME="$work/sceau-b" "$sceau_bin" "$@"; }
+setup_sceau() {
+	if [ -n "${sceau_srv_pid:-}" ]; then
+		srv_pid=$sceau_srv_pid
+		return 0
+	fi
+	mkdir -p "$work/sceau-srv" || die "mkdir"
+	(umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' \
+		>"$work/sceau-srv/token")
+	printf '[server]\nlisten = 127.0.0.1:0\n\n[admin]\ntoken_file = %s\n\n[database]\npath = %s\nblocks_dir = %s\n' \
+		"$work/sceau-srv/token" "$work/sceau-srv/server.db" \
+		"$work/sceau-srv/blocks" >"$work/sceau-srv/server.conf"
+	"$sceau_srv_bin" --config "$work/sceau-srv/server.conf" \
+		2>"$work/sceau-srv/log" &
+	sceau_srv_pid=$!
+	port=
+	for _ in $(seq 1 100); do
+		port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
+			"$work/sceau-srv/log" | head -n 1)
+		[ -n "$port" ] && break
+		sleep 0.1
+	done
+	[ -n "$port" ] || die "sceau-server did not start: $(cat "$work/sceau-srv/log")"
+	export SCEAU_SERVER="http://127.0.0.1:$port"
+	export SCEAU_ADMIN_TOKEN_FILE="$work/sceau-srv/token"
+	link=$("$sceau_bin" --json server create-org bench |
+		sed -n 's/.*"bootstrap_link": *"\([^"]*\)".*/\1/p')
+	[ -n "$link" ] || die "sceau server create-org failed"
+	sceau_a org bootstrap "$link" --email bench@example.org --name Bench \
+		--keyring >>"$log" 2>&1 || die "sceau org bootstrap failed"
+	"$sceau_prov" device --admin-home "$work/sceau-a" \
+		--target-home "$work/sceau-b" --label second >>"$log" 2>&1 ||
+		die "sceau-test-provision device failed"
+	sceau_a workspace create bench >>"$log" 2>&1 || die "workspace create"
+	sceau_a sync >>"$log" 2>&1 || die "sync"
+	srv_pid=$sceau_srv_pid
+}
+teardown_sceau() { srv_pid=; }
+stop_sceau() {
+	[ -n "${sceau_srv_pid:-}" ] && kill "$sceau_srv_pid" 2>/dev/null &&
+		wait "$sceau_srv_pid" 2>/dev/null
+	sceau_srv_pid=
+}
 input_sceau_import() { workload_dir "$1" sceau; }
 run_sceau_import() {
-	"$pipeline" import "$work/sceau-$1-$2" "$(workload_dir "$1" sceau)" \
-		"$work/sceau-$1-$2.list"
+	sceau_a import "$(workload_dir "$1" sceau)" "/bench/$1-$2"
 }
-input_sceau_export() { echo "$work/sceau-$1-$2/packs"; }
-run_sceau_export() {
-	"$pipeline" export "$work/sceau-$1-$2" "$work/sceau-$1-$2.list" \
-		"$work/sceau-$1-$2.out"
+input_sceau_upload() { echo "$work/sceau-a"; }
+run_sceau_upload() { sceau_a sync bench; }
+input_sceau_download_export() { echo "$work/sceau-srv"; }
+run_sceau_download_export() {
+	sceau_b sync bench && sceau_b export "/bench/$1-$2" "$work/sceau-$1-$2.out"
+}
+
+# sceau-pipeline: the block cache and the pipeline alone (bench-pipeline:
+# the data path of import and of a local export, without the program),
+# to tell the data path from the rest; not in the default systems.
+phases_sceau_pipeline="import export"
+input_sceau_pipeline_import() { workload_dir "$1" sceau; }
+run_sceau_pipeline_import() {
+	"$pipeline" import "$work/sceau-pl-$1-$2" "$(workload_dir "$1" sceau)" \
+		"$work/sceau-pl-$1-$2.list"
+}
+input_sceau_pipeline_export() { echo "$work/sceau-pl-$1-$2/packs"; }
+run_sceau_pipeline_export() {
+	"$pipeline" export "$work/sceau-pl-$1-$2" "$work/sceau-pl-$1-$2.list" \
+		"$work/sceau-pl-$1-$2.out"
 }
 
 # ---------------------------------------------------------------------------
-# HOOK (lead): the CLI.  When `sceau import` / `sceau sync` land, add a
-# system "sceau-cli" in a few lines, e.g.:
-#
-#   phases_sceau_cli="import upload download_export"
-#   setup_sceau_cli()    { start sceau-server on 127.0.0.1 (tests/server-lib.sh),
-#                          create an organization, device A and device B, a
-#                          workspace shared with B; export SCEAU_HOME for A; }
-#   teardown_sceau_cli() { stop the server by its PID; }
-#   input_sceau_cli_import() { workload_dir "$1" sceau-cli; }
-#   run_sceau_cli_import() { sceau import "$(workload_dir "$1" sceau-cli)" "ws:/$1-$2"; }
-#   input_sceau_cli_upload() { echo "$SCEAU_HOME_A"; }
-#   run_sceau_cli_upload() { sceau sync; }                 # as device A
-#   input_sceau_cli_download_export() { echo "$SERVER_DATA"; }
-#   run_sceau_cli_download_export() { SCEAU_HOME=$B sceau sync &&
-#                          SCEAU_HOME=$B sceau export "ws:/$1-$2" "$work/cli-$1-$2.out"; }
-#
-# and put sceau-cli in BENCH_SYSTEMS below.  Set srv_pid to the server's
-# PID in setup so that its CPU and peak RSS are reported too.
 # ---------------------------------------------------------------------------
 
 fname() { echo "$1" | tr -- '-+' '__'; }
@@ -337,6 +389,7 @@ run_system() {
 
 cleanup() {
 	teardown_rclone_crypt_webdav 2>/dev/null
+	stop_sceau 2>/dev/null
 	# Last thing: nothing is timed after this (see performance.md 1.3).
 	[ -n "${BENCH_KEEP_WORK:-}" ] || rm -rf "$work"
 }

@@ -52,6 +52,7 @@
 #include "buf.h"
 #include "defs.h"
 #include "json.h"
+#include "reqsign.h"
 #include "sign.h"
 
 #ifdef __cplusplus
@@ -62,7 +63,7 @@ extern "C" {
 #define SCEAU_HTTP_CONNECT_TIMEOUT_DEFAULT_MS 10000L
 #define SCEAU_HTTP_RESPONSE_MAX_DEFAULT (16UL * 1024 * 1024)
 #define SCEAU_HTTP_ERROR_BODY_MAX 65536 /* error replies kept to map */
-#define SCEAU_HTTP_PATH_MAX 4096 /* path and query */
+#define SCEAU_HTTP_PATH_MAX SCEAU_REQSIGN_TARGET_MAX /* path and query */
 #define SCEAU_HTTP_BEARER_MAX 512
 #define SCEAU_HTTP_CONTENT_TYPE_MAX 128
 #define SCEAU_HTTP_MESSAGE_MAX 200 /* server message kept */

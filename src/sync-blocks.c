@@ -20,7 +20,7 @@
 
 #define UPLOAD_BATCH_BYTES (8 * 1024 * 1024)
 #define UPLOAD_BATCH_BLOCKS 2048
-#define FETCH_BATCH_BLOCKS 64
+#define FETCH_BATCH_BLOCKS 256 /* the most ids a GET takes */
 #define FETCH_BATCH_BYTES (16 * 1024 * 1024)
 
 static int
@@ -151,6 +151,15 @@ fetch_enqueue(void *arg, const struct sceau_block_desc *d, size_t n)
 	size_t i;
 	void *p;
 
+	/* What was fetched is forgotten: the queue stays the window ahead. */
+	if (f->next > 0 && f->next >= f->nq / 2) {
+		memmove(f->queue, f->queue + f->next,
+		    (f->nq - f->next) * sizeof(*f->queue));
+		memmove(f->sizes, f->sizes + f->next,
+		    (f->nq - f->next) * sizeof(*f->sizes));
+		f->nq -= f->next;
+		f->next = 0;
+	}
 	if (f->nq + n > f->capq) {
 		size_t cap = SCEAU_MAX(f->capq * 2, f->nq + n + 64);
 

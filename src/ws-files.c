@@ -222,52 +222,122 @@ export_done(void *arg, struct sceau_pipeline_file *f)
 	return f->status;
 }
 
-static int export_node(struct sceau_ws *w, struct sceau_pipeline_export *ep,
-    const struct sceau_ws_source *src, const struct sceau_manifest *m,
-    const char *dst, int depth);
+/*
+ * A depth-first walk over the files of a tree, one file at a time,
+ * without recursion: export runs two, one announcing blocks to the
+ * source ahead of the other, which writes.
+ */
+#define WALK_DEPTH 256
+
+struct walk_frame {
+	char id[SCEAU_ID_LEN + 1]; /* a folder */
+	size_t next; /* its next entry */
+	size_t plen; /* the length of its path in walk.path */
+};
+
+struct walk {
+	struct sceau_ws *w;
+	int make_dirs; /* create folders as they are entered */
+	int started, single; /* single: the root is a file */
+	char root[SCEAU_ID_LEN + 1];
+	struct walk_frame st[WALK_DEPTH];
+	int depth;
+	char path[WS_PATH_MAX]; /* of the current file, for the writer */
+};
 
 static int
-export_folder(struct sceau_ws *w, struct sceau_pipeline_export *ep,
-    const struct sceau_ws_source *src, const struct sceau_manifest *m,
-    const char *dst, int depth)
+walk_mkdir(const struct walk *k)
 {
-	char p[WS_PATH_MAX];
-	const struct sceau_manifest *child;
-	size_t i;
-	int r;
-
-	if (depth > 256)
-		return SCEAU_ERR_LIMIT_EXCEEDED;
-	if (mkdir(dst, 0777) != 0 && errno != EEXIST) {
-		sceau_message("%s: %s", dst, strerror(errno));
+	if (k->make_dirs && mkdir(k->path, 0777) != 0 && errno != EEXIST) {
+		sceau_message("%s: %s", k->path, strerror(errno));
 		return SCEAU_ERR_SYSTEM;
-	}
-	/* Entries are copied out: loading children may move the array. */
-	for (i = 0; i < m->n_entries; i++) {
-		struct sceau_manifest_entry e = m->entries[i];
-
-		if ((size_t)snprintf(p, sizeof(p), "%s/%s", dst, e.name) >=
-		    sizeof(p))
-			return SCEAU_ERR_INVALID_ARGUMENT;
-		if ((r = sceau_ws_manifest(w, e.child_id, &child)) != 0 ||
-		    (r = export_node(w, ep, src, child, p, depth + 1)) != 0)
-			return r;
 	}
 	return 0;
 }
 
+/* Enters folder id, whose path is k->path. */
 static int
-export_node(struct sceau_ws *w, struct sceau_pipeline_export *ep,
-    const struct sceau_ws_source *src, const struct sceau_manifest *m,
-    const char *dst, int depth)
+walk_push(struct walk *k, const char *id)
+{
+	struct walk_frame *f;
+	int r;
+
+	if (k->depth == WALK_DEPTH)
+		return SCEAU_ERR_LIMIT_EXCEEDED;
+	if ((r = walk_mkdir(k)) != 0)
+		return r;
+	f = &k->st[k->depth++];
+	(void)snprintf(f->id, sizeof(f->id), "%s", id);
+	f->next = 0;
+	f->plen = strlen(k->path);
+	return 0;
+}
+
+static int
+walk_start(struct walk *k, struct sceau_ws *w, const struct sceau_manifest *m,
+    const char *dst, int make_dirs)
+{
+	memset(k, 0, sizeof(*k));
+	k->w = w;
+	k->make_dirs = make_dirs;
+	if (strlen(dst) >= sizeof(k->path))
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	(void)snprintf(k->path, sizeof(k->path), "%s", dst);
+	(void)snprintf(k->root, sizeof(k->root), "%s", m->vlob_id);
+	k->single = m->type == SCEAU_MANIFEST_FILE;
+	return 0;
+}
+
+/* The next file: 0 and *mp (borrowed), 1 at the end of the tree. */
+static int
+walk_next(struct walk *k, const struct sceau_manifest **mp)
+{
+	const struct sceau_manifest *m;
+	struct sceau_manifest_entry e;
+	struct walk_frame *f;
+	int r;
+
+	if (!k->started) {
+		k->started = 1;
+		if (k->single)
+			return sceau_ws_manifest(k->w, k->root, mp);
+		if ((r = walk_push(k, k->root)) != 0)
+			return r;
+	}
+	while (k->depth > 0) {
+		f = &k->st[k->depth - 1];
+		if ((r = sceau_ws_manifest(k->w, f->id, &m)) != 0)
+			return r;
+		if (f->next >= m->n_entries) {
+			k->depth--;
+			continue;
+		}
+		e = m->entries[f->next++];
+		if ((size_t)snprintf(k->path + f->plen,
+		        sizeof(k->path) - f->plen, "/%s",
+		        e.name) >= sizeof(k->path) - f->plen)
+			return SCEAU_ERR_INVALID_ARGUMENT;
+		if ((r = sceau_ws_manifest(k->w, e.child_id, &m)) != 0)
+			return r;
+		if (m->type == SCEAU_MANIFEST_FILE) {
+			*mp = m;
+			return 0;
+		}
+		if ((r = walk_push(k, e.child_id)) != 0)
+			return r;
+	}
+	return 1;
+}
+
+/* Blocks announced to the source ahead of those written. */
+#define EXPORT_AHEAD_BLOCKS 4096
+
+static int
+export_file(struct sceau_pipeline_export *ep, const struct sceau_manifest *m,
+    const char *dst)
 {
 	int fd, r;
 
-	if (m->type != SCEAU_MANIFEST_FILE)
-		return export_folder(w, ep, src, m, dst, depth);
-	if (src->enqueue != NULL &&
-	    (r = src->enqueue(src->arg, m->blocks, m->n_blocks)) != 0)
-		return r;
 	if (strcmp(dst, "-") == 0) {
 		fd = STDOUT_FILENO;
 	} else if ((fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
@@ -278,6 +348,54 @@ export_node(struct sceau_ws *w, struct sceau_pipeline_export *ep,
 	r = sceau_pipeline_export_add(ep, m->blocks, m->n_blocks, fd, NULL);
 	if (r != 0 && fd != STDOUT_FILENO)
 		(void)close(fd);
+	return r;
+}
+
+/*
+ * Writes every file of the tree at m; the source hears of each file's
+ * blocks up to EXPORT_AHEAD_BLOCKS before they are needed, so that a
+ * network source fetches many small files' blocks per request.
+ */
+static int
+export_tree(struct sceau_ws *w, struct sceau_pipeline_export *ep,
+    const struct sceau_ws_source *src, const struct sceau_manifest *m,
+    const char *dst)
+{
+	struct walk *wr = NULL, *ahead = NULL;
+	const struct sceau_manifest *f, *g;
+	uint64_t announced = 0, written = 0;
+	int r, ra = src->enqueue != NULL ? 0 : 1;
+
+	if ((wr = sceau_calloc(1, sizeof(*wr))) == NULL ||
+	    (ahead = sceau_calloc(1, sizeof(*ahead))) == NULL) {
+		r = SCEAU_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = walk_start(wr, w, m, dst, 1)) != 0 ||
+	    (r = walk_start(ahead, w, m, dst, 0)) != 0)
+		goto out;
+	while ((r = walk_next(wr, &f)) == 0) {
+		while (ra == 0 && announced <= written + EXPORT_AHEAD_BLOCKS) {
+			if ((ra = walk_next(ahead, &g)) < 0) {
+				r = ra;
+				goto out;
+			}
+			if (ra == 0) {
+				if ((r = src->enqueue(src->arg, g->blocks,
+				         g->n_blocks)) != 0)
+					goto out;
+				announced += g->n_blocks;
+			}
+		}
+		if ((r = export_file(ep, f, wr->single ? dst : wr->path)) != 0)
+			goto out;
+		written += f->n_blocks;
+	}
+	if (r == 1)
+		r = 0;
+out:
+	sceau_free(wr);
+	sceau_free(ahead);
 	return r;
 }
 
@@ -309,7 +427,7 @@ sceau_ws_export(struct sceau_ws *w, const char *path, const char *dst,
 	if ((r = sceau_pipeline_export_new(
 	         src->fetch, src->arg, NULL, export_done, &s, &ep)) != 0)
 		return r;
-	r = export_node(w, ep, src, m, dst, 0);
+	r = export_tree(w, ep, src, m, dst);
 	r2 = sceau_pipeline_export_finish(ep);
 	sceau_pipeline_export_free(ep);
 	if (r == 0)

@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/server-lib.sh"
 export LC_ALL=C LANGUAGE=
 srv_setup
-require_cmd cmp jq
+require_cmd cmp diff jq
 sceau="$top_builddir/sceau"
 prov="$top_builddir/tests/tools/sceau-test-provision"
 
@@ -116,6 +116,23 @@ check_status "bob, still a member, reads it" 0 as "$B" sync projects
 check_status "(cat)" 0 as "$B" cat /projects/after.txt
 check "content" cmp -s "$tmp/out" "$tmp/v2.txt"
 check_status "and the older files too" 0 as "$B" cat /projects/a/g.txt
+
+# ------------------------------------------ many files, many per request
+# 300 files: more vlob ids than one request takes, more blocks than one
+# batch of the download.
+mkdir -p "$tmp/many/a" "$tmp/many/b"
+i=0
+while [ $i -lt 300 ]; do
+	echo "file $i" >"$tmp/many/$([ $((i % 2)) -eq 0 ] && echo a || echo b)/f$i"
+	i=$((i + 1))
+done
+check_status "import 300 files" 0 as "$A" import "$tmp/many" /projects/many
+check_status "(sync)" 0 as "$A" sync projects
+check_status "bob gets 302 more records" 0 as "$B" --json sync projects
+check "in one sync" jq -e '.workspaces[0].vlobs_down >= 302' "$tmp/out"
+check_status "and exports them from the server" 0 \
+	as "$B" export /projects/many "$tmp/bob-many"
+check "byte for byte" diff -r "$tmp/many" "$tmp/bob-many"
 
 # ------------------------------------------------------ the watch mode
 as "$C" sync >/dev/null 2>&1
