@@ -18,10 +18,18 @@
 #include "errors.h"
 #include "strmap.h"
 
+/* A role from a time on (its certificate's time). */
+struct role_span {
+	uint64_t from;
+	enum sceau_role role;
+};
+
 struct realm_member {
 	char user_id[SCEAU_ID_LEN + 1];
 	enum sceau_role role;
 	uint64_t since_index; /* certificate that gave the current role */
+	struct role_span *hist; /* every role it had, in chain order */
+	size_t nhist, caphist;
 };
 
 struct chain_realm {
@@ -30,6 +38,8 @@ struct chain_realm {
 	size_t nmembers, capmembers;
 	struct sceau_strmap *member_map; /* borrows member user ids */
 };
+
+static void member_free(struct realm_member *m);
 
 /* What chain_realm_prepare() allocated for one certificate. */
 struct pending {
@@ -94,7 +104,7 @@ realm_free(struct chain_realm *r)
 	if (r == NULL)
 		return;
 	for (i = 0; i < r->nmembers; i++)
-		sceau_free(r->members[i]);
+		member_free(r->members[i]);
 	sceau_free(r->members);
 	sceau_strmap_free(r->member_map);
 	sceau_free(r);
@@ -155,6 +165,26 @@ const struct sceau_chain_realm *
 sceau_chain_realm_at(const struct sceau_chain *c, size_t i)
 {
 	return i < c->nrealms ? &c->realms[i]->pub : NULL;
+}
+
+enum sceau_role
+sceau_chain_realm_role_at(const struct sceau_chain *c, const char *realm_id,
+    const char *user_id, uint64_t ts)
+{
+	const struct chain_realm *r = realm_get(c, realm_id);
+	const struct realm_member *m;
+	const struct sceau_chain_user *u;
+	enum sceau_role role = SCEAU_ROLE_NONE;
+	size_t i;
+
+	if (r == NULL || (m = member_get(r, user_id)) == NULL ||
+	    (u = sceau_chain_user(c, user_id)) == NULL ||
+	    (u->revoked_index != 0 && u->revoked_time <= ts))
+		return SCEAU_ROLE_NONE;
+	/* Times never go back along the chain: the last span begun by ts. */
+	for (i = 0; i < m->nhist && m->hist[i].from <= ts; i++)
+		role = m->hist[i].role;
+	return role;
 }
 
 enum sceau_role
@@ -397,17 +427,57 @@ reserve_ptrs(void **arr, size_t n, size_t *cap)
 	return 0;
 }
 
+/* Room for one more span (prepare: so that apply cannot fail). */
+static int
+reserve_span(struct realm_member *m)
+{
+	size_t cap;
+	void *p;
+
+	if (m->nhist < m->caphist)
+		return 0;
+	cap = m->caphist == 0 ? 4 : m->caphist * 2;
+	if ((p = sceau_reallocarray(m->hist, cap, sizeof(*m->hist))) == NULL)
+		return SCEAU_ERR_ALLOC;
+	m->hist = p;
+	m->caphist = cap;
+	return 0;
+}
+
+/* A role given by a certificate; the span's room is reserved. */
+static void
+set_role(
+    struct realm_member *m, const struct sceau_cert *cert, enum sceau_role role)
+{
+	m->role = role;
+	m->since_index = cert->index;
+	m->hist[m->nhist].from = cert->timestamp;
+	m->hist[m->nhist].role = role;
+	m->nhist++;
+}
+
 static struct realm_member *
-member_new(const char *user_id, enum sceau_role role, uint64_t index)
+member_new(const char *user_id)
 {
 	struct realm_member *m = sceau_calloc(1, sizeof(*m));
 
 	if (m == NULL)
 		return NULL;
 	(void)snprintf(m->user_id, sizeof(m->user_id), "%s", user_id);
-	m->role = role;
-	m->since_index = index;
+	m->role = SCEAU_ROLE_NONE;
+	if (reserve_span(m) != 0) {
+		sceau_free(m);
+		return NULL;
+	}
 	return m;
+}
+
+static void
+member_free(struct realm_member *m)
+{
+	if (m != NULL)
+		sceau_free(m->hist);
+	sceau_free(m);
 }
 
 static int
@@ -428,8 +498,8 @@ prepare_creation(
 	    sceau_strmap_reserve(c->realm_map, 1) != 0)
 		return SCEAU_ERR_ALLOC;
 	/* The creator: the only user the first key is sealed to. */
-	p->new_member = member_new(sceau_chain_device(c, cert->author)->user_id,
-	    SCEAU_ROLE_OWNER, cert->index);
+	p->new_member =
+	    member_new(sceau_chain_device(c, cert->author)->user_id);
 	return p->new_member == NULL ? SCEAU_ERR_ALLOC : 0;
 }
 
@@ -451,17 +521,16 @@ chain_realm_prepare(
 	r = realm_get(c, cert->realm_id);
 	if (r == NULL)
 		return prepare_creation(c, cert, p);
-	if (cert->kind == SCEAU_CERT_REALM_ROLE &&
-	    member_get(r, cert->user_id) == NULL) {
-		if ((rc = reserve_ptrs((void **)&r->members, r->nmembers,
-		         &r->capmembers)) != 0 ||
-		    (rc = sceau_strmap_reserve(r->member_map, 1)) != 0)
-			return rc;
-		p->new_member =
-		    member_new(cert->user_id, cert->role, cert->index);
-		if (p->new_member == NULL)
-			return SCEAU_ERR_ALLOC;
-	}
+	if (cert->kind != SCEAU_CERT_REALM_ROLE)
+		return 0;
+	if (member_get(r, cert->user_id) != NULL)
+		return reserve_span(member_get(r, cert->user_id));
+	if ((rc = reserve_ptrs(
+	         (void **)&r->members, r->nmembers, &r->capmembers)) != 0 ||
+	    (rc = sceau_strmap_reserve(r->member_map, 1)) != 0)
+		return rc;
+	if ((p->new_member = member_new(cert->user_id)) == NULL)
+		return SCEAU_ERR_ALLOC;
 	return 0;
 }
 
@@ -490,6 +559,7 @@ chain_realm_apply(
 		r = p->new_realm;
 		r->pub.created_index = cert->index;
 		r->pub.key_count = 1;
+		set_role(p->new_member, cert, SCEAU_ROLE_OWNER);
 		add_member(r, p->new_member);
 		if (sceau_strmap_put(c->realm_map, r->pub.realm_id, r) != 0)
 			abort(); /* reserved by prepare */
@@ -503,11 +573,11 @@ chain_realm_apply(
 	} else if (cert->kind == SCEAU_CERT_REALM_NAME) {
 		r->pub.name_index = cert->index;
 	} else if (p != NULL && p->new_member != NULL) {
+		set_role(p->new_member, cert, cert->role);
 		add_member(r, p->new_member);
 	} else {
 		m = member_get(r, cert->user_id);
-		m->role = cert->role;
-		m->since_index = cert->index;
+		set_role(m, cert, cert->role);
 	}
 	sceau_free(p);
 }
@@ -520,6 +590,6 @@ chain_realm_drop(void *pending)
 	if (p == NULL)
 		return;
 	realm_free(p->new_realm);
-	sceau_free(p->new_member);
+	member_free(p->new_member);
 	sceau_free(p);
 }

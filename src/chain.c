@@ -100,6 +100,13 @@ sceau_chain_user(const struct sceau_chain *c, const char *user_id)
 	return sceau_strmap_get(c->user_map, user_id);
 }
 
+int
+sceau_chain_device_active_at(const struct sceau_chain_device *d, uint64_t ts)
+{
+	return d->created_time <= ts &&
+	    (d->revoked_index == 0 || d->revoked_time > ts);
+}
+
 const struct sceau_chain_device *
 sceau_chain_device(const struct sceau_chain *c, const char *device_id)
 {
@@ -426,16 +433,20 @@ apply(struct sceau_chain *c, const struct sceau_cert *cert,
 		break;
 	case SCEAU_CERT_USER_REVOKE:
 		user_mut(c, cert->user_id)->revoked_index = cert->index;
+		user_mut(c, cert->user_id)->revoked_time = cert->timestamp;
 		/* A revoked user's devices are revoked with it. */
 		for (i = 0; i < c->ndevices; i++) {
 			if (strcmp(c->devices[i]->user_id, cert->user_id) ==
 			        0 &&
-			    c->devices[i]->revoked_index == 0)
+			    c->devices[i]->revoked_index == 0) {
 				c->devices[i]->revoked_index = cert->index;
+				c->devices[i]->revoked_time = cert->timestamp;
+			}
 		}
 		break;
 	case SCEAU_CERT_DEVICE_REVOKE:
 		device_mut(c, cert->device_id)->revoked_index = cert->index;
+		device_mut(c, cert->device_id)->revoked_time = cert->timestamp;
 		break;
 	default:
 		break; /* workspaces: chain_realm_apply() */
@@ -455,6 +466,7 @@ new_entries(const struct sceau_cert *cert, struct sceau_chain_user **nup,
 		memcpy((*nup)->user_id, cert->user_id, sizeof(cert->user_id));
 		(*nup)->profile = cert->profile;
 		(*nup)->created_index = cert->index;
+		(*nup)->created_time = cert->timestamp;
 		memcpy((*nup)->identity_hash, cert->identity_hash,
 		    SCEAU_CERT_HASH_LEN);
 		memcpy((*nup)->enc_alg, cert->enc_alg, sizeof(cert->enc_alg));
@@ -467,6 +479,7 @@ new_entries(const struct sceau_cert *cert, struct sceau_chain_user **nup,
 		    sizeof(cert->device_id));
 		memcpy((*ndp)->user_id, cert->user_id, sizeof(cert->user_id));
 		(*ndp)->created_index = cert->index;
+		(*ndp)->created_time = cert->timestamp;
 		memcpy((*ndp)->identity_hash, cert->identity_hash,
 		    SCEAU_CERT_HASH_LEN);
 		memcpy((*ndp)->verify_key, cert->verify_key,

@@ -22,6 +22,7 @@ struct sceau_chain_user {
 	enum sceau_profile profile;
 	uint64_t created_index;
 	uint64_t revoked_index; /* 0: not revoked */
+	uint64_t created_time, revoked_time; /* their certificates' */
 	uint8_t identity_hash[SCEAU_CERT_HASH_LEN];
 	char enc_alg[16];
 	uint8_t enc_key[SCEAU_ENC_KEY_MAX];
@@ -33,6 +34,7 @@ struct sceau_chain_device {
 	char user_id[SCEAU_ID_LEN + 1];
 	uint64_t created_index;
 	uint64_t revoked_index; /* 0: not revoked */
+	uint64_t created_time, revoked_time; /* their certificates' */
 	uint8_t identity_hash[SCEAU_CERT_HASH_LEN];
 	uint8_t verify_key[SCEAU_SIGN_PUBLIC_LEN];
 };
@@ -116,6 +118,18 @@ const struct sceau_chain_realm *sceau_chain_realm(
 size_t sceau_chain_realm_count(const struct sceau_chain *c);
 const struct sceau_chain_realm *sceau_chain_realm_at(
     const struct sceau_chain *c, size_t i);
+/*
+ * 1 if device d could sign at time ts (microseconds): its certificate's
+ * time is not after ts, and it was not revoked by then.
+ */
+int sceau_chain_device_active_at(
+    const struct sceau_chain_device *d, uint64_t ts);
+/*
+ * The role user_id held in realm_id at time ts, as the role certificates'
+ * times say: NONE if it had none then, or was revoked by then.
+ */
+enum sceau_role sceau_chain_realm_role_at(const struct sceau_chain *c,
+    const char *realm_id, const char *user_id, uint64_t ts);
 /* The current role of user_id in realm_id (NONE if revoked or none). */
 enum sceau_role sceau_chain_realm_role(
     const struct sceau_chain *c, const char *realm_id, const char *user_id);

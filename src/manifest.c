@@ -202,18 +202,16 @@ out:
 	return r;
 }
 
-int
-sceau_vlob_open(const uint8_t *blob, size_t n,
-    const uint8_t vk[SCEAU_SIGN_PUBLIC_LEN], const uint8_t key[32],
-    struct sceau_vlob_header *h, struct sceau_buf *out)
+/* Decrypts the ciphertext of a parsed vlob, its header as AAD. */
+static int
+vlob_decrypt(const struct sceau_vlob_header *h, const uint8_t key[32],
+    struct sceau_buf *out)
 {
 	struct sceau_buf *aad = NULL;
 	size_t ptlen;
 	uint8_t *pt;
 	int r;
 
-	if ((r = sceau_vlob_verify(blob, n, vk, h)) != 0)
-		return r;
 	ptlen = h->ciphertext_len - SCEAU_AEAD_NONCE_LEN - SCEAU_AEAD_TAG_LEN;
 	if ((aad = sceau_buf_new()) == NULL)
 		return SCEAU_ERR_ALLOC;
@@ -231,6 +229,29 @@ sceau_vlob_open(const uint8_t *blob, size_t n,
 out:
 	sceau_buf_free(aad);
 	return r;
+}
+
+int
+sceau_vlob_open(const uint8_t *blob, size_t n,
+    const uint8_t vk[SCEAU_SIGN_PUBLIC_LEN], const uint8_t key[32],
+    struct sceau_vlob_header *h, struct sceau_buf *out)
+{
+	int r;
+
+	if ((r = sceau_vlob_verify(blob, n, vk, h)) != 0)
+		return r;
+	return vlob_decrypt(h, key, out);
+}
+
+int
+sceau_vlob_open_verified(const uint8_t *blob, size_t n, const uint8_t key[32],
+    struct sceau_vlob_header *h, struct sceau_buf *out)
+{
+	int r;
+
+	if ((r = sceau_vlob_parse(blob, n, h)) != 0)
+		return r;
+	return vlob_decrypt(h, key, out);
 }
 
 /* ------------------------------------------------------------ manifests */

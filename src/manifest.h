@@ -81,6 +81,16 @@ int sceau_vlob_open(const uint8_t *blob, size_t n,
     const uint8_t vk[SCEAU_SIGN_PUBLIC_LEN], const uint8_t key[32],
     struct sceau_vlob_header *h, struct sceau_buf *out) SCEAU_WUR;
 
+/*
+ * The same without the signature, for a blob this device verified before
+ * it kept it (its store): AES-GCM under the workspace key, with the clear
+ * fields as associated data, still authenticates it against anyone
+ * without that key.  SCEAU_ERR_DECRYPT_FAILED, SCEAU_ERR_INVALID_FORMAT.
+ */
+int sceau_vlob_open_verified(const uint8_t *blob, size_t n,
+    const uint8_t key[32], struct sceau_vlob_header *h, struct sceau_buf *out)
+    SCEAU_WUR;
+
 /* A block of a file: where it sits, its key, its digest. */
 struct sceau_block_desc {
 	uint8_t id[SCEAU_BLOCK_ID_LEN];

@@ -83,9 +83,15 @@ take_remote(struct sync *s, const char *vlob_id, uint64_t version,
 	    (r = ws_open_remote(s->w, vlob_id, sceau_buf_ptr(blob),
 	         sceau_buf_len(blob), &m)) != 0) {
 		describe(s, vlob_id, what, sizeof(what));
-		sceau_message("%s: the server's version %llu is altered or "
-		              "not the one asked for",
-		    what, (unsigned long long)version);
+		if (r == SCEAU_ERR_CHAIN_NOT_ALLOWED)
+			sceau_message("%s: version %llu is signed by a device "
+			              "that could not write in this workspace "
+			              "then",
+			    what, (unsigned long long)version);
+		else
+			sceau_message("%s: the server's version %llu is "
+			              "altered or not the one asked for",
+			    what, (unsigned long long)version);
 		return SCEAU_ERR_DATA_TAMPERED;
 	}
 	sceau_manifest_free(m);
@@ -445,7 +451,12 @@ seal_next(struct sync *s, const char *vlob_id, uint64_t *version,
 	(void)snprintf(h.author, sizeof(h.author), "%s",
 	    sceau_client_info(s->c)->device_id);
 	h.version = *version = v.remote_version + 1;
-	h.timestamp = sceau_client_now_us();
+	/*
+	 * Not before the records this device knows: a role given by a
+	 * device whose clock is ahead is ours by then for every reader.
+	 */
+	h.timestamp = SCEAU_MAX(sceau_client_now_us(),
+	    sceau_chain_last_timestamp(sceau_client_chain(s->c)) + 1);
 	h.key_index = s->w->key_index;
 	if ((r = sceau_manifest_encode(n->m, pt)) == 0)
 		r = sceau_vlob_seal(&h, s->w->key, sceau_buf_ptr(pt),

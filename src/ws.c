@@ -170,24 +170,18 @@ decode_checked(
 	return 0;
 }
 
-int
-ws_open_remote(struct sceau_ws *w, const char *vlob_id, const uint8_t *blob,
-    size_t n, struct sceau_manifest **mp)
+/* Checks, decrypts and decodes; vk NULL: verified before (the store). */
+static int
+open_vlob(struct sceau_ws *w, const char *vlob_id, const uint8_t *blob,
+    size_t n, const uint8_t *vk, struct sceau_manifest **mp)
 {
-	const struct sceau_chain_device *d;
 	struct sceau_vlob_header h;
 	struct sceau_buf *pt;
 	uint8_t key[32];
 	int r;
 
-	*mp = NULL;
 	if ((r = sceau_vlob_parse(blob, n, &h)) != 0)
 		return r;
-	if ((d = sceau_chain_device(sceau_client_chain(w->c), h.author)) ==
-	    NULL) {
-		sceau_message("vlob %s: author %s unknown", vlob_id, h.author);
-		return SCEAU_ERR_SIGNATURE_INVALID;
-	}
 	if (strcmp(h.vlob_id, vlob_id) != 0 ||
 	    strcmp(h.realm_id, w->realm) != 0) {
 		sceau_message("vlob %s: served in place of another", vlob_id);
@@ -195,13 +189,41 @@ ws_open_remote(struct sceau_ws *w, const char *vlob_id, const uint8_t *blob,
 	}
 	if ((pt = sceau_buf_new()) == NULL)
 		return SCEAU_ERR_ALLOC;
-	if ((r = sceau_client_realm_key(w->c, w->realm, h.key_index, key)) ==
-	        0 &&
-	    (r = sceau_vlob_open(blob, n, d->verify_key, key, &h, pt)) == 0)
+	if ((r = sceau_client_realm_key(w->c, w->realm, h.key_index, key)) == 0)
+		r = vk != NULL ? sceau_vlob_open(blob, n, vk, key, &h, pt)
+		               : sceau_vlob_open_verified(blob, n, key, &h, pt);
+	if (r == 0)
 		r = decode_checked(vlob_id, pt, mp);
 	sceau_memzero(key, sizeof(key));
 	sceau_buf_free(pt);
 	return r;
+}
+
+int
+ws_open_remote(struct sceau_ws *w, const char *vlob_id, const uint8_t *blob,
+    size_t n, struct sceau_manifest **mp)
+{
+	const struct sceau_chain_device *d;
+	struct sceau_vlob_header h;
+
+	*mp = NULL;
+	if (sceau_vlob_parse(blob, n, &h) != 0)
+		return SCEAU_ERR_INVALID_FORMAT;
+	if ((d = sceau_chain_device(sceau_client_chain(w->c), h.author)) ==
+	    NULL) {
+		sceau_message("vlob %s: author %s unknown", vlob_id, h.author);
+		return SCEAU_ERR_SIGNATURE_INVALID;
+	}
+	/* Its author could write then: a live device, a writer's role. */
+	if (!sceau_chain_device_active_at(d, h.timestamp) ||
+	    !sceau_role_can_write(sceau_chain_realm_role_at(
+	        sceau_client_chain(w->c), w->realm, d->user_id, h.timestamp))) {
+		sceau_message("vlob %s version %llu: signed by device %s, "
+		              "which could not write in this workspace then",
+		    vlob_id, (unsigned long long)h.version, h.author);
+		return SCEAU_ERR_CHAIN_NOT_ALLOWED;
+	}
+	return open_vlob(w, vlob_id, blob, n, d->verify_key, mp);
 }
 
 /* Loads a manifest from the store: the local version, else the remote. */
@@ -231,8 +253,9 @@ node_load(struct sceau_ws *w, const char *vlob_id, struct ws_node **np)
 		    (r = decode_checked(vlob_id, pt, &m)) != 0)
 			goto out;
 	} else if (v.has_remote) {
-		if ((r = ws_open_remote(w, vlob_id, sceau_buf_ptr(remote),
-		         sceau_buf_len(remote), &m)) != 0)
+		/* Verified when it was kept: decrypting authenticates it. */
+		if ((r = open_vlob(w, vlob_id, sceau_buf_ptr(remote),
+		         sceau_buf_len(remote), NULL, &m)) != 0)
 			goto out;
 	} else {
 		r = SCEAU_ERR_NOT_FOUND;

@@ -20,6 +20,7 @@ and on workspace data (any N: the first item of the answer):
   flip-vlob         flip one bit of the first vlob of GET .../vlobs
   old-vlob          serve, for a vlob, the oldest version this proxy saw
                     of it, under the version asked for
+  replace-vlob ID F serve for vlob ID the blob in file F (base64)
   flip-block        flip one bit in the first block of GET .../blocks
   swap-blocks       exchange the bytes of the first two blocks of a GET
 
@@ -53,7 +54,8 @@ def by_index(certs, n):
 
 
 def tamper(doc, mode):
-    if not mode or mode[0] == "pass" or len(mode) < 2:
+    if not mode or mode[0] == "pass" or len(mode) < 2 \
+            or not mode[1].isdigit():
         return doc
     what, n = mode[0], int(mode[1])
     certs = doc.get("certificates", [])
@@ -91,6 +93,13 @@ def tamper_vlobs(doc, mode):
         return doc
     if mode[0] == "flip-vlob":
         vl[0]["blob"] = flip(vl[0]["blob"])
+    elif mode[0] == "replace-vlob" and len(mode) >= 3:
+        # replace-vlob ID FILE: that vlob's blob becomes FILE's (base64)
+        with open(mode[2]) as f:
+            forged = f.read().strip()
+        for v in vl:
+            if v["vlob_id"] == mode[1]:
+                v["blob"] = forged
     elif mode[0] == "old-vlob":
         for v in vl:
             old = SEEN.get(v["vlob_id"])

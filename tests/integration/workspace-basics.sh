@@ -182,6 +182,30 @@ check_status "with an honest server all is readable again" 0 \
 	as "$B" export /docs/big.bin "$tmp/bob-big2.bin"
 check "byte for byte" cmp -s "$tmp/big.bin" "$tmp/bob-big2.bin"
 
+# A record signed by someone who could not write: eve, after she lost her
+# role, signs a version of hello.txt, and the server serves it.
+check_status "alice takes eve's role away" 0 \
+	as "$A" workspace unshare docs eve@partner.example
+check_status "alice writes hello.txt again" 0 \
+	as "$A" import "$tmp/eve.txt" /docs/src/hello.txt
+check_status "(sync)" 0 as "$A" sync
+as "$A" --json workspace list >"$tmp/ws.json"
+realm=$(jq -r '.workspaces[] | select(.name == "docs") | .realm_id' "$tmp/ws.json")
+as "$A" --json stat /docs/src/hello.txt >"$tmp/st.json"
+vid=$(jq -r .id "$tmp/st.json")
+as "$A" --json history /docs/src/hello.txt >"$tmp/hist.json"
+last=$(jq '[.versions[].version] | max' "$tmp/hist.json")
+check_status "eve forges that version with her old key" 0 "$prov" forge-vlob \
+	--admin-home "$E" --realm "$realm" --vlob "$vid" --version "$last" \
+	--out "$tmp/forged.b64"
+fresh
+mode replace-vlob "$vid" "$tmp/forged.b64"
+check_status "a writer's record from a non-writer is refused (exit 4)" 4 \
+	as "$tmp/b2" sync
+check_grep "and said so" "could not write in this workspace then" "$tmp/err"
+mode pass
+check_status "an honest server: bob syncs" 0 as "$B" sync
+
 # ------------------------------------------------------ interrupted upload
 head -c 48000000 /dev/urandom >"$tmp/huge.bin"
 check_status "alice imports 48 MB" 0 as "$A" import "$tmp/huge.bin" /docs/huge.bin

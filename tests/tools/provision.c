@@ -14,6 +14,11 @@
  *   sceau-test-provision raw-revoke --admin-home DIR --user ID
  *       signs a user revocation and posts it WITHOUT the client's own
  *       check, to prove the server refuses what the rules forbid
+ *   sceau-test-provision forge-vlob --admin-home DIR --realm ID --vlob ID
+ *       --version N --out FILE
+ *       seals, as the device of DIR and now, an empty file manifest as
+ *       version N of the vlob under workspace key 1, into FILE (base64):
+ *       what a lying server would serve from a device that may not write
  */
 #include "config.h"
 
@@ -22,15 +27,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "buf.h"
 #include "client.h"
+#include "encoding.h"
 #include "errors.h"
 #include "log.h"
+#include "manifest.h"
+#include "secmem.h"
 
 struct args {
 	const char *mode;
 	const char *admin_home, *admin_pw, *target_home, *target_pw;
 	const char *email, *name, *profile, *label, *ca_file, *user;
+	const char *realm, *vlob, *version, *out;
 };
 
 static int
@@ -47,6 +57,10 @@ parse(int argc, char **argv, struct args *a)
 	    {"label", required_argument, NULL, 'l'},
 	    {"ca-file", required_argument, NULL, 'c'},
 	    {"user", required_argument, NULL, 'u'},
+	    {"realm", required_argument, NULL, 'R'},
+	    {"vlob", required_argument, NULL, 'V'},
+	    {"version", required_argument, NULL, 'N'},
+	    {"out", required_argument, NULL, 'o'},
 	    {NULL, 0, NULL, 0},
 	};
 	int ch;
@@ -92,6 +106,18 @@ parse(int argc, char **argv, struct args *a)
 		case 'u':
 			a->user = optarg;
 			break;
+		case 'R':
+			a->realm = optarg;
+			break;
+		case 'V':
+			a->vlob = optarg;
+			break;
+		case 'N':
+			a->version = optarg;
+			break;
+		case 'o':
+			a->out = optarg;
+			break;
 		default:
 			return 2;
 		}
@@ -101,7 +127,10 @@ parse(int argc, char **argv, struct args *a)
 	        (a->target_home == NULL || a->email == NULL ||
 	            a->name == NULL)) ||
 	    (strcmp(a->mode, "device") == 0 && a->target_home == NULL) ||
-	    (strcmp(a->mode, "raw-revoke") == 0 && a->user == NULL)) {
+	    (strcmp(a->mode, "raw-revoke") == 0 && a->user == NULL) ||
+	    (strcmp(a->mode, "forge-vlob") == 0 &&
+	        (a->realm == NULL || a->vlob == NULL || a->version == NULL ||
+	            a->out == NULL))) {
 		(void)fprintf(stderr,
 		    "usage: sceau-test-provision "
 		    "--admin-home DIR [--admin-password PW] --target-home DIR "
@@ -207,6 +236,61 @@ out:
 	return r;
 }
 
+static int
+forge_vlob(const struct args *a, struct sceau_client *c)
+{
+	struct sceau_vlob_header h;
+	struct sceau_manifest *m = NULL;
+	struct sceau_buf *pt = NULL, *blob = NULL;
+	uint8_t key[32];
+	char *b64 = NULL;
+	FILE *f;
+	int r;
+
+	memset(&h, 0, sizeof(h));
+	(void)snprintf(h.org_id, sizeof(h.org_id), "%s",
+	    sceau_client_info(c)->org_id);
+	(void)snprintf(h.realm_id, sizeof(h.realm_id), "%s", a->realm);
+	(void)snprintf(h.vlob_id, sizeof(h.vlob_id), "%s", a->vlob);
+	(void)snprintf(h.author, sizeof(h.author), "%s",
+	    sceau_client_info(c)->device_id);
+	h.version = strtoull(a->version, NULL, 10);
+	h.timestamp = sceau_client_now_us();
+	h.key_index = 1;
+	if ((r = sceau_client_refresh(c, NULL)) != 0 ||
+	    (r = sceau_client_realm_key(c, a->realm, 1, key)) != 0)
+		return r;
+	if ((m = sceau_manifest_new(SCEAU_MANIFEST_FILE, a->vlob, a->realm,
+	         h.timestamp)) == NULL ||
+	    (pt = sceau_buf_new()) == NULL || (blob = sceau_buf_new()) == NULL) {
+		r = SCEAU_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = sceau_manifest_encode(m, pt)) != 0 ||
+	    (r = sceau_vlob_seal(&h, key, sceau_buf_ptr(pt), sceau_buf_len(pt),
+	         sceau_client_keys(c)->device_key, blob)) != 0)
+		goto out;
+	if ((b64 = sceau_enc_b64(sceau_buf_ptr(blob), sceau_buf_len(blob),
+	         SCEAU_B64_STD)) == NULL) {
+		r = SCEAU_ERR_ALLOC;
+		goto out;
+	}
+	if ((f = fopen(a->out, "w")) == NULL) {
+		r = SCEAU_ERR_SYSTEM;
+		goto out;
+	}
+	(void)fputs(b64, f);
+	if (fclose(f) != 0)
+		r = SCEAU_ERR_SYSTEM;
+out:
+	sceau_memzero(key, sizeof(key));
+	sceau_free(b64);
+	sceau_buf_free(blob);
+	sceau_buf_free(pt);
+	sceau_manifest_free(m);
+	return r;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -234,6 +318,10 @@ main(int argc, char **argv)
 	}
 	if (strcmp(a.mode, "raw-revoke") == 0) {
 		r = raw_revoke(&a, c);
+		goto out;
+	}
+	if (strcmp(a.mode, "forge-vlob") == 0) {
+		r = forge_vlob(&a, c);
 		goto out;
 	}
 	if ((r = newcomer(&a, sceau_client_info(c), &m, &dk, &uk)) != 0 ||

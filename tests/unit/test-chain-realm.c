@@ -299,6 +299,76 @@ test_unknown_realm(void **state)
 	    SCEAU_ROLE_NONE);
 }
 
+/* Roles and devices as they were at a time: what a vlob's signer could do. */
+static void
+test_history(void **state)
+{
+	struct world *w = *state;
+	static const uint32_t k1[] = {1};
+	const struct sceau_chain_device *d;
+	struct sceau_cert c;
+	uint64_t t_created, t_reader, t_writer, t_gone, t_revoked;
+
+	t_created = w->ts; /* setup_realm: the member created it */
+	assert_int_equal(realm_role(w, &w->member, w->admin.user_id,
+	                     SCEAU_ROLE_READER, k1, 1),
+	    0);
+	t_reader = w->ts;
+	assert_int_equal(realm_role(w, &w->member, w->admin.user_id,
+	                     SCEAU_ROLE_CONTRIBUTOR, NULL, 0),
+	    0);
+	t_writer = w->ts;
+	assert_int_equal(realm_role(w, &w->member, w->admin.user_id,
+	                     SCEAU_ROLE_NONE, NULL, 0),
+	    0);
+	t_gone = w->ts;
+	assert_int_equal(sceau_chain_realm_role_at(
+	                     w->chain, REALM, w->member.user_id, t_created),
+	    SCEAU_ROLE_OWNER);
+	assert_int_equal(sceau_chain_realm_role_at(
+	                     w->chain, REALM, w->member.user_id, t_created - 1),
+	    SCEAU_ROLE_NONE);
+	assert_int_equal(sceau_chain_realm_role_at(
+	                     w->chain, REALM, w->admin.user_id, t_reader - 1),
+	    SCEAU_ROLE_NONE);
+	assert_int_equal(sceau_chain_realm_role_at(
+	                     w->chain, REALM, w->admin.user_id, t_reader),
+	    SCEAU_ROLE_READER);
+	assert_int_equal(sceau_chain_realm_role_at(
+	                     w->chain, REALM, w->admin.user_id, t_writer),
+	    SCEAU_ROLE_CONTRIBUTOR);
+	assert_int_equal(sceau_chain_realm_role_at(
+	                     w->chain, REALM, w->admin.user_id, t_gone),
+	    SCEAU_ROLE_NONE);
+	assert_int_equal(sceau_chain_realm_role_at(w->chain, "nosuchrealm",
+	                     w->admin.user_id, t_writer),
+	    SCEAU_ROLE_NONE);
+	/* A device: active from its certificate until its revocation. */
+	d = sceau_chain_device(w->chain, w->member.device_id);
+	assert_non_null(d);
+	assert_true(sceau_chain_device_active_at(d, d->created_time));
+	assert_false(sceau_chain_device_active_at(d, d->created_time - 1));
+	cfx_header(w, &c, SCEAU_CERT_DEVICE_REVOKE, w->admin.device_id);
+	(void)snprintf(c.user_id, sizeof(c.user_id), "%s", w->member.user_id);
+	(void)snprintf(
+	    c.device_id, sizeof(c.device_id), "%s", w->member.device_id);
+	assert_int_equal(cfx_append(w, cfx_sign(&c, w->admin.dev)), 0);
+	t_revoked = w->ts;
+	d = sceau_chain_device(w->chain, w->member.device_id);
+	assert_true(sceau_chain_device_active_at(d, t_revoked - 1));
+	assert_false(sceau_chain_device_active_at(d, t_revoked));
+	/* A revoked user had its roles until then, none after. */
+	cfx_header(w, &c, SCEAU_CERT_USER_REVOKE, w->admin.device_id);
+	(void)snprintf(c.user_id, sizeof(c.user_id), "%s", w->member.user_id);
+	assert_int_equal(cfx_append(w, cfx_sign(&c, w->admin.dev)), 0);
+	assert_int_equal(sceau_chain_realm_role_at(
+	                     w->chain, REALM, w->member.user_id, w->ts - 1),
+	    SCEAU_ROLE_OWNER);
+	assert_int_equal(sceau_chain_realm_role_at(
+	                     w->chain, REALM, w->member.user_id, w->ts),
+	    SCEAU_ROLE_NONE);
+}
+
 static void
 test_role_names(void **state)
 {
@@ -324,6 +394,8 @@ main(void)
 	        test_name, setup_realm, cfx_teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_unknown_realm, cfx_setup, cfx_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_history, setup_realm, cfx_teardown),
 	    cmocka_unit_test(test_role_names),
 	};
 
