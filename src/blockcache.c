@@ -1046,6 +1046,15 @@ int
 sceau_blockcache_pending(struct sceau_blockcache *c, const char *realm,
     size_t limit, sceau_blockcache_cb cb, void *arg, size_t *countp)
 {
+	return sceau_blockcache_pending_after(
+	    c, realm, NULL, limit, cb, arg, countp);
+}
+
+int
+sceau_blockcache_pending_after(struct sceau_blockcache *c, const char *realm,
+    const struct sceau_blockcache_entry *after, size_t limit,
+    sceau_blockcache_cb cb, void *arg, size_t *countp)
+{
 	sqlite3_stmt *st = NULL;
 	size_t count = 0;
 	int r;
@@ -1058,15 +1067,20 @@ sceau_blockcache_pending(struct sceau_blockcache *c, const char *realm,
 		return SCEAU_ERR_INVALID_ARGUMENT;
 	if (sqlite3_prepare_v2(c->db,
 	        "SELECT id, realm, pack, offset, length, digest, uploaded"
-	        " FROM blocks WHERE realm = ? AND uploaded = 0"
-	        " ORDER BY pack, offset LIMIT ?",
+	        " FROM blocks WHERE realm = ?1 AND uploaded = 0"
+	        " AND (pack > ?3 OR (pack = ?3 AND offset > ?4))"
+	        " ORDER BY pack, offset LIMIT ?2",
 	        -1, &st, NULL) != SQLITE_OK)
 		return bc_db_error(c, "prepare");
 	if (sqlite3_bind_text(st, 1, realm, SCEAU_BLOCKCACHE_REALM_LEN,
 	        SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 2,
 	        limit == 0 || limit > INT64_MAX ? -1 : (sqlite3_int64)limit) !=
-	        SQLITE_OK)
+	        SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3,
+	        after != NULL ? (sqlite3_int64)after->pack : -1) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 4,
+	        after != NULL ? (sqlite3_int64)after->offset : -1) != SQLITE_OK)
 		r = bc_db_error(c, "bind");
 	else
 		r = bc_pending_rows(c, st, cb, arg, &count);

@@ -138,6 +138,13 @@ typedef int (*sceau_blockcache_cb)(
     void *arg, const struct sceau_blockcache_entry *e);
 int sceau_blockcache_pending(struct sceau_blockcache *c, const char *realm,
     size_t limit, sceau_blockcache_cb cb, void *arg, size_t *countp) SCEAU_WUR;
+/*
+ * The same, from the block after entry after (pack order; NULL: from the
+ * start): to list further while earlier blocks are still on their way.
+ */
+int sceau_blockcache_pending_after(struct sceau_blockcache *c,
+    const char *realm, const struct sceau_blockcache_entry *after, size_t limit,
+    sceau_blockcache_cb cb, void *arg, size_t *countp) SCEAU_WUR;
 
 /*
  * Marks n blocks uploaded, in one transaction.  Unknown ids are ignored.

@@ -229,6 +229,36 @@ fail:
 	return r;
 }
 
+int
+sceau_http_clone(const struct sceau_http *h, struct sceau_http **hp)
+{
+	struct sceau_http_opts o;
+	struct sceau_http *n;
+	int r;
+
+	*hp = NULL;
+	memset(&o, 0, sizeof(o));
+	o.ca_file = h->ca_file;
+	o.allow_insecure_http = h->srv.no_ssl && !h->loopback_only;
+	o.timeout_ms = h->timeout_ms;
+	o.connect_timeout_ms = h->connect_timeout_ms;
+	if ((r = sceau_http_new(h->base_url, &o, &n)) != 0)
+		return r;
+	n->response_max = h->response_max;
+	n->json_limits = h->json_limits;
+	n->cancel = h->cancel;
+	if (h->auth == HTTP_AUTH_DEVICE)
+		r = sceau_http_set_device(n, h->org_id, h->device_id, h->key);
+	else if (h->auth == HTTP_AUTH_BEARER)
+		r = sceau_http_set_bearer(n, h->bearer);
+	if (r != 0) {
+		sceau_http_free(n);
+		return r;
+	}
+	*hp = n;
+	return 0;
+}
+
 static void
 http_wipe_bearer(struct sceau_http *h)
 {

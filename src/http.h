@@ -103,6 +103,13 @@ int sceau_http_new(const char *base_url, const struct sceau_http_opts *opts,
     struct sceau_http **hp) SCEAU_WUR;
 /* Wipes and frees h; NULL is allowed. */
 void sceau_http_free(struct sceau_http *h);
+/*
+ * A second client like h (server, options, authorization, cancel flag),
+ * with a connection of its own: one per thread.  The device key stays
+ * borrowed from h's owner.
+ */
+int sceau_http_clone(const struct sceau_http *h, struct sceau_http **hp)
+    SCEAU_WUR;
 /* The canonical base URL ("https://HOST:PORT"), owned by h. */
 const char *sceau_http_base_url(const struct sceau_http *h);
 

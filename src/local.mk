@@ -29,5 +29,6 @@ libsceau_a_SOURCES += \
 	src/client-members.c src/client-internal.h src/client-realm.c \
 	src/ws.h src/ws-internal.h src/ws.c src/ws-path.c src/ws-files.c \
 	src/ws-history.c \
-	src/sync.h src/sync-internal.h src/sync.c src/sync-blocks.c src/sync-watch.c \
+	src/sync.h src/sync-internal.h src/sync.c src/sync-blocks.c src/sync-upload.c \
+	src/sync-watch.c \
 	src/sync-merge.c

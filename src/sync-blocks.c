@@ -1,8 +1,7 @@
 /*
- * sync-blocks.c: blocks between the block cache and the server, many per
- * request (doc/protocol.md, "Blocks"): the upload of what this device
- * wrote, and a source that feeds export from the server, fetching ahead
- * in the order export announces.
+ * sync-blocks.c: blocks from the server, many per request (doc/protocol.md,
+ * "Blocks"): a source that feeds export, fetching ahead in the order
+ * export announces (the upload is in sync-upload.c).
  */
 #include "config.h"
 
@@ -18,8 +17,6 @@
 #include "paths.h"
 #include "sync-internal.h"
 
-#define UPLOAD_BATCH_BYTES (8 * 1024 * 1024)
-#define UPLOAD_BATCH_BLOCKS 2048
 #define FETCH_BATCH_BLOCKS 256 /* the most ids a GET takes */
 #define FETCH_BATCH_BYTES (16 * 1024 * 1024)
 
@@ -35,98 +32,6 @@ open_cache(struct sceau_client *c, struct sceau_blockcache **bcp)
 	         SCEAU_PATHS_BLOCKS_DIR, 1, dir)) != 0)
 		return r;
 	return sceau_blockcache_open(dir, NULL, bcp);
-}
-
-/* --------------------------------------------------------------- upload */
-
-struct batch {
-	struct sceau_blockcache *bc;
-	struct sceau_buf *body;
-	uint8_t (*ids)[SCEAU_BLOCK_ID_LEN];
-	size_t n;
-	int error;
-};
-
-/* Frames one pending block into the request body. */
-static int
-frame_block(void *arg, const struct sceau_blockcache_entry *e)
-{
-	struct batch *b = arg;
-	uint8_t *p;
-	size_t len;
-	int r;
-
-	if (b->n > 0 &&
-	    sceau_buf_len(b->body) + SCEAU_BLOCK_FRAME_HEADER + e->length >
-	        UPLOAD_BATCH_BYTES)
-		return 1; /* full: the rest goes in the next request */
-	if ((r = sceau_block_frame_put_header(b->body, e->id, e->length)) !=
-	        0 ||
-	    (r = sceau_buf_reserve(b->body, e->length, &p)) != 0 ||
-	    (r = sceau_blockcache_get(b->bc, e->id, 0, p, e->length, &len)) !=
-	        0)
-		return r;
-	if (len != e->length)
-		return SCEAU_ERR_STORE_CORRUPT;
-	memcpy(b->ids[b->n++], e->id, SCEAU_BLOCK_ID_LEN);
-	return 0;
-}
-
-static int
-upload_batch(struct sceau_client *c, const char *realm, struct batch *b,
-    struct sceau_sync_stats *st)
-{
-	char path[256];
-	long status = 0;
-	int r;
-
-	(void)snprintf(path, sizeof(path), "/v1/%s/realms/%s/blocks",
-	    sceau_client_info(c)->org_id, realm);
-	if ((r = sceau_http_request(sceau_client_http(c), "POST", path, b->body,
-	         "application/octet-stream", NULL, &status)) != 0)
-		return r;
-	if ((r = sceau_blockcache_mark_uploaded(b->bc, b->ids, b->n)) != 0)
-		return r;
-	st->blocks_up += b->n;
-	st->bytes_up += sceau_buf_len(b->body);
-	return 0;
-}
-
-int
-sync_push_blocks(struct sceau_client *c, const char *realm_id,
-    unsigned int connections, struct sceau_sync_stats *st)
-{
-	struct batch b;
-	size_t count;
-	int r;
-
-	(void)connections; /* one connection: see doc/performance.md */
-	memset(&b, 0, sizeof(b));
-	if ((r = open_cache(c, &b.bc)) != 0)
-		return r;
-	if ((b.body = sceau_buf_new()) == NULL ||
-	    (b.ids = sceau_calloc(UPLOAD_BATCH_BLOCKS, sizeof(*b.ids))) ==
-	        NULL) {
-		r = SCEAU_ERR_ALLOC;
-		goto out;
-	}
-	for (;;) {
-		sceau_buf_reset(b.body);
-		b.n = 0;
-		r = sceau_blockcache_pending(b.bc, realm_id,
-		    UPLOAD_BATCH_BLOCKS, frame_block, &b, &count);
-		if (r < 0 || b.n == 0)
-			break;
-		if ((r = upload_batch(c, realm_id, &b, st)) != 0)
-			break;
-	}
-	if (r > 0)
-		r = 0;
-out:
-	sceau_free(b.ids);
-	sceau_buf_free(b.body);
-	sceau_blockcache_close(b.bc);
-	return r;
 }
 
 /* ---------------------------------------------------------------- fetch */

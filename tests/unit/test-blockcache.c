@@ -550,6 +550,28 @@ test_pending(void **state)
 	assert_int_equal(sceau_blockcache_pending(
 	                     f->c, REALM_A, 0, stop_early, NULL, &count),
 	    42);
+	/* Listing on from an entry: the blocks after it, in order. */
+	{
+		struct sceau_blockcache_entry first;
+		struct listing l2;
+
+		assert_int_equal(
+		    sceau_blockcache_lookup(f->c, l.ids[0], &first), 0);
+		memset(&l2, 0, sizeof(l2));
+		l2.ordered = 1;
+		assert_int_equal(sceau_blockcache_pending_after(f->c, REALM_A,
+		                     &first, 0, collect, &l2, &count),
+		    0);
+		assert_int_equal(count, 2);
+		assert_true(l2.ordered);
+		assert_memory_equal(
+		    l2.ids[0], l.ids[1], SCEAU_BLOCKCACHE_ID_LEN);
+		memset(&l2, 0, sizeof(l2));
+		assert_int_equal(sceau_blockcache_pending_after(f->c, REALM_A,
+		                     NULL, 0, collect, &l2, &count),
+		    0);
+		assert_int_equal(count, 3);
+	}
 	/* Marking two leaves one. */
 	assert_int_equal(sceau_blockcache_mark_uploaded(
 	                     f->c, (const uint8_t(*)[16])l.ids, 2),
