@@ -372,8 +372,10 @@ run_system() {
 	[ -n "$phases" ] || die "unknown system $sys"
 	if command -v "setup_$f" >/dev/null 2>&1; then "setup_$f"; fi
 	rs=0
-	for phase in $phases; do
-		for run in $(seq 1 "$BENCH_RUNS"); do
+	# Run by run, each phase in turn: a phase works on what the same
+	# run's previous phase made (the upload sends that run's import).
+	for run in $(seq 1 "$BENCH_RUNS"); do
+		for phase in $phases; do
 			# shellcheck disable=SC2046
 			preread $("input_${f}_$phase" "$w" "$run")
 			measure "$sys" "$w" "$(echo "$phase" | tr _ +)" "$run" \
