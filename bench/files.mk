@@ -8,7 +8,7 @@
 check_PROGRAMS += bench/bench-pipeline
 bench_bench_pipeline_SOURCES = bench/bench-pipeline.c
 bench_bench_pipeline_LDADD = $(SCEAU_LIBS)
-EXTRA_DIST += bench/bench-files.sh
+EXTRA_DIST += bench/bench-files.sh bench/results/2026-11-23-files.jsonl
 
 bench-files: bench/bench-pipeline$(EXEEXT) sceau$(EXEEXT) \
     sceau-server$(EXEEXT) tests/tools/sceau-test-provision$(EXEEXT)

@@ -1,2 +1,3 @@
 ## Project documentation (Markdown).
-EXTRA_DIST += doc/architecture.md doc/certificates.md doc/protocol.md doc/keyfile.md
+EXTRA_DIST += doc/architecture.md doc/certificates.md doc/protocol.md \
+	doc/keyfile.md doc/server.md doc/workspaces.md doc/performance.md

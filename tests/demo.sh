@@ -76,3 +76,19 @@ step "sceau status (fetches and validates the signed certificate chain)"
 "$sceau" status
 step "sceau server stats demo"
 "$sceau" server stats demo
+
+step "Alice creates a workspace and imports a folder (encrypted here, works offline)"
+mkdir -p "$demo/sample/minutes"
+printf 'Budget 2027: draft\n' >"$demo/sample/budget.txt"
+printf 'Meeting of 23 November\n' >"$demo/sample/minutes/2026-11-23.txt"
+head -c 2000000 /dev/urandom >"$demo/sample/scan.bin"
+"$sceau" workspace create reports
+"$sceau" import "$demo/sample" /reports/sample
+"$sceau" ls /reports/sample
+step "sceau sync (encrypted blocks and signed records to the server)"
+"$sceau" sync
+step "sceau history /reports/sample/budget.txt"
+"$sceau" history /reports/sample/budget.txt
+step "sceau export: decrypted back, byte for byte"
+"$sceau" export /reports/sample "$demo/back"
+diff -r "$demo/sample" "$demo/back" && echo "identical to the originals"

@@ -201,6 +201,9 @@ json_t *cli_describe_user(
     struct sceau_client *c, const struct sceau_chain_user *u);
 json_t *cli_describe_device(
     struct sceau_client *c, const struct sceau_chain_device *d);
+/* "Name (device label)" of a device, else its id (unknown or hidden). */
+void cli_author(
+    struct sceau_client *c, const char *device_id, char *out, size_t size);
 /* o[key] as a string, or dflt. */
 const char *cli_json_str(const json_t *o, const char *key, const char *dflt);
 

@@ -18,17 +18,18 @@
 #include "ws.h"
 
 static void
-print_version(const struct sceau_ws_version *v)
+print_version(struct sceau_client *c, const struct sceau_ws_version *v)
 {
-	char when[32];
+	char when[32], who[2 * SCEAU_NAME_MAX_BYTES + 8];
 	time_t t = (time_t)(v->server_time / 1000000);
 	struct tm tm;
 
 	if (gmtime_r(&t, &tm) == NULL ||
 	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		(void)snprintf(when, sizeof(when), "?");
+	cli_author(c, v->author, who, sizeof(who));
 	(void)printf(
-	    "%6llu  %s  %s\n", (unsigned long long)v->version, when, v->author);
+	    "%6llu  %s  %s\n", (unsigned long long)v->version, when, who);
 }
 
 int
@@ -39,6 +40,7 @@ cmd_history(struct cli *cli, int argc, char **argv)
 	       "author device (from the server).\n"),
 	    1, 0, 0, NULL};
 	struct sceau_ws_version *v = NULL;
+	char who[2 * SCEAU_NAME_MAX_BYTES + 8];
 	struct sceau_client *c;
 	struct cli_ws ws;
 	json_t *arr;
@@ -53,23 +55,28 @@ cmd_history(struct cli *cli, int argc, char **argv)
 	}
 	r = sceau_ws_history(ws.w, ws.path, &v, &n);
 	sceau_ws_abort(ws.w);
-	sceau_client_close(c);
-	if (r != 0)
+	if (r != 0) {
+		sceau_client_close(c);
 		return cli_error(cli, r, _("history of %s"), argv[optind]);
+	}
 	if (!cli->json) {
 		for (i = 0; i < n; i++)
-			print_version(&v[i]);
+			print_version(c, &v[i]);
 		sceau_free(v);
+		sceau_client_close(c);
 		return CLI_EXIT_OK;
 	}
 	arr = json_array();
-	for (i = 0; arr != NULL && i < n; i++)
+	for (i = 0; arr != NULL && i < n; i++) {
+		cli_author(c, v[i].author, who, sizeof(who));
 		(void)json_array_append_new(arr,
-		    json_pack("{s:I, s:I, s:s, s:I}", "version",
+		    json_pack("{s:I, s:I, s:s, s:s, s:I}", "version",
 		        (json_int_t)v[i].version, "server_time",
 		        (json_int_t)v[i].server_time, "author", v[i].author,
-		        "size", (json_int_t)v[i].size));
+		        "author_name", who, "size", (json_int_t)v[i].size));
+	}
 	sceau_free(v);
+	sceau_client_close(c);
 	return cli_print_json(cli, json_pack("{s:o}", "versions", arr));
 }
 

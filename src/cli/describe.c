@@ -86,6 +86,25 @@ cli_describe_device(struct sceau_client *c, const struct sceau_chain_device *d)
 	return o;
 }
 
+void
+cli_author(
+    struct sceau_client *c, const char *device_id, char *out, size_t size)
+{
+	const struct sceau_chain *ch = sceau_client_chain(c);
+	const struct sceau_chain_device *d = sceau_chain_device(ch, device_id);
+	const struct sceau_chain_user *u;
+	struct sceau_identity du, uu;
+
+	(void)snprintf(out, size, "%s", device_id);
+	if (d == NULL || (u = sceau_chain_user(ch, d->user_id)) == NULL ||
+	    sceau_client_identity(c, d->created_index, d->identity_hash, &du) !=
+	        0 ||
+	    sceau_client_identity(c, u->created_index, u->identity_hash, &uu) !=
+	        0)
+		return; /* unknown, or hidden from this device */
+	(void)snprintf(out, size, "%s (%s)", uu.name, du.name);
+}
+
 const char *
 cli_json_str(const json_t *o, const char *key, const char *dflt)
 {

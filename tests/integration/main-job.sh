@@ -11,6 +11,13 @@ check_grep "it shows the validated chain, up to date" \
 	"Server: .*(up to date)" "$tmp/out"
 check_grep "it shows the admin's user" "Alice Martin <alice@example.org>, admin" \
 	"$tmp/out"
+check_grep "it imports a folder into a workspace" \
+	"Imported 3 files, 2 folders" "$tmp/out"
+check_grep "it syncs it to the server" "reports: sent [1-9][0-9]* blocks" "$tmp/out"
+check_grep "it shows who wrote each version" \
+	"Alice Martin (alice-laptop)" "$tmp/out"
+check_grep "it decrypts it back, byte for byte" "identical to the originals" \
+	"$tmp/out"
 check_fails "it leaves no server behind" \
 	pgrep -f "sceau-demo.*server.conf"
 done_testing
