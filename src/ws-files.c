@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -206,20 +207,85 @@ sceau_ws_import(struct sceau_ws *w, const char *src, const char *dst,
 
 /* ------------------------------------------------------------ export */
 
-struct export_state {
-	int error;
+/* One file on its way out: where it goes, and what it is called. */
+struct export_job {
+	char *local; /* "-": standard output */
+	char *wspath;
+	int fd;
+	struct export_job *prev, *next; /* the files not delivered yet */
 };
 
+struct export_state {
+	int error;
+	struct export_job *jobs;
+};
+
+static void
+export_job_free(struct export_job *j)
+{
+	if (j == NULL)
+		return;
+	sceau_free(j->local);
+	sceau_free(j->wspath);
+	sceau_free(j);
+}
+
+static void
+export_unlink(struct export_state *s, struct export_job *j)
+{
+	if (j->prev != NULL)
+		j->prev->next = j->next;
+	else
+		s->jobs = j->next;
+	if (j->next != NULL)
+		j->next->prev = j->prev;
+}
+
+/* A file that failed, or was never written: closed and removed. */
+static void
+export_discard(struct export_job *j)
+{
+	if (j->fd >= 0 && j->fd != STDOUT_FILENO)
+		(void)close(j->fd);
+	j->fd = -1;
+	if (strcmp(j->local, "-") != 0)
+		(void)unlink(j->local);
+}
+
+/*
+ * A file is out.  One that failed is removed (a half-written file must
+ * not pass for the real one) and named; the others go on, so that what
+ * is intact is there.  A block that does not decrypt, or is not the
+ * length its file says, was altered or is another file's.
+ */
 static int
 export_done(void *arg, struct sceau_pipeline_file *f)
 {
 	struct export_state *s = arg;
+	struct export_job *j = f->tag;
+	int r = f->status;
 
-	if (f->status != 0 && s->error == 0)
-		s->error = f->status;
-	if (f->fd >= 0 && f->fd != STDOUT_FILENO)
-		(void)close(f->fd);
-	return f->status;
+	export_unlink(s, j);
+	if (r == 0) {
+		if (j->fd != STDOUT_FILENO)
+			(void)close(j->fd);
+		export_job_free(j);
+		return 0;
+	}
+	export_discard(j);
+	if (r == SCEAU_ERR_DECRYPT_FAILED || r == SCEAU_ERR_DATA_TAMPERED) {
+		sceau_message("%s: block %" PRIu32 " is altered, or another "
+		              "file's",
+		    j->wspath, f->fail_block);
+		r = SCEAU_ERR_DATA_TAMPERED;
+	} else
+		sceau_message("%s: block %" PRIu32 ": %s", j->wspath,
+		    f->fail_block, sceau_strerror(r));
+	export_job_free(j);
+	if (s->error == 0)
+		s->error = r;
+	/* Tampering fails this file; anything else stops the export. */
+	return r == SCEAU_ERR_DATA_TAMPERED ? 0 : r;
 }
 
 /*
@@ -333,21 +399,43 @@ walk_next(struct walk *k, const struct sceau_manifest **mp)
 #define EXPORT_AHEAD_BLOCKS 4096
 
 static int
-export_file(struct sceau_pipeline_export *ep, const struct sceau_manifest *m,
-    const char *dst)
+export_file(struct export_state *s, struct sceau_pipeline_export *ep,
+    const struct sceau_manifest *m, const char *dst, const char *wsroot,
+    const char *rel)
 {
-	int fd, r;
+	struct export_job *j;
+	size_t n;
+	int r;
 
+	if ((j = sceau_calloc(1, sizeof(*j))) == NULL)
+		return SCEAU_ERR_ALLOC;
+	j->fd = -1;
+	n = strlen(wsroot) + strlen(rel) + 1;
+	if ((j->local = sceau_strdup(dst)) == NULL ||
+	    (j->wspath = sceau_malloc(n)) == NULL) {
+		export_job_free(j);
+		return SCEAU_ERR_ALLOC;
+	}
+	(void)snprintf(j->wspath, n, "%s%s", wsroot, rel);
 	if (strcmp(dst, "-") == 0) {
-		fd = STDOUT_FILENO;
-	} else if ((fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		j->fd = STDOUT_FILENO;
+	} else if ((j->fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	                0666)) < 0) {
 		sceau_message("%s: %s", dst, strerror(errno));
+		export_job_free(j);
 		return SCEAU_ERR_SYSTEM;
 	}
-	r = sceau_pipeline_export_add(ep, m->blocks, m->n_blocks, fd, NULL);
-	if (r != 0 && fd != STDOUT_FILENO)
-		(void)close(fd);
+	j->next = s->jobs;
+	if (s->jobs != NULL)
+		s->jobs->prev = j;
+	s->jobs = j;
+	r = sceau_pipeline_export_add(ep, m->blocks, m->n_blocks, j->fd, j);
+	if (r != 0 && s->jobs == j) {
+		/* Not queued (the callback would have unlinked it). */
+		export_unlink(s, j);
+		export_discard(j);
+		export_job_free(j);
+	}
 	return r;
 }
 
@@ -357,9 +445,9 @@ export_file(struct sceau_pipeline_export *ep, const struct sceau_manifest *m,
  * network source fetches many small files' blocks per request.
  */
 static int
-export_tree(struct sceau_ws *w, struct sceau_pipeline_export *ep,
-    const struct sceau_ws_source *src, const struct sceau_manifest *m,
-    const char *dst)
+export_tree(struct export_state *s, struct sceau_ws *w,
+    struct sceau_pipeline_export *ep, const struct sceau_ws_source *src,
+    const struct sceau_manifest *m, const char *dst, const char *wsroot)
 {
 	struct walk *wr = NULL, *ahead = NULL;
 	const struct sceau_manifest *f, *g;
@@ -387,7 +475,9 @@ export_tree(struct sceau_ws *w, struct sceau_pipeline_export *ep,
 				announced += g->n_blocks;
 			}
 		}
-		if ((r = export_file(ep, f, wr->single ? dst : wr->path)) != 0)
+		if ((r = export_file(s, ep, f, wr->single ? dst : wr->path,
+		         wsroot, wr->single ? "" : wr->path + strlen(dst))) !=
+		    0)
 			goto out;
 		written += f->n_blocks;
 	}
@@ -427,9 +517,17 @@ sceau_ws_export(struct sceau_ws *w, const char *path, const char *dst,
 	if ((r = sceau_pipeline_export_new(
 	         src->fetch, src->arg, NULL, export_done, &s, &ep)) != 0)
 		return r;
-	r = export_tree(w, ep, src, m, dst);
+	r = export_tree(&s, w, ep, src, m, dst, path);
 	r2 = sceau_pipeline_export_finish(ep);
 	sceau_pipeline_export_free(ep);
+	/* Files the pipeline never delivered (it stopped): not written. */
+	while (s.jobs != NULL) {
+		struct export_job *j = s.jobs;
+
+		export_unlink(&s, j);
+		export_discard(j);
+		export_job_free(j);
+	}
 	if (r == 0)
 		r = r2;
 	return r != 0 ? r : s.error;

@@ -177,6 +177,11 @@ check_grep "naming the file" "big.bin" "$tmp/err"
 mode swap-blocks
 check_status "swapped blocks are detected (exit 4)" 4 \
 	as "$B" export /docs/big.bin "$tmp/swapped.bin"
+check "and the half-written file is removed" test ! -e "$tmp/swapped.bin"
+check_status "blocks swapped between two files too (exit 4)" 4 \
+	as "$B" export /docs/src "$tmp/swapped-src"
+check_grep "naming the file" "/src/.*: block 0 is altered, or another file's" \
+	"$tmp/err"
 mode pass
 check_status "with an honest server all is readable again" 0 \
 	as "$B" export /docs/big.bin "$tmp/bob-big2.bin"
