@@ -695,8 +695,8 @@ sceau_cert_decode_trusted(const uint8_t *env, size_t n, struct sceau_cert *c)
 
 /* ------------------------------------------------------- identity blobs */
 
-static int
-email_valid(const char *s)
+int
+sceau_identity_email_valid(const char *s)
 {
 	const char *at = strchr(s, '@');
 	size_t n = strlen(s);
@@ -716,8 +716,8 @@ email_valid(const char *s)
 	return sceau_enc_utf8_valid(s);
 }
 
-static int
-name_valid(const char *s)
+int
+sceau_identity_name_valid(const char *s)
 {
 	size_t i, n = strlen(s);
 
@@ -734,9 +734,11 @@ static int
 identity_valid(const struct sceau_identity *id)
 {
 	if (id->kind == SCEAU_CERT_USER)
-		return email_valid(id->email) && name_valid(id->name);
+		return sceau_identity_email_valid(id->email) &&
+		    sceau_identity_name_valid(id->name);
 	if (id->kind == SCEAU_CERT_DEVICE)
-		return id->email[0] == '\0' && name_valid(id->name);
+		return id->email[0] == '\0' &&
+		    sceau_identity_name_valid(id->name);
 	return 0;
 }
 

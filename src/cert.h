@@ -151,6 +151,14 @@ int sceau_cert_decode_trusted(
 int sceau_cert_keys_next(
     const struct sceau_cert *c, size_t *pos, struct sceau_cert_key *out);
 
+/*
+ * 1 if s is an acceptable email address (one '@', a dot after it, no
+ * blank, control or header-special character, UTF-8), or name / label
+ * (1 to SCEAU_NAME_MAX bytes of UTF-8 without control characters).
+ */
+int sceau_identity_email_valid(const char *s);
+int sceau_identity_name_valid(const char *s);
+
 /* Identity blobs: new random salt; encode; decode + check against hash. */
 int sceau_identity_init(struct sceau_identity *id, enum sceau_cert_kind kind,
     const char *email, const char *name) SCEAU_WUR;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "client-internal.h"
 #include "client.h"
 #include "encoding.h"
 #include "errors.h"
@@ -242,9 +243,8 @@ save_device(struct boot *b, const struct sceau_bootstrap_params *p,
 	return r;
 }
 
-/* Removes what save_device wrote, when the server refused the bootstrap. */
-static void
-forget_device(const struct boot *b)
+void
+client_device_forget(const char *org_id, const char *device_id)
 {
 	char path[SCEAU_PATHS_MAX];
 	static const char *const files[] = {SCEAU_PATHS_KEY_FILE,
@@ -254,14 +254,21 @@ forget_device(const struct boot *b)
 
 	for (i = 0; i < SCEAU_NELEM(files); i++) {
 		if (sceau_paths_device_file(
-		        b->link.org_id, b->device_id, files[i], 0, path) == 0)
+		        org_id, device_id, files[i], 0, path) == 0)
 			(void)unlink(path);
 	}
-	if (sceau_paths_device_dir(b->link.org_id, b->device_id, 0, path) == 0)
+	if (sceau_paths_device_dir(org_id, device_id, 0, path) == 0)
 		(void)rmdir(path);
 	/* Best effort: a key left behind unlocks a file that is gone. */
-	if (sceau_keyfile_keyring_remove(b->link.org_id, b->device_id) != 0)
+	if (sceau_keyfile_keyring_remove(org_id, device_id) != 0)
 		sceau_message_clear();
+}
+
+/* Removes what save_device wrote, when the server refused the bootstrap. */
+static void
+forget_device(const struct boot *b)
+{
+	client_device_forget(b->link.org_id, b->device_id);
 }
 
 static int

@@ -18,6 +18,11 @@ struct sceau_client {
 	struct client_realm_key *realm_keys; /* cache, in locked memory */
 };
 
+/*
+ * Removes a device written on this computer (key file, store, keyring
+ * key), best effort: when the act that wrote it failed.
+ */
+void client_device_forget(const char *org_id, const char *device_id);
 /* Wipes and frees the cache of workspace keys. */
 void client_realm_keys_free(struct sceau_client *c);
 

@@ -140,7 +140,15 @@ extern "C" {
 	X(DATA_ROLLBACK, -811,                                                 \
 	    SCEAU_N_(                                                          \
 	        "the server returned an older version than one already seen")) \
-	X(NOT_EMPTY, -15, SCEAU_N_("folder not empty"))
+	X(NOT_EMPTY, -15, SCEAU_N_("folder not empty"))                        \
+	X(INVITATION_UNKNOWN, -330,                                            \
+	    SCEAU_N_("no such invitation, or a wrong token"))                  \
+	X(INVITATION_EXPIRED, -331, SCEAU_N_("invitation expired"))            \
+	X(INVITATION_CLOSED, -332,                                             \
+	    SCEAU_N_("invitation cancelled or already used"))                  \
+	X(EXCHANGE_ABORTED, -333, SCEAU_N_("the code exchange was aborted"))   \
+	X(WRONG_CODE, -334,                                                    \
+	    SCEAU_N_("wrong code: the exchange is aborted on both sides"))
 
 enum sceau_err {
 	SCEAU_OK = 0,

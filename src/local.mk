@@ -32,3 +32,8 @@ libsceau_a_SOURCES += \
 	src/sync.h src/sync-internal.h src/sync.c src/sync-blocks.c src/sync-upload.c \
 	src/sync-watch.c \
 	src/sync-merge.c
+
+## Joining (issue 5): the code exchange of invitations, and its client.
+libsceau_a_SOURCES += \
+	src/invite.h src/invite.c \
+	src/client-invite.h src/client-invite.c

@@ -24,6 +24,14 @@ and on workspace data (any N: the first item of the answer):
   flip-block        flip one bit in the first block of GET .../blocks
   swap-blocks       exchange the bytes of the first two blocks of a GET
 
+and on the code exchange of invitations (POST .../claim, .../exchange):
+  conduit-key       flip a bit of the greeter's public key on its way to
+                    the claimer (the codes then differ)
+  conduit-commit    flip a bit of the claimer's commitment on its way to
+                    the greeter (the greeter sees the nonce not match)
+  conduit-seal      flip a bit of a sealed message on its way to the
+                    claimer (it does not open)
+
 Usage: tamper-proxy.py --upstream http://127.0.0.1:PORT --control FILE
                        --port-file FILE
 It writes the port it listens on into --port-file once ready.
@@ -108,6 +116,24 @@ def tamper_vlobs(doc, mode):
     return doc
 
 
+def tamper_conduit_msg(b64, mode, want_type):
+    """Flips a bit of a conduit message of type want_type, per mode."""
+    raw = bytearray(base64.b64decode(b64))
+    if not raw or raw[0] != want_type:
+        return b64
+    if mode == "conduit-key":
+        raw[1 + 5] ^= 0x01
+    elif mode == "conduit-commit":
+        raw[1 + 32 + 5] ^= 0x01
+    elif mode == "conduit-seal":
+        raw[len(raw) // 2] ^= 0x01
+    return base64.b64encode(bytes(raw)).decode()
+
+
+CONDUIT_REPLY = {"conduit-key": 1, "conduit-seal": 4}
+CONDUIT_REQUEST = {"conduit-commit": 2}
+
+
 def frames(data):
     out, off = [], 0
     while off + 20 <= len(data):
@@ -144,6 +170,15 @@ class Proxy(http.server.BaseHTTPRequestHandler):
     def relay(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
+        mode = self.mode()
+        conduit = (self.command == "POST" and
+                   self.path.split("?")[0].endswith(("/claim", "/exchange")))
+        if conduit and body and mode and mode[0] in CONDUIT_REQUEST:
+            doc = json.loads(body)
+            if doc.get("op") == "send" and "msg" in doc:
+                doc["msg"] = tamper_conduit_msg(
+                    doc["msg"], mode[0], CONDUIT_REQUEST[mode[0]])
+            body = json.dumps(doc).encode()
         upstream = self.server.upstream
         if self.server.upstream_file:
             try:
@@ -154,7 +189,10 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         up = urllib.parse.urlsplit(upstream)
         conn = http.client.HTTPConnection(up.hostname, up.port, timeout=30)
         headers = {k: v for k, v in self.headers.items()
-                   if k.lower() not in ("host", "connection")}
+                   if k.lower() not in ("host", "connection",
+                                      "content-length")}
+        if body is not None:
+            headers["Content-Length"] = str(len(body))
         conn.request(self.command, self.path, body=body, headers=headers)
         resp = conn.getresponse()
         data = resp.read()
@@ -170,6 +208,13 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         elif (self.command == "GET" and path.endswith("/blocks")
                 and resp.status == 200):
             data = tamper_blocks(data, self.mode())
+        elif (conduit and resp.status == 200 and mode
+                and mode[0] in CONDUIT_REPLY):
+            doc = json.loads(data)
+            if doc.get("state") == "ready" and "msg" in doc:
+                doc["msg"] = tamper_conduit_msg(
+                    doc["msg"], mode[0], CONDUIT_REPLY[mode[0]])
+            data = json.dumps(doc).encode()
         self.send_response(resp.status)
         for k, v in resp.getheaders():
             if k.lower() not in ("content-length", "connection",

@@ -12,10 +12,13 @@
 const struct cli_command cli_commands[] = {
     {"cat", cmd_cat, N_("write a workspace file to standard output")},
     {"device", cmd_device, N_("list, revoke and protect devices")},
+    {"claim", cmd_claim, N_("join an organization with an invitation link")},
     {"export", cmd_export, N_("decrypt files out of a workspace")},
     {"help", cmd_help, N_("show the commands, or the help of one")},
+    {"greet", cmd_greet, N_("greet who claims an invitation: exchange codes")},
     {"history", cmd_history, N_("list the versions of a file or folder")},
     {"import", cmd_import, N_("encrypt files into a workspace")},
+    {"invite", cmd_invite, N_("invite a member or a device; list, cancel")},
     {"ls", cmd_ls, N_("list a workspace folder")},
     {"mkdir", cmd_mkdir, N_("create a folder in a workspace")},
     {"mv", cmd_mv, N_("move or rename in a workspace")},

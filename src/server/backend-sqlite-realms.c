@@ -28,7 +28,7 @@
 	"SELECT version, checkpoint, server_time, author, size, blob"          \
 	" FROM vlobs WHERE realm = ?1 AND vlob = ?2"
 
-const char *const sq_realm_sql[SQ_NSTMT - SQ_NBASE] = {
+const char *const sq_realm_sql[SQ_NREALM - SQ_NBASE] = {
     [SQ_REALM_GET - SQ_NBASE] =
         "SELECT r.id, r.checkpoint, r.last_time FROM realms r"
         " JOIN orgs o ON o.id = r.org WHERE o.name = ?1 AND r.name = ?2",

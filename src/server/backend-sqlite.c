@@ -112,6 +112,32 @@ static const char *const sq_migrations[] = {
     " created INTEGER NOT NULL,"
     " PRIMARY KEY (realm, id)) WITHOUT ROWID;"
     "ALTER TABLE events ADD COLUMN realm TEXT;",
+    /*
+     * 3: invitations (only the hash of a token is kept) and the conduit
+     * that relays their code exchange, one message per step and side.
+     */
+    "CREATE TABLE invitations ("
+    " org INTEGER NOT NULL REFERENCES orgs(id),"
+    " id TEXT NOT NULL,"
+    " token_hash BLOB NOT NULL UNIQUE,"
+    " kind INTEGER NOT NULL,"
+    " email TEXT NOT NULL,"
+    " inviter TEXT NOT NULL,"
+    " created_by TEXT NOT NULL,"
+    " created INTEGER NOT NULL,"
+    " expires INTEGER NOT NULL,"
+    " status INTEGER NOT NULL DEFAULT 0,"
+    " attempt INTEGER NOT NULL DEFAULT 1,"
+    " aborted_by INTEGER NOT NULL DEFAULT 0,"
+    " abort_reason TEXT NOT NULL DEFAULT '',"
+    " PRIMARY KEY (org, id)) WITHOUT ROWID;"
+    "CREATE TABLE conduit ("
+    " org INTEGER NOT NULL REFERENCES orgs(id),"
+    " invitation TEXT NOT NULL,"
+    " step INTEGER NOT NULL,"
+    " side INTEGER NOT NULL,"
+    " msg BLOB NOT NULL,"
+    " PRIMARY KEY (org, invitation, step, side)) WITHOUT ROWID;",
 };
 
 #define SQ_ORG_COLUMNS                                                         \
@@ -217,7 +243,9 @@ sq_stmt(struct sq_conn *c, enum sq_stmt_id id, int *r)
 
 	if (c->st[id] == NULL) {
 		rc = sqlite3_prepare_v3(c->db,
-		    id < SQ_NBASE ? sq_sql[id] : sq_realm_sql[id - SQ_NBASE],
+		    id < SQ_NBASE        ? sq_sql[id]
+		        : id < SQ_NREALM ? sq_realm_sql[id - SQ_NBASE]
+		                         : sq_invite_sql[id - SQ_NREALM],
 		    -1, SQLITE_PREPARE_PERSISTENT, &c->st[id], NULL);
 		if (rc != SQLITE_OK) {
 			*r = sq_fail(c, rc, "prepare");
@@ -294,8 +322,7 @@ sq_col_u64(sqlite3_stmt *st, int i)
 	return v < 0 ? 0 : (uint64_t)v;
 }
 
-/* A blob column of exactly n bytes (*present 0 when NULL). */
-static int
+int
 sq_col_fixed(sqlite3_stmt *st, int i, uint8_t *out, size_t n, int *present)
 {
 	const void *p;
@@ -1025,6 +1052,13 @@ static const struct srv_backend_ops sq_ops = {
     .realm_checkpoint = sq_realm_checkpoint,
     .block_put_batch = sq_block_put_batch,
     .block_locate = sq_block_locate,
+    .invite_create = sq_invite_create,
+    .invite_get = sq_invite_get,
+    .invite_list = sq_invite_list,
+    .invite_close = sq_invite_close,
+    .conduit_send = sq_conduit_send,
+    .conduit_recv = sq_conduit_recv,
+    .conduit_abort = sq_conduit_abort,
 };
 
 static int

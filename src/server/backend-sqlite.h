@@ -51,11 +51,27 @@ enum sq_stmt_id {
 	SQ_CHANGES,
 	SQ_BLOCK_GET,
 	SQ_BLOCK_INSERT,
+	SQ_NREALM,
+	/* backend-sqlite-invites.c */
+	SQ_INV_INSERT = SQ_NREALM,
+	SQ_INV_GET_ID,
+	SQ_INV_GET_TOKEN,
+	SQ_INV_LIST,
+	SQ_INV_PENDING_EMAIL,
+	SQ_INV_CLOSE,
+	SQ_INV_RESTART,
+	SQ_INV_ABORT,
+	SQ_CONDUIT_GET,
+	SQ_CONDUIT_PUT,
+	SQ_CONDUIT_CLEAR,
+	SQ_CONDUIT_LATER,
 	SQ_NSTMT
 };
 
 /* SQL of the statements SQ_NBASE.. (backend-sqlite-realms.c). */
-extern const char *const sq_realm_sql[SQ_NSTMT - SQ_NBASE];
+extern const char *const sq_realm_sql[SQ_NREALM - SQ_NBASE];
+/* SQL of the statements SQ_NREALM.. (backend-sqlite-invites.c). */
+extern const char *const sq_invite_sql[SQ_NSTMT - SQ_NREALM];
 
 struct sq_conn {
 	sqlite3 *db;
@@ -111,6 +127,10 @@ void sq_rollback(struct sq_conn *c);
 
 uint64_t sq_col_u64(sqlite3_stmt *st, int i);
 sqlite3_int64 sq_clamp(uint64_t v);
+/* A blob column of exactly n bytes (*present 0 when NULL). */
+int sq_col_fixed(sqlite3_stmt *st, int i, uint8_t *out, size_t n, int *present);
+/* A text column of at most max bytes into out[max + 1] ("" when NULL). */
+int sq_col_text(sqlite3_stmt *st, int i, char *out, size_t max);
 uint64_t sq_now_us(void);
 
 /* SCEAU_ERR_ORG_UNKNOWN. */
@@ -123,6 +143,23 @@ int sq_insert_event(struct sq_conn *c, sqlite3_int64 org, const char *kind,
 /* Wakes event waiters (after a commit that stored events). */
 void sq_wake(struct sq_state *s);
 
+/* The invitation operations (backend.h), in backend-sqlite-invites.c. */
+int sq_invite_create(struct srv_backend *be, const char *org_id,
+    const struct srv_invite *inv, uint64_t now_us);
+int sq_invite_get(struct srv_backend *be, const char *org_id, const char *id,
+    const uint8_t token_hash[SCEAU_SHA256_LEN], struct srv_invite *out);
+int sq_invite_list(
+    struct srv_backend *be, const char *org_id, srv_invite_cb cb, void *arg);
+int sq_invite_close(struct srv_backend *be, const char *org_id, const char *id,
+    enum srv_invite_status status);
+int sq_conduit_send(struct srv_backend *be, const char *org_id, const char *id,
+    int side, unsigned int step, uint64_t *attempt, const uint8_t *msg,
+    size_t len, enum srv_conduit_state *state);
+int sq_conduit_recv(struct srv_backend *be, const char *org_id, const char *id,
+    int side, unsigned int step, uint64_t attempt, struct sceau_buf *out,
+    enum srv_conduit_state *state, struct srv_invite *inv);
+int sq_conduit_abort(struct srv_backend *be, const char *org_id, const char *id,
+    int side, uint64_t attempt, const char *reason);
 /* The workspace operations (backend.h), in backend-sqlite-realms.c. */
 int sq_vlob_put_batch(struct srv_backend *be, const char *org_id,
     const char *realm_id, struct srv_vlob_put *items, size_t n, uint64_t now_us,

@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "cert.h"
 #include "defs.h"
 #include "hash.h"
@@ -137,12 +138,47 @@ struct srv_block_put {
 #define SRV_BLOCK_ID_LEN 16
 #define SRV_BLOCK_FRAME_HEADER (SRV_BLOCK_ID_LEN + 4)
 
+/*
+ * An invitation (user or device) and the state of its exchange.  The
+ * server keeps the SHA-256 of the token only.
+ */
+enum srv_invite_status {
+	SRV_INVITE_PENDING = 0,
+	SRV_INVITE_CANCELLED = 1,
+	SRV_INVITE_FINISHED = 2,
+};
+
+#define SRV_INVITE_TEXT_MAX 254 /* email, inviter, abort reason */
+
+struct srv_invite {
+	char id[SCEAU_ID_LEN + 1];
+	uint8_t token_hash[SCEAU_SHA256_LEN];
+	int kind; /* enum sceau_invite_kind */
+	char email[SRV_INVITE_TEXT_MAX + 1]; /* user invitations; or "" */
+	char inviter[SRV_INVITE_TEXT_MAX + 1]; /* as the inviter said */
+	char created_by[SCEAU_ID_LEN + 1]; /* inviter's user id */
+	uint64_t created_us, expires_us;
+	enum srv_invite_status status;
+	uint64_t attempt; /* exchange attempt, from 1 */
+	int aborted_by; /* 0, or the side (enum sceau_invite_side) */
+	char abort_reason[SRV_INVITE_TEXT_MAX + 1];
+};
+
+/* What a side reads from the conduit (conduit_recv). */
+enum srv_conduit_state {
+	SRV_CONDUIT_READY = 0, /* the peer's message is there */
+	SRV_CONDUIT_PENDING, /* not yet */
+	SRV_CONDUIT_ABORTED, /* a side aborted this attempt */
+	SRV_CONDUIT_RESTARTED, /* another attempt began */
+};
+
 /* Callbacks: a non-zero return stops the iteration and is returned. */
 typedef int (*srv_org_cb)(void *arg, const struct srv_org *org);
 typedef int (*srv_cert_cb)(void *arg, const struct srv_cert_row *row);
 typedef int (*srv_event_cb)(void *arg, const struct srv_event_row *ev);
 typedef int (*srv_vlob_cb)(void *arg, const struct srv_vlob_row *row);
 /* vlob_get: row is NULL when ids[i] has no such version. */
+typedef int (*srv_invite_cb)(void *arg, const struct srv_invite *inv);
 typedef int (*srv_vlob_get_cb)(
     void *arg, size_t i, const struct srv_vlob_row *row);
 
@@ -281,6 +317,48 @@ struct srv_backend_ops {
 	int (*block_locate)(struct srv_backend *be, const char *org_id,
 	    const char *realm_id, const uint8_t *ids, size_t n,
 	    struct srv_block_loc *locs, size_t *missing);
+
+	/*
+	 * Invitations (backend-sqlite-invites.c).  invite_create stores
+	 * inv (pending, attempt 1); SCEAU_ERR_EXISTS when the organization
+	 * holds a pending, unexpired invitation for the same email (user
+	 * invitations) at now_us.
+	 */
+	int (*invite_create)(struct srv_backend *be, const char *org_id,
+	    const struct srv_invite *inv, uint64_t now_us);
+	/* By id, or (id NULL) by token hash.  SCEAU_ERR_INVITATION_UNKNOWN. */
+	int (*invite_get)(struct srv_backend *be, const char *org_id,
+	    const char *id, const uint8_t token_hash[SCEAU_SHA256_LEN],
+	    struct srv_invite *out);
+	/* The pending invitations, oldest first (expired ones too). */
+	int (*invite_list)(struct srv_backend *be, const char *org_id,
+	    srv_invite_cb cb, void *arg);
+	/* Pending -> status.  SCEAU_ERR_INVITATION_CLOSED if not pending. */
+	int (*invite_close)(struct srv_backend *be, const char *org_id,
+	    const char *id, enum srv_invite_status status);
+
+	/*
+	 * The conduit of a pending invitation: each side leaves one message
+	 * per step of an attempt, the other reads it.  conduit_send at
+	 * step 1 begins a new attempt when this side already sent one, a
+	 * later step exists, or the attempt was aborted (*attempt: the
+	 * attempt after the call); a resend of the same bytes is accepted
+	 * as it is.  At later steps *attempt must be the current one:
+	 * otherwise *state is SRV_CONDUIT_RESTARTED (or _ABORTED), nothing
+	 * stored; different bytes for a step already sent are
+	 * SCEAU_ERR_CONFLICT.  Waiters are woken (event_wait).
+	 */
+	int (*conduit_send)(struct srv_backend *be, const char *org_id,
+	    const char *id, int side, unsigned int step, uint64_t *attempt,
+	    const uint8_t *msg, size_t len, enum srv_conduit_state *state);
+	/* The peer's (not side's) message of step, appended to out. */
+	int (*conduit_recv)(struct srv_backend *be, const char *org_id,
+	    const char *id, int side, unsigned int step, uint64_t attempt,
+	    struct sceau_buf *out, enum srv_conduit_state *state,
+	    struct srv_invite *inv);
+	/* side aborts attempt with reason; waiters are woken. */
+	int (*conduit_abort)(struct srv_backend *be, const char *org_id,
+	    const char *id, int side, uint64_t attempt, const char *reason);
 };
 
 struct srv_backend {

@@ -8,7 +8,7 @@ src_server_libsrv_a_SOURCES = \
 	src/server/server.h src/server/ctx.c \
 	src/server/backend.h src/server/backend.c \
 	src/server/backend-sqlite.h src/server/backend-sqlite.c \
-	src/server/backend-sqlite-realms.c \
+	src/server/backend-sqlite-realms.c src/server/backend-sqlite-invites.c \
 	src/server/blockstore.h src/server/blockstore-packs.c \
 	src/server/replay.h src/server/replay.c \
 	src/server/chains.h src/server/chains.c \
@@ -20,6 +20,7 @@ src_server_libsrv_a_SOURCES = \
 	src/server/routes-admin.c src/server/routes-org.c \
 	src/server/routes-certs.c src/server/routes-realms.c \
 	src/server/routes-vlobs.c src/server/routes-blocks.c \
+	src/server/routes-invites.c \
 	src/server/upload.h src/server/upload.c \
 	src/server/proxy.h src/server/proxy.c \
 	src/server/tls.h src/server/tls.c \

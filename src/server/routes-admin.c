@@ -36,27 +36,6 @@ srv_route_health(struct srv_ctx *ctx, const struct srv_request *req,
 	return srv_resp_json(resp, 200, j);
 }
 
-/* "sceau://HOST:PORT/ORG?a=bootstrap_organization&p=TOKEN[&no_ssl=1]" */
-static char *
-admin_link(
-    const struct srv_settings *set, const char *org_id, const char *token)
-{
-	struct sceau_buf *b;
-	char *s = NULL;
-	int v6 = strchr(set->link_host, ':') != NULL;
-
-	if ((b = sceau_buf_new()) == NULL)
-		return NULL;
-	if (sceau_buf_putf(b,
-	        "sceau://%s%s%s:%u/%s?a=bootstrap_organization&p=%s%s",
-	        v6 ? "[" : "", set->link_host, v6 ? "]" : "",
-	        (unsigned int)set->link_port, org_id, token,
-	        set->link_tls ? "" : "&no_ssl=1") == 0)
-		s = sceau_buf_dup_cstring(b);
-	sceau_buf_free(b);
-	return s;
-}
-
 static int
 admin_created(const struct srv_ctx *ctx, const char *org_id, const char *token,
     struct srv_response *resp)
@@ -65,7 +44,8 @@ admin_created(const struct srv_ctx *ctx, const char *org_id, const char *token,
 	json_t *j;
 	int r = SCEAU_ERR_ALLOC;
 
-	if ((link = admin_link(&ctx->set, org_id, token)) == NULL)
+	if ((link = srv_link(
+	         &ctx->set, org_id, "bootstrap_organization", token)) == NULL)
 		return SCEAU_ERR_ALLOC;
 	if ((j = json_object()) != NULL &&
 	    sceau_json_set_string(j, "org_id", org_id) == 0 &&

@@ -169,3 +169,21 @@ srv_query_u64(const char *name, const char *v, size_t n, uint64_t min,
 	*out = x;
 	return 0;
 }
+
+char *
+srv_link(const struct srv_settings *set, const char *org_id, const char *action,
+    const char *token)
+{
+	struct sceau_buf *b;
+	char *s = NULL;
+	int v6 = strchr(set->link_host, ':') != NULL;
+
+	if ((b = sceau_buf_new()) == NULL)
+		return NULL;
+	if (sceau_buf_putf(b, "sceau://%s%s%s:%u/%s?a=%s&p=%s%s", v6 ? "[" : "",
+	        set->link_host, v6 ? "]" : "", (unsigned int)set->link_port,
+	        org_id, action, token, set->link_tls ? "" : "&no_ssl=1") == 0)
+		s = sceau_buf_dup_cstring(b);
+	sceau_buf_free(b);
+	return s;
+}

@@ -129,4 +129,24 @@ int srv_b64_value(const json_t *v, size_t max, const char *what,
 int srv_identity_check(
     const struct sceau_cert *c, const struct sceau_buf *ident) SCEAU_WUR;
 
+/*
+ * "sceau://HOST:PORT/ORG?a=ACTION&p=TOKEN[&no_ssl=1]" with the public
+ * host and port of the settings (link.h); free with sceau_freezero.
+ * NULL on ENOMEM.
+ */
+char *srv_link(const struct srv_settings *set, const char *org_id,
+    const char *action, const char *token);
+
+/* Invitations and their code exchange (routes-invites.c). */
+int srv_route_invite_create(struct srv_ctx *, const struct srv_request *,
+    const struct srv_route_args *, struct srv_response *) SCEAU_WUR;
+int srv_route_invite_list(struct srv_ctx *, const struct srv_request *,
+    const struct srv_route_args *, struct srv_response *) SCEAU_WUR;
+int srv_route_invite_close(struct srv_ctx *, const struct srv_request *,
+    const struct srv_route_args *, struct srv_response *) SCEAU_WUR;
+int srv_route_invite_greet(struct srv_ctx *, const struct srv_request *,
+    const struct srv_route_args *, struct srv_response *) SCEAU_WUR;
+int srv_route_invite_claim(struct srv_ctx *, const struct srv_request *,
+    const struct srv_route_args *, struct srv_response *) SCEAU_WUR;
+
 #endif /* SCEAU_SRV_ROUTES_H */

@@ -33,7 +33,13 @@ struct srv_settings {
 	char link_host[SCEAU_CONF_HOST_MAX + 1];
 	uint16_t link_port;
 	int link_tls;
+	/* Invitations: lifetime, and the longest wait of a conduit read. */
+	uint64_t invite_lifetime_us;
+	uint64_t conduit_wait_ms;
 };
+
+#define SRV_INVITE_LIFETIME_DEFAULT (7ULL * 24 * 3600 * 1000000)
+#define SRV_CONDUIT_WAIT_DEFAULT 20000
 
 struct srv_ctx {
 	struct srv_settings set;
