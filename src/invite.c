@@ -490,6 +490,13 @@ sceau_invite_encode_done(struct sceau_buf *out)
 	return put_header(out, SCEAU_INVITE_DONE);
 }
 
+static int
+profile_ok(enum sceau_profile p)
+{
+	return p == SCEAU_PROFILE_ADMIN || p == SCEAU_PROFILE_MEMBER ||
+	    p == SCEAU_PROFILE_EXTERNAL;
+}
+
 int
 sceau_invite_encode_claim(
     const struct sceau_invite_claim *c, struct sceau_buf *out)
@@ -523,8 +530,7 @@ sceau_invite_encode_reply(
 {
 	int r;
 
-	if ((rp->kind == SCEAU_INVITE_USER &&
-	        sceau_profile_name(rp->profile) == NULL) ||
+	if ((rp->kind == SCEAU_INVITE_USER && !profile_ok(rp->profile)) ||
 	    (rp->kind == SCEAU_INVITE_DEVICE &&
 	        !sceau_cert_id_valid(rp->user_id)) ||
 	    (rp->kind != SCEAU_INVITE_USER && rp->kind != SCEAU_INVITE_DEVICE))
@@ -601,7 +607,7 @@ decode_reply(struct sceau_buf *b, struct sceau_invite_reply *rp)
 		return SCEAU_ERR_INVALID_FORMAT;
 	if (rp->kind == SCEAU_INVITE_USER) {
 		if (sceau_buf_get_u8(b, &v) != 0 ||
-		    sceau_profile_name((enum sceau_profile)v) == NULL)
+		    !profile_ok((enum sceau_profile)v))
 			return SCEAU_ERR_INVALID_FORMAT;
 		rp->profile = (enum sceau_profile)v;
 		return 0;

@@ -124,3 +124,11 @@ tests_fuzz_fuzz_block_SOURCES = tests/fuzz/fuzz-block.c \
 	$(FUZZ_REPLAY_SOURCES)
 tests_fuzz_fuzz_block_LDADD = $(SCEAU_LIBS)
 script_tests += tests/fuzz/fuzz-manifest.sh tests/fuzz/fuzz-block.sh
+
+# The code exchange of invitations (src/invite.c): every message.
+fuzz_targets += invite
+check_PROGRAMS += tests/fuzz/fuzz-invite
+tests_fuzz_fuzz_invite_SOURCES = tests/fuzz/fuzz-invite.c \
+	$(FUZZ_REPLAY_SOURCES)
+tests_fuzz_fuzz_invite_LDADD = $(SCEAU_LIBS)
+script_tests += tests/fuzz/fuzz-invite.sh

@@ -21,3 +21,9 @@ unit_tests += tests/unit/test-keyfile
 tests_unit_test_keyfile_SOURCES = tests/unit/test-keyfile.c
 tests_unit_test_keyfile_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_keyfile_LDADD = $(TEST_LDADD)
+
+# The code exchange of invitations (src/invite.c).
+unit_tests += tests/unit/test-invite
+tests_unit_test_invite_SOURCES = tests/unit/test-invite.c
+tests_unit_test_invite_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_invite_LDADD = $(TEST_LDADD)
