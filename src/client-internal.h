@@ -21,4 +21,10 @@ struct sceau_client {
 /* Wipes and frees the cache of workspace keys. */
 void client_realm_keys_free(struct sceau_client *c);
 
+/*
+ * Removes what sceau_client_create_device wrote for a device (its key
+ * file, store and keyring key), when the server never heard of it.
+ */
+void client_forget_device(const char *org_id, const char *device_id);
+
 #endif /* SCEAU_CLIENT_INTERNAL_H */
