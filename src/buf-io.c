@@ -1,6 +1,7 @@
 /*
  * buf-io.c: loading files into buffers with a limit, and writing them
- * atomically (temporary file, fsync, rename, fsync of the directory).
+ * atomically (temporary file, fsync, rename, fsync of the directory), over
+ * an existing file or never over one.
  */
 #include "config.h"
 
@@ -116,9 +117,37 @@ fsync_dir_of(const char *path)
 	return r;
 }
 
-int
-sceau_buf_write_file_atomic(
-    const char *path, unsigned int mode, const struct sceau_buf *b)
+/* Moves the finished temporary file to path, over it or never over it. */
+static int
+put_in_place(const char *tmp, const char *path, int noreplace)
+{
+	int e;
+
+	if (!noreplace) {
+		if (rename(tmp, path) == 0)
+			return 0;
+		sceau_message("rename %s: %s", path, strerror(errno));
+		return SCEAU_ERR_SYSTEM;
+	}
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+		return 0;
+	e = errno;
+	/* A file system without RENAME_NOREPLACE: link(2) never replaces. */
+	if (e == EINVAL || e == ENOSYS) {
+		if (link(tmp, path) == 0) {
+			(void)unlink(tmp);
+			return 0;
+		}
+		e = errno;
+	}
+	sceau_message(
+	    "%s: %s", path, e == EEXIST ? "exists, not replaced" : strerror(e));
+	return e == EEXIST ? SCEAU_ERR_EXISTS : SCEAU_ERR_SYSTEM;
+}
+
+static int
+write_file(const char *path, unsigned int mode, const struct sceau_buf *b,
+    int noreplace)
 {
 	char tmp[PATH_MAX];
 	uint8_t rnd[6];
@@ -151,15 +180,26 @@ sceau_buf_write_file_atomic(
 		goto fail;
 	}
 	fd = -1;
-	if (rename(tmp, path) != 0) {
-		sceau_message("rename %s: %s", path, strerror(errno));
-		r = SCEAU_ERR_SYSTEM;
+	if ((r = put_in_place(tmp, path, noreplace)) != 0)
 		goto fail;
-	}
 	return fsync_dir_of(path);
 fail:
 	if (fd >= 0)
 		(void)close(fd);
 	(void)unlink(tmp);
 	return r;
+}
+
+int
+sceau_buf_write_file_atomic(
+    const char *path, unsigned int mode, const struct sceau_buf *b)
+{
+	return write_file(path, mode, b, 0);
+}
+
+int
+sceau_buf_write_file_new(
+    const char *path, unsigned int mode, const struct sceau_buf *b)
+{
+	return write_file(path, mode, b, 1);
 }

@@ -158,11 +158,16 @@ int sceau_buf_cmp(
  * writes b to a temporary file in the same directory with the given mode,
  * fsyncs it, renames it over path and fsyncs the directory: the file is
  * either the old one or the new one, whatever fails and when.
+ * sceau_buf_write_file_new does the same but never replaces a file: if
+ * path exists it is left alone and SCEAU_ERR_EXISTS returned (the check
+ * and the move are one step, renameat2 RENAME_NOREPLACE or link(2)).
  */
 int sceau_buf_load_fd(int fd, size_t max, struct sceau_buf *b) SCEAU_WUR;
 int sceau_buf_load_file(const char *path, size_t max, struct sceau_buf *b)
     SCEAU_WUR;
 int sceau_buf_write_file_atomic(
+    const char *path, unsigned int mode, const struct sceau_buf *b) SCEAU_WUR;
+int sceau_buf_write_file_new(
     const char *path, unsigned int mode, const struct sceau_buf *b) SCEAU_WUR;
 
 /* Aborts if b's invariants do not hold (memory corruption). */

@@ -9,7 +9,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "alloc.h"
 #include "client-internal.h"
@@ -18,7 +17,6 @@
 #include "errors.h"
 #include "json.h"
 #include "link.h"
-#include "paths.h"
 #include "secmem.h"
 
 /* Everything made during a bootstrap, wiped at the end. */
@@ -243,34 +241,6 @@ save_device(struct boot *b, const struct sceau_bootstrap_params *p,
 	return r;
 }
 
-void
-client_device_forget(const char *org_id, const char *device_id)
-{
-	char path[SCEAU_PATHS_MAX];
-	static const char *const files[] = {SCEAU_PATHS_KEY_FILE,
-	    SCEAU_PATHS_STORE_FILE, SCEAU_PATHS_STORE_FILE "-wal",
-	    SCEAU_PATHS_STORE_FILE "-shm"};
-	size_t i;
-
-	for (i = 0; i < SCEAU_NELEM(files); i++) {
-		if (sceau_paths_device_file(
-		        org_id, device_id, files[i], 0, path) == 0)
-			(void)unlink(path);
-	}
-	if (sceau_paths_device_dir(org_id, device_id, 0, path) == 0)
-		(void)rmdir(path);
-	/* Best effort: a key left behind unlocks a file that is gone. */
-	if (sceau_keyfile_keyring_remove(org_id, device_id) != 0)
-		sceau_message_clear();
-}
-
-/* Removes what save_device wrote, when the server refused the bootstrap. */
-static void
-forget_device(const struct boot *b)
-{
-	client_device_forget(b->link.org_id, b->device_id);
-}
-
 static int
 connect_anonymous(struct boot *b, const struct sceau_client_opts *opts,
     struct sceau_buf *url, struct sceau_http **hp)
@@ -332,7 +302,7 @@ sceau_client_bootstrap(const struct sceau_bootstrap_params *p,
 	    (r = save_device(b, p, opts, base)) != 0)
 		goto out;
 	if ((r = register_with_server(b, h)) != 0) {
-		forget_device(b);
+		client_forget_device(b->link.org_id, b->device_id);
 		goto out;
 	}
 	r = sceau_client_open(b->link.org_id, b->device_id, p->auth, opts, cp);

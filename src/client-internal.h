@@ -18,12 +18,13 @@ struct sceau_client {
 	struct client_realm_key *realm_keys; /* cache, in locked memory */
 };
 
-/*
- * Removes a device written on this computer (key file, store, keyring
- * key), best effort: when the act that wrote it failed.
- */
-void client_device_forget(const char *org_id, const char *device_id);
 /* Wipes and frees the cache of workspace keys. */
 void client_realm_keys_free(struct sceau_client *c);
+
+/*
+ * Removes what sceau_client_create_device wrote for a device (its key
+ * file, store and keyring key), when the server never heard of it.
+ */
+void client_forget_device(const char *org_id, const char *device_id);
 
 #endif /* SCEAU_CLIENT_INTERNAL_H */

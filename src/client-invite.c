@@ -834,7 +834,7 @@ static void
 claim_forget(const struct claim_state *s)
 {
 	if (s->written)
-		client_device_forget(s->info.org_id, s->info.device_id);
+		client_forget_device(s->info.org_id, s->info.device_id);
 }
 
 /*

@@ -6,9 +6,11 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "client.h"
+#include "client-internal.h"
 #include "errors.h"
 #include "paths.h"
 #include "secmem.h"
@@ -127,4 +129,25 @@ sceau_client_create_device(const struct sceau_keyfile_info *info,
 out:
 	sceau_store_close(st);
 	return r;
+}
+
+void
+client_forget_device(const char *org_id, const char *device_id)
+{
+	char path[SCEAU_PATHS_MAX];
+	static const char *const files[] = {SCEAU_PATHS_KEY_FILE,
+	    SCEAU_PATHS_STORE_FILE, SCEAU_PATHS_STORE_FILE "-wal",
+	    SCEAU_PATHS_STORE_FILE "-shm"};
+	size_t i;
+
+	for (i = 0; i < SCEAU_NELEM(files); i++) {
+		if (sceau_paths_device_file(
+		        org_id, device_id, files[i], 0, path) == 0)
+			(void)unlink(path);
+	}
+	if (sceau_paths_device_dir(org_id, device_id, 0, path) == 0)
+		(void)rmdir(path);
+	/* Best effort: a key left behind unlocks a file that is gone. */
+	if (sceau_keyfile_keyring_remove(org_id, device_id) != 0)
+		sceau_message_clear();
 }

@@ -133,6 +133,19 @@ connect_http(struct sceau_client *c, const struct sceau_client_opts *opts)
 	return r;
 }
 
+/* Rebuilds the chain from the open store, and connects. */
+static int
+start(struct sceau_client *c, const struct sceau_client_opts *opts)
+{
+	int r;
+
+	if ((r = sceau_chain_new(
+	         c->info.org_id, c->info.root_verify_key, &c->chain)) != 0 ||
+	    (r = sceau_store_cert_foreach(c->store, 1, replay_cb, c)) != 0)
+		return r;
+	return connect_http(c, opts);
+}
+
 /* Opens the store of an unlocked device and rebuilds its chain. */
 static int
 open_state(struct sceau_client *c, const struct sceau_client_opts *opts)
@@ -142,12 +155,9 @@ open_state(struct sceau_client *c, const struct sceau_client_opts *opts)
 
 	if ((r = sceau_paths_device_file(c->info.org_id, c->info.device_id,
 	         SCEAU_PATHS_STORE_FILE, 1, path)) != 0 ||
-	    (r = sceau_store_open(path, &c->store)) != 0 ||
-	    (r = sceau_chain_new(
-	         c->info.org_id, c->info.root_verify_key, &c->chain)) != 0 ||
-	    (r = sceau_store_cert_foreach(c->store, 1, replay_cb, c)) != 0)
+	    (r = sceau_store_open(path, &c->store)) != 0)
 		return r;
-	return connect_http(c, opts);
+	return start(c, opts);
 }
 
 int
@@ -169,6 +179,36 @@ sceau_client_open(const char *org, const char *device,
 	         SCEAU_PATHS_KEY_FILE, 0, path)) != 0 ||
 	    (r = sceau_keyfile_open(path, auth, &c->info, &c->keys)) != 0 ||
 	    (r = open_state(c, opts)) != 0) {
+		sceau_client_close(c);
+		return r;
+	}
+	*cp = c;
+	return 0;
+}
+
+int
+sceau_client_open_keys(const struct sceau_keyfile_info *info,
+    struct sceau_keyfile_keys *keys, const struct sceau_client_opts *opts,
+    struct sceau_client **cp)
+{
+	struct sceau_client *c;
+	int r;
+
+	*cp = NULL;
+	if (keys->device_key == NULL) {
+		sceau_keyfile_keys_free(keys);
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	}
+	if ((c = sceau_calloc(1, sizeof(*c))) == NULL) {
+		sceau_keyfile_keys_free(keys);
+		return SCEAU_ERR_ALLOC;
+	}
+	c->info = *info;
+	c->keys = *keys;
+	keys->device_key = NULL;
+	keys->user_key = NULL;
+	if ((r = sceau_store_open_memory(&c->store)) != 0 ||
+	    (r = start(c, opts)) != 0) {
 		sceau_client_close(c);
 		return r;
 	}

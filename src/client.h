@@ -36,6 +36,19 @@ int sceau_client_open(const char *org, const char *device,
     struct sceau_client **cp) SCEAU_WUR;
 void sceau_client_close(struct sceau_client *c);
 
+/*
+ * Opens a client on keys held in memory, for a device whose key file is
+ * not on this computer (a recovery device at work): info says which
+ * organization, server, user and device.  Its store lives in memory and
+ * starts empty, so the first refresh fetches the whole chain and
+ * validates it against info->root_verify_key; nothing is written on
+ * disk.  The keys move into the client: *keys is emptied (and its keys
+ * freed on failure) whatever the result.
+ */
+int sceau_client_open_keys(const struct sceau_keyfile_info *info,
+    struct sceau_keyfile_keys *keys, const struct sceau_client_opts *opts,
+    struct sceau_client **cp) SCEAU_WUR;
+
 struct sceau_bootstrap_params {
 	const char *link; /* sceau://…?a=bootstrap_organization&p=… */
 	const char *email; /* the first admin */
@@ -124,6 +137,55 @@ int sceau_client_create_device(const struct sceau_keyfile_info *info,
     const struct sceau_signkey *device_key, const struct sceau_boxkey *user_key,
     const struct sceau_keyfile_auth *auth, const struct sceau_client_opts *opts,
     struct sceau_store **storep) SCEAU_WUR;
+
+/*
+ * Recovery devices (doc/recovery.md).
+ *
+ * sceau_client_export_recovery: creates a recovery device of this
+ * device's user (a new device key, its certificate signed by this device)
+ * and writes its recovery file at path, which must not exist
+ * (SCEAU_ERR_EXISTS), sealed under a new passphrase (recovery.h).  label:
+ * the recovery device's label (NULL: "recovery YYYY-MM-DD").  The
+ * passphrase is written grouped, for the user to write down, to
+ * passphrase (size >= SCEAU_RECOVERY_GROUPED_LEN + 1; the caller's locked
+ * memory), and the recovery file's header to *info.  The file is written
+ * before the certificate is submitted, and removed if the submission
+ * fails.  SCEAU_ERR_NOT_SUPPORTED when the user's key is not in this
+ * device's key file (a token holds it).
+ */
+int sceau_client_export_recovery(struct sceau_client *c, const char *path,
+    const char *label, char *passphrase, size_t size,
+    struct sceau_keyfile_info *info) SCEAU_WUR;
+
+/*
+ * Unlocks the recovery file at path with passphrase[0..n) as the user
+ * typed it (recovery.h: case and separators do not matter).  *keys holds
+ * the recovery device's and the user's keys (free with
+ * sceau_keyfile_keys_free).  SCEAU_ERR_WRONG_PASSWORD (a mistyped or
+ * wrong passphrase: the message says which), SCEAU_ERR_DECRYPT_FAILED (an
+ * altered file), SCEAU_ERR_KEYFILE_FORMAT (not a recovery file), ...
+ */
+int sceau_client_recovery_open(const char *path, const char *passphrase,
+    size_t n, struct sceau_keyfile_info *info, struct sceau_keyfile_keys *keys)
+    SCEAU_WUR;
+
+/*
+ * Enrolls a new device of the recovery device's user on this computer:
+ * acting as the recovery device (rinfo, rkeys from
+ * sceau_client_recovery_open; the keys are taken, *rkeys is emptied), it
+ * fetches the organization's chain and validates it against the root key
+ * of the file, checks that the recovery device and its user are active
+ * (SCEAU_ERR_DEVICE_REVOKED, SCEAU_ERR_USER_REVOKED), makes the new
+ * device's key, writes its key file (protected by auth) and store, and
+ * signs and submits its certificate as the recovery device.  label names
+ * the new device.  *info receives the new device's header; it then opens
+ * with sceau_client_open().  Nothing is left on disk when this fails,
+ * and the recovery device stays usable.
+ */
+int sceau_client_recover(const struct sceau_keyfile_info *rinfo,
+    struct sceau_keyfile_keys *rkeys, const char *label,
+    const struct sceau_keyfile_auth *auth, const struct sceau_client_opts *opts,
+    struct sceau_keyfile_info *info) SCEAU_WUR;
 
 /*
  * Workspaces (doc/workspaces.md).  Keys are unwrapped from the chain with

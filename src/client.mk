@@ -4,4 +4,5 @@ libsceau_a_SOURCES += \
 	src/link.h src/link.c \
 	src/http.h src/http.c src/http-sse.c \
 	src/paths.h src/paths.c \
-	src/keyfile.h src/keyfile.c
+	src/keyfile.h src/keyfile.c \
+	src/recovery.h src/recovery.c

@@ -29,6 +29,7 @@
 #include "secmem.h"
 
 #define KF_MAGIC "SCEAUKEY"
+#define KF_MAGIC_RECOVERY "SCEAUREC"
 #define KF_MAGIC_LEN 8
 #define KF_VERSION 1
 #define KF_SECRETS_VERSION 1
@@ -241,6 +242,9 @@ kf_info_check(const struct sceau_keyfile_info *info)
 {
 	struct sceau_link_server srv;
 
+	if (info->kind != SCEAU_KEYFILE_KIND_DEVICE &&
+	    info->kind != SCEAU_KEYFILE_KIND_RECOVERY)
+		return kf_format("unknown kind of file");
 	if (sceau_link_url_parse(info->server_url, &srv) != 0)
 		return kf_format("invalid server URL");
 	if (!sceau_org_id_valid(info->org_id))
@@ -344,12 +348,17 @@ kf_parse_header(struct sceau_buf *h, struct kf_parsed *kp)
 }
 
 static int
-kf_parse_magic(struct sceau_buf *b)
+kf_parse_magic(struct sceau_buf *b, struct kf_parsed *kp)
 {
 	uint8_t magic[KF_MAGIC_LEN], version;
 
-	if (sceau_buf_get(b, magic, sizeof(magic)) != 0 ||
-	    memcmp(magic, KF_MAGIC, KF_MAGIC_LEN) != 0)
+	if (sceau_buf_get(b, magic, sizeof(magic)) != 0)
+		return kf_format("not a sceau key file");
+	if (memcmp(magic, KF_MAGIC, KF_MAGIC_LEN) == 0)
+		kp->info.kind = SCEAU_KEYFILE_KIND_DEVICE;
+	else if (memcmp(magic, KF_MAGIC_RECOVERY, KF_MAGIC_LEN) == 0)
+		kp->info.kind = SCEAU_KEYFILE_KIND_RECOVERY;
+	else
 		return kf_format("not a sceau key file");
 	if (sceau_buf_get_u8(b, &version) != 0 || version != KF_VERSION)
 		return kf_format("unknown version");
@@ -365,7 +374,7 @@ kf_parse_body(
 	struct sceau_buf *h = NULL;
 	int r;
 
-	if ((r = kf_parse_magic(b)) != 0)
+	if ((r = kf_parse_magic(b, kp)) != 0)
 		return r;
 	if ((r = sceau_buf_get_string_direct(
 	         b, SCEAU_KEYFILE_HEADER_MAX, &hp, &hlen)) != 0)
@@ -505,7 +514,10 @@ kf_decrypt(const struct kf_parsed *kp, const struct sceau_keyfile_auth *auth,
 	if ((r = sceau_aead_decrypt(NULL, key, kp->nonce, kp->aad, kp->aadlen,
 	         kp->ct, kp->ctlen, kp->tag, s->p)) != 0) {
 		kf_secrets_free(s);
-		sceau_message("key file altered or damaged");
+		sceau_message("%s altered or damaged",
+		    kp->info.kind == SCEAU_KEYFILE_KIND_RECOVERY
+		        ? "recovery file"
+		        : "key file");
 		goto out;
 	}
 out:
@@ -691,7 +703,10 @@ kf_put_header(struct sceau_buf *f, const struct sceau_keyfile_info *in,
 		r = SCEAU_ERR_INVALID_ARGUMENT;
 		goto out;
 	}
-	if ((r = sceau_buf_put(f, KF_MAGIC, KF_MAGIC_LEN)) != 0 ||
+	if ((r = sceau_buf_put(f,
+	         in->kind == SCEAU_KEYFILE_KIND_RECOVERY ? KF_MAGIC_RECOVERY
+	                                                 : KF_MAGIC,
+	         KF_MAGIC_LEN)) != 0 ||
 	    (r = sceau_buf_put_u8(f, KF_VERSION)) != 0 ||
 	    (r = sceau_buf_put_stringb(f, h)) != 0)
 		goto out;
@@ -794,9 +809,15 @@ sceau_keyfile_encode(const struct sceau_keyfile_info *info,
 /* ------------------------------------------------------------------ */
 /* Files. */
 
-/* Loads a key file that is a regular file of ours, private. */
+/*
+ * Loads a key file that is a regular file; a device key file (private)
+ * must be ours and private too.  A recovery file is read whatever its
+ * owner and mode: it travels on removable media, whose file systems
+ * often know neither, and its secrets rest on a passphrase of 130 random
+ * bits (doc/recovery.md).
+ */
 static int
-kf_load(const char *path, struct sceau_buf *b)
+kf_load(const char *path, int private, struct sceau_buf *b)
 {
 	struct stat st;
 	int fd, r;
@@ -807,8 +828,11 @@ kf_load(const char *path, struct sceau_buf *b)
 		    : errno == EACCES  ? SCEAU_ERR_PERMISSION
 		                       : SCEAU_ERR_SYSTEM;
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		sceau_message("%s: not a regular file", path);
+		r = SCEAU_ERR_INSECURE_FILE;
+	} else if (private &&
+	    (st.st_uid != geteuid() || (st.st_mode & 077) != 0)) {
 		sceau_message("%s: not a private regular file of ours "
 		              "(mode must be 0600)",
 		    path);
@@ -821,19 +845,93 @@ kf_load(const char *path, struct sceau_buf *b)
 	return r;
 }
 
+/* Writes a file of kind kind (info's own kind is not asked for). */
+static int
+kf_write(const char *path, enum sceau_keyfile_kind kind,
+    const struct sceau_keyfile_info *info,
+    const struct sceau_signkey *device_key, const struct sceau_boxkey *user_key,
+    const struct sceau_keyfile_auth *auth)
+{
+	struct sceau_keyfile_info in;
+	struct sceau_buf *b;
+	int r;
+
+	if (info == NULL)
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	if ((b = sceau_buf_new()) == NULL)
+		return SCEAU_ERR_ALLOC;
+	in = *info;
+	in.kind = kind;
+	if ((r = sceau_keyfile_encode(&in, device_key, user_key, auth, b)) == 0)
+		r = kind == SCEAU_KEYFILE_KIND_DEVICE
+		    ? sceau_buf_write_file_atomic(path, 0600, b)
+		    : sceau_buf_write_file_new(path, 0600, b);
+	sceau_buf_free(b);
+	return r;
+}
+
 int
 sceau_keyfile_write(const char *path, const struct sceau_keyfile_info *info,
     const struct sceau_signkey *device_key, const struct sceau_boxkey *user_key,
     const struct sceau_keyfile_auth *auth)
 {
+	return kf_write(
+	    path, SCEAU_KEYFILE_KIND_DEVICE, info, device_key, user_key, auth);
+}
+
+int
+sceau_keyfile_write_recovery(const char *path,
+    const struct sceau_keyfile_info *info,
+    const struct sceau_signkey *device_key, const struct sceau_boxkey *user_key,
+    const struct sceau_keyfile_auth *auth)
+{
+	return kf_write(path, SCEAU_KEYFILE_KIND_RECOVERY, info, device_key,
+	    user_key, auth);
+}
+
+/* A recovery file is not a device key file, nor the reverse. */
+static int
+kf_kind_check(const char *path, const struct sceau_keyfile_info *info,
+    enum sceau_keyfile_kind want)
+{
+	if (info->kind == want)
+		return 0;
+	sceau_message("%s: %s", path,
+	    want == SCEAU_KEYFILE_KIND_DEVICE
+	        ? "a recovery file, not a device key file"
+	        : "a device key file, not a recovery file");
+	return SCEAU_ERR_KEYFILE_FORMAT;
+}
+
+/*
+ * Loads path, which must be a file of kind want, and decodes its header,
+ * then with keys its secrets (nothing is unlocked in a file of the wrong
+ * kind).
+ */
+static int
+kf_read(const char *path, enum sceau_keyfile_kind want,
+    const struct sceau_keyfile_auth *auth, struct sceau_keyfile_info *info,
+    struct sceau_keyfile_keys *keys)
+{
 	struct sceau_buf *b;
 	int r;
 
+	memset(info, 0, sizeof(*info));
+	if (keys != NULL)
+		memset(keys, 0, sizeof(*keys));
 	if ((b = sceau_buf_new()) == NULL)
 		return SCEAU_ERR_ALLOC;
-	if ((r = sceau_keyfile_encode(info, device_key, user_key, auth, b)) ==
-	    0)
-		r = sceau_buf_write_file_atomic(path, 0600, b);
+	if ((r = kf_load(path, want == SCEAU_KEYFILE_KIND_DEVICE, b)) != 0 ||
+	    (r = sceau_keyfile_decode_info(
+	         sceau_buf_ptr(b), sceau_buf_len(b), info)) != 0 ||
+	    (r = kf_kind_check(path, info, want)) != 0)
+		goto out;
+	if (keys != NULL)
+		r = sceau_keyfile_decode(
+		    sceau_buf_ptr(b), sceau_buf_len(b), auth, info, keys);
+out:
+	if (r != 0)
+		memset(info, 0, sizeof(*info));
 	sceau_buf_free(b);
 	return r;
 }
@@ -841,40 +939,35 @@ sceau_keyfile_write(const char *path, const struct sceau_keyfile_info *info,
 int
 sceau_keyfile_read_info(const char *path, struct sceau_keyfile_info *info)
 {
-	struct sceau_buf *b;
-	int r;
-
-	memset(info, 0, sizeof(*info));
-	if ((b = sceau_buf_new()) == NULL)
-		return SCEAU_ERR_ALLOC;
-	if ((r = kf_load(path, b)) == 0)
-		r = sceau_keyfile_decode_info(
-		    sceau_buf_ptr(b), sceau_buf_len(b), info);
-	sceau_buf_free(b);
-	return r;
+	return kf_read(path, SCEAU_KEYFILE_KIND_DEVICE, NULL, info, NULL);
 }
 
 int
 sceau_keyfile_open(const char *path, const struct sceau_keyfile_auth *auth,
     struct sceau_keyfile_info *info, struct sceau_keyfile_keys *keys)
 {
-	struct sceau_buf *b;
-	int r;
+	return kf_read(path, SCEAU_KEYFILE_KIND_DEVICE, auth, info, keys);
+}
 
-	memset(info, 0, sizeof(*info));
-	memset(keys, 0, sizeof(*keys));
-	if ((b = sceau_buf_new()) == NULL)
-		return SCEAU_ERR_ALLOC;
-	if ((r = kf_load(path, b)) == 0)
-		r = sceau_keyfile_decode(
-		    sceau_buf_ptr(b), sceau_buf_len(b), auth, info, keys);
-	sceau_buf_free(b);
-	return r;
+int
+sceau_keyfile_read_recovery_info(
+    const char *path, struct sceau_keyfile_info *info)
+{
+	return kf_read(path, SCEAU_KEYFILE_KIND_RECOVERY, NULL, info, NULL);
+}
+
+int
+sceau_keyfile_open_recovery(const char *path,
+    const struct sceau_keyfile_auth *auth, struct sceau_keyfile_info *info,
+    struct sceau_keyfile_keys *keys)
+{
+	return kf_read(path, SCEAU_KEYFILE_KIND_RECOVERY, auth, info, keys);
 }
 
 /* Unlocks, checks and reseals a loaded file; the result goes to out. */
 static int
-kf_reseal(const struct sceau_buf *b, const struct sceau_keyfile_auth *old_auth,
+kf_reseal(const char *path, const struct sceau_buf *b,
+    const struct sceau_keyfile_auth *old_auth,
     const struct sceau_keyfile_auth *new_auth, struct kf_parsed *kp,
     struct sceau_buf *out)
 {
@@ -883,6 +976,8 @@ kf_reseal(const struct sceau_buf *b, const struct sceau_keyfile_auth *old_auth,
 	int r;
 
 	if ((r = kf_parse(sceau_buf_ptr(b), sceau_buf_len(b), kp)) != 0 ||
+	    (r = kf_kind_check(path, &kp->info, SCEAU_KEYFILE_KIND_DEVICE)) !=
+	        0 ||
 	    (r = kf_decrypt(kp, old_auth, &s)) != 0)
 		goto out;
 	/* Refuse to reseal secrets that do not parse. */
@@ -910,8 +1005,8 @@ sceau_keyfile_change_protection(const char *path,
 		r = SCEAU_ERR_ALLOC;
 		goto out;
 	}
-	if ((r = kf_load(path, b)) != 0 ||
-	    (r = kf_reseal(b, old_auth, new_auth, &kp, out)) != 0 ||
+	if ((r = kf_load(path, 1, b)) != 0 ||
+	    (r = kf_reseal(path, b, old_auth, new_auth, &kp, out)) != 0 ||
 	    (r = sceau_buf_write_file_atomic(path, 0600, out)) != 0)
 		goto out;
 	/* The old key is useless now; failing to remove it loses nothing. */

@@ -28,9 +28,14 @@
  *  - SCEAU_KEYFILE_TOKEN: reserved (a key wrapped to a PKCS#11 token);
  *    refused with SCEAU_ERR_NOT_SUPPORTED for now.
  *
+ * A recovery file (doc/recovery.md) is the key file of a recovery device,
+ * protected by a generated passphrase: the same format under another magic
+ * ("SCEAUREC"), so that neither kind is taken for the other.
+ *
  * Files are written atomically with mode 0600 and read only when they are
  * regular files owned by us and not readable by group or others
- * (SCEAU_ERR_INSECURE_FILE).  Every length is checked against the limits
+ * (SCEAU_ERR_INSECURE_FILE); a recovery file is never written over an
+ * existing file, and is read whatever its owner and mode.  Every length is checked against the limits
  * below before anything is allocated; anything malformed is
  * SCEAU_ERR_KEYFILE_FORMAT.  Unlocked keys are returned in locked memory
  * (sign.h, box.h); every intermediate copy is wiped.
@@ -66,6 +71,12 @@ enum sceau_keyfile_protection {
 	SCEAU_KEYFILE_TOKEN = 3, /* reserved */
 };
 
+/* Which file: the magic says (the AEAD binds it, as all the header). */
+enum sceau_keyfile_kind {
+	SCEAU_KEYFILE_KIND_DEVICE = 0, /* "SCEAUKEY": a device's key file */
+	SCEAU_KEYFILE_KIND_RECOVERY = 1, /* "SCEAUREC": a recovery file */
+};
+
 /* The public header. */
 struct sceau_keyfile_info {
 	char server_url[SCEAU_KEYFILE_URL_MAX + 1]; /* link.h base URL */
@@ -77,6 +88,8 @@ struct sceau_keyfile_info {
 	uint64_t created; /* microseconds since 1970 */
 	/* Filled when reading; ignored when writing (the auth decides). */
 	enum sceau_keyfile_protection protection;
+	/* Filled when reading; sceau_keyfile_encode writes it. */
+	enum sceau_keyfile_kind kind;
 	struct sceau_kdf_argon2_params argon2; /* PASSWORD only */
 };
 
@@ -134,7 +147,12 @@ int sceau_keyfile_decode(const uint8_t *p, size_t n,
     const struct sceau_keyfile_auth *auth, struct sceau_keyfile_info *info,
     struct sceau_keyfile_keys *keys) SCEAU_WUR;
 
-/* Files: the same, through sceau_buf_write_file_atomic (mode 0600). */
+/*
+ * Device key files: the same, through sceau_buf_write_file_atomic (mode
+ * 0600); info->kind is not looked at (a device key file is written).  A
+ * file of the other kind is SCEAU_ERR_KEYFILE_FORMAT, and is not
+ * decrypted.
+ */
 int sceau_keyfile_write(const char *path, const struct sceau_keyfile_info *info,
     const struct sceau_signkey *device_key, const struct sceau_boxkey *user_key,
     const struct sceau_keyfile_auth *auth) SCEAU_WUR;
@@ -144,7 +162,22 @@ int sceau_keyfile_open(const char *path, const struct sceau_keyfile_auth *auth,
     struct sceau_keyfile_info *info, struct sceau_keyfile_keys *keys) SCEAU_WUR;
 
 /*
- * change-auth: unlocks path with old_auth and rewrites it atomically under
+ * Recovery files: written with mode 0600 but never over an existing file
+ * (SCEAU_ERR_EXISTS), read whatever their owner and mode (they travel on
+ * removable media).  info->kind is not looked at when writing.
+ */
+int sceau_keyfile_write_recovery(const char *path,
+    const struct sceau_keyfile_info *info,
+    const struct sceau_signkey *device_key, const struct sceau_boxkey *user_key,
+    const struct sceau_keyfile_auth *auth) SCEAU_WUR;
+int sceau_keyfile_read_recovery_info(
+    const char *path, struct sceau_keyfile_info *info) SCEAU_WUR;
+int sceau_keyfile_open_recovery(const char *path,
+    const struct sceau_keyfile_auth *auth, struct sceau_keyfile_info *info,
+    struct sceau_keyfile_keys *keys) SCEAU_WUR;
+
+/*
+ * change-auth (device key files only): unlocks path with old_auth and rewrites it atomically under
  * new_auth, keeping every secret (those this version does not know too).
  * Leaving the keyring protection removes the keyring key once the new
  * file is in place.  If anything fails the old file is still there.

@@ -27,6 +27,7 @@ libsceau_a_SOURCES += \
 	src/manifest.h src/manifest.c src/manifest-codec.c \
 	src/client.h src/client.c src/client-bootstrap.c \
 	src/client-members.c src/client-internal.h src/client-realm.c \
+	src/client-recovery.c \
 	src/ws.h src/ws-internal.h src/ws.c src/ws-path.c src/ws-files.c \
 	src/ws-history.c \
 	src/sync.h src/sync-internal.h src/sync.c src/sync-blocks.c src/sync-upload.c \

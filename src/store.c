@@ -132,26 +132,25 @@ create_private(const char *path)
 	return 0;
 }
 
-int
-sceau_store_open(const char *path, struct sceau_store **sp)
+/* Opens path (flags: SQLITE_OPEN_*) and migrates; WAL for a file. */
+static int
+open_db(const char *path, int flags, int wal, struct sceau_store **sp)
 {
 	struct sceau_store *s;
 	int r;
 
-	*sp = NULL;
-	if ((r = create_private(path)) != 0)
-		return r;
 	if ((s = sceau_calloc(1, sizeof(*s))) == NULL)
 		return SCEAU_ERR_ALLOC;
 	if (sqlite3_open_v2(path, &s->db,
-	        SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
+	        SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | flags,
 	        NULL) != SQLITE_OK) {
 		r = s->db == NULL ? SCEAU_ERR_ALLOC : store_db_error(s, "open");
 		goto fail;
 	}
 	(void)sqlite3_busy_timeout(s->db, 10000);
-	if ((r = exec(s, "PRAGMA journal_mode=WAL")) != 0 ||
-	    (r = exec(s, "PRAGMA synchronous=FULL")) != 0 ||
+	if ((wal &&
+	        ((r = exec(s, "PRAGMA journal_mode=WAL")) != 0 ||
+	            (r = exec(s, "PRAGMA synchronous=FULL")) != 0)) ||
 	    (r = exec(s, "PRAGMA foreign_keys=ON")) != 0 ||
 	    (r = migrate(s)) != 0)
 		goto fail;
@@ -160,6 +159,24 @@ sceau_store_open(const char *path, struct sceau_store **sp)
 fail:
 	sceau_store_close(s);
 	return r;
+}
+
+int
+sceau_store_open(const char *path, struct sceau_store **sp)
+{
+	int r;
+
+	*sp = NULL;
+	if ((r = create_private(path)) != 0)
+		return r;
+	return open_db(path, 0, 1, sp);
+}
+
+int
+sceau_store_open_memory(struct sceau_store **sp)
+{
+	*sp = NULL;
+	return open_db(":memory:", SQLITE_OPEN_MEMORY, 0, sp);
 }
 
 void

@@ -21,6 +21,11 @@ struct sceau_store;
 
 /* Opens (creating, mode 0600) and migrates.  SCEAU_ERR_STORE[_CORRUPT]. */
 int sceau_store_open(const char *path, struct sceau_store **sp) SCEAU_WUR;
+/*
+ * A store in memory, gone when closed: for a client that must leave
+ * nothing on disk (a recovery device at work, client.h).
+ */
+int sceau_store_open_memory(struct sceau_store **sp) SCEAU_WUR;
 void sceau_store_close(struct sceau_store *s);
 
 /* Schema version after migration (for tests and diagnostics). */

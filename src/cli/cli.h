@@ -137,6 +137,9 @@ struct cli_device_opts {
 /* Takes a device option (with its argument); 1 if ch was one. */
 int cli_device_option(struct cli_device_opts *o, int ch, const char *arg);
 
+/* A new device's default label: the host name ("device" without one). */
+const char *cli_host_label(char *buf, size_t size);
+
 struct sceau_client;
 struct sceau_client_opts;
 /* Client options from the device options (and SCEAU_CA_FILE). */

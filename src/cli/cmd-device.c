@@ -1,5 +1,6 @@
 /*
- * cmd-device.c: "sceau device list|revoke|change-auth".
+ * cmd-device.c: "sceau device list|revoke|change-auth"; the recovery
+ * subcommands are in cmd-recovery.c.
  */
 #include "config.h"
 
@@ -235,6 +236,10 @@ cmd_device(struct cli *cli, int argc, char **argv)
 	    {"revoke", cmd_device_revoke, N_("revoke a device")},
 	    {"change-auth", cmd_device_change_auth,
 	        N_("change how this device's keys are protected")},
+	    {"export-recovery", cmd_device_export_recovery,
+	        N_("create a recovery device and its recovery file")},
+	    {"import-recovery", cmd_device_import_recovery,
+	        N_("enroll a new device here from a recovery file")},
 	    {NULL, NULL, NULL},
 	};
 

@@ -6,7 +6,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "client.h"
@@ -148,12 +147,8 @@ cmd_org_bootstrap(struct cli *cli, int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	if ((r = parse_bootstrap(cli, argc, argv, &a)) != 0)
 		return r < 0 ? CLI_EXIT_OK : r;
-	if (a.label == NULL) {
-		if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
-			(void)snprintf(host, sizeof(host), "device");
-		host[sizeof(host) - 1] = '\0';
-		a.label = host;
-	}
+	if (a.label == NULL)
+		a.label = cli_host_label(host, sizeof(host));
 	memset(&auth, 0, sizeof(auth));
 	auth.kind = a.keyring ? SCEAU_KEYFILE_KEYRING : SCEAU_KEYFILE_PASSWORD;
 	if (!a.keyring) {

@@ -11,7 +11,7 @@
 
 const struct cli_command cli_commands[] = {
     {"cat", cmd_cat, N_("write a workspace file to standard output")},
-    {"device", cmd_device, N_("list, revoke and protect devices")},
+    {"device", cmd_device, N_("list, revoke, protect and recover devices")},
     {"claim", cmd_claim, N_("join an organization with an invitation link")},
     {"export", cmd_export, N_("decrypt files out of a workspace")},
     {"help", cmd_help, N_("show the commands, or the help of one")},

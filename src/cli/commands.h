@@ -8,6 +8,8 @@
 
 int cmd_cat(struct cli *cli, int argc, char **argv);
 int cmd_device(struct cli *cli, int argc, char **argv);
+int cmd_device_export_recovery(struct cli *cli, int argc, char **argv);
+int cmd_device_import_recovery(struct cli *cli, int argc, char **argv);
 int cmd_export(struct cli *cli, int argc, char **argv);
 int cmd_history(struct cli *cli, int argc, char **argv);
 int cmd_import(struct cli *cli, int argc, char **argv);

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "client.h"
@@ -40,6 +41,15 @@ cli_device_option(struct cli_device_opts *o, int ch, const char *arg)
 	default:
 		return 0;
 	}
+}
+
+const char *
+cli_host_label(char *buf, size_t size)
+{
+	if (gethostname(buf, size) != 0 || buf[0] == '\0')
+		(void)snprintf(buf, size, "device");
+	buf[size - 1] = '\0';
+	return buf;
 }
 
 void

@@ -13,13 +13,17 @@ static void
 group_usage(FILE *f, const char *group, const struct cli_subcommand *table)
 {
 	size_t i;
+	int w = 14;
 
 	(void)fprintf(
 	    f, _("Usage: %s %s COMMAND [OPTIONS] [ARGS...]\n"), PACKAGE, group);
 	(void)fprintf(f, "\n%s", _("Commands:\n"));
+	/* The names' column fits the longest one. */
+	for (i = 0; table[i].name != NULL; i++)
+		w = SCEAU_MAX(w, (int)strlen(table[i].name));
 	for (i = 0; table[i].name != NULL; i++)
 		(void)fprintf(
-		    f, "  %-14s %s\n", table[i].name, _(table[i].summary));
+		    f, "  %-*s %s\n", w, table[i].name, _(table[i].summary));
 	(void)fprintf(f,
 	    _("\nRun '%s %s COMMAND --help' for the options of a command.\n"),
 	    PACKAGE, group);

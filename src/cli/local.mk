@@ -6,7 +6,7 @@ sceau_SOURCES = \
 	src/cli/sceau.c src/cli/commands.c src/cli/output.c \
 	src/cli/dispatch.c src/cli/secret.c src/cli/device-opts.c \
 	src/cli/describe.c \
-	src/cli/cmd-device.c \
+	src/cli/cmd-device.c src/cli/cmd-recovery.c \
 	src/cli/cmd-help.c \
 	src/cli/cmd-org.c \
 	src/cli/cmd-invite.c \

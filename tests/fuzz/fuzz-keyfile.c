@@ -1,6 +1,7 @@
 /*
- * fuzz-keyfile.c: the device key file parser (src/keyfile.c): the public
- * header, then the unlock and decrypt path with the password "fuzz".
+ * fuzz-keyfile.c: the device key file parser (src/keyfile.c), recovery
+ * files included: the public header, then the unlock and decrypt path
+ * with the password "fuzz".
  *
  * Properties: a refusal is one of the documented codes and leaves the
  * header and keys zeroed; an accepted header holds valid ids and a valid
@@ -15,7 +16,9 @@
  *
  * The seeds in corpus/keyfile were written by sceau_keyfile_encode() with
  * the password "fuzz" at t=1, 8 KiB (names say what each holds), plus
- * files cut, altered or built by hand around them.
+ * files cut, altered or built by hand around them (recovery-user-key:
+ * password-user-key resealed by hand under the recovery magic, with
+ * Python's cryptography, from doc/keyfile.md).
  */
 #include "config.h"
 
@@ -61,6 +64,8 @@ fuzz_check_info(const struct sceau_keyfile_info *in)
 	fuzz_assert(sceau_link_url_parse(in->server_url, &srv) == 0);
 	fuzz_assert(strlen(in->device_label) <= SCEAU_KEYFILE_LABEL_MAX);
 	fuzz_assert(sceau_keyfile_protection_name(in->protection) != NULL);
+	fuzz_assert(in->kind == SCEAU_KEYFILE_KIND_DEVICE ||
+	    in->kind == SCEAU_KEYFILE_KIND_RECOVERY);
 }
 
 static int
@@ -74,7 +79,7 @@ fuzz_same_info(
 	    strcmp(a->device_label, b->device_label) == 0 &&
 	    memcmp(a->root_verify_key, b->root_verify_key, 32) == 0 &&
 	    a->created == b->created && a->protection == b->protection &&
-	    a->argon2.t_cost == b->argon2.t_cost &&
+	    a->kind == b->kind && a->argon2.t_cost == b->argon2.t_cost &&
 	    a->argon2.m_cost_kib == b->argon2.m_cost_kib &&
 	    a->argon2.parallelism == b->argon2.parallelism;
 }

@@ -17,5 +17,6 @@ script_tests += tests/integration/org-basics.sh \
 	tests/integration/main-job.sh \
 	tests/integration/workspace-basics.sh \
 	tests/integration/workspace-share.sh \
-	tests/integration/invite.sh
+	tests/integration/invite.sh \
+	tests/integration/recovery.sh
 EXTRA_DIST += tests/server-lib.sh tests/tamper-proxy.py

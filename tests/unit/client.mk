@@ -1,5 +1,6 @@
 ## Unit tests of the client modules: links, the HTTP transport (against
-## an in-test server on 127.0.0.1), the data directory, key files.
+## an in-test server on 127.0.0.1), the data directory, key files and
+## recovery passphrases.
 
 unit_tests += tests/unit/test-link
 tests_unit_test_link_SOURCES = tests/unit/test-link.c
@@ -27,3 +28,8 @@ unit_tests += tests/unit/test-invite
 tests_unit_test_invite_SOURCES = tests/unit/test-invite.c
 tests_unit_test_invite_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_invite_LDADD = $(TEST_LDADD)
+
+unit_tests += tests/unit/test-recovery
+tests_unit_test_recovery_SOURCES = tests/unit/test-recovery.c
+tests_unit_test_recovery_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_recovery_LDADD = $(TEST_LDADD)

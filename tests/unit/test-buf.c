@@ -350,10 +350,22 @@ test_files(void **state)
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0640);
 	assert_int_equal(st.st_size, 1);
+	/* A new file only: the existing one is left as it was. */
+	assert_int_equal(
+	    sceau_buf_write_file_new(path, 0600, b), SCEAU_ERR_EXISTS);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	assert_int_equal(st.st_size, 1);
+	(void)snprintf(path, sizeof(path), "%s/new", dir);
+	assert_int_equal(sceau_buf_write_file_new(path, 0600, c), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(st.st_size, 1);
 	(void)snprintf(path, sizeof(path), "%s/missing", dir);
 	assert_int_equal(sceau_buf_load_file(path, 10, c), SCEAU_ERR_NOT_FOUND);
 	(void)snprintf(path, sizeof(path), "%s/nodir/f", dir);
 	assert_int_not_equal(sceau_buf_write_file_atomic(path, 0600, b), 0);
+	assert_int_not_equal(sceau_buf_write_file_new(path, 0600, b), 0);
 	(void)snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	assert_int_equal(system(path), 0);
 	sceau_buf_free(b);

@@ -756,6 +756,69 @@ test_alloc_torture(void **state)
 	sceau_buf_free(t.file);
 }
 
+/*
+ * Recovery files: another magic, bound by the AEAD; never written over a
+ * file; read whatever their mode; neither kind is taken for the other.
+ */
+static void
+test_recovery_kind(void **state)
+{
+	struct fixture *f = *state;
+	struct sceau_keyfile_info in;
+	struct sceau_keyfile_keys k;
+	struct sceau_buf *b, *before;
+	char rpath[160];
+	struct stat st;
+
+	(void)snprintf(rpath, sizeof(rpath), "%s/x.sceau-recovery", f->dir);
+	assert_int_equal(sceau_keyfile_write_recovery(
+	                     rpath, &f->info, f->dev, f->user, &f->pw),
+	    0);
+	assert_int_equal(stat(rpath, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	b = load(rpath);
+	assert_memory_equal(sceau_buf_ptr(b), "SCEAUREC", 8);
+	/* Never over an existing file. */
+	assert_int_equal(sceau_keyfile_write_recovery(
+	                     rpath, &f->info, f->dev, f->user, &f->pw2),
+	    SCEAU_ERR_EXISTS);
+	before = load(rpath);
+	assert_int_equal(sceau_buf_equals(b, before), 0);
+	sceau_buf_free(before);
+	/* Opens as a recovery file, even readable by others. */
+	assert_int_equal(chmod(rpath, 0644), 0);
+	assert_int_equal(sceau_keyfile_read_recovery_info(rpath, &in), 0);
+	assert_int_equal(in.kind, SCEAU_KEYFILE_KIND_RECOVERY);
+	assert_int_equal(
+	    sceau_keyfile_open_recovery(rpath, &f->pw, &in, &k), 0);
+	check_info(f, &in, SCEAU_KEYFILE_PASSWORD);
+	assert_int_equal(in.kind, SCEAU_KEYFILE_KIND_RECOVERY);
+	check_keys(f, &k, 1);
+	sceau_keyfile_keys_free(&k);
+	assert_int_equal(sceau_keyfile_open_recovery(rpath, &f->pw2, &in, &k),
+	    SCEAU_ERR_WRONG_PASSWORD);
+	/* Not a device key file, nor the reverse. */
+	assert_int_equal(chmod(rpath, 0600), 0);
+	assert_int_equal(sceau_keyfile_open(rpath, &f->pw, &in, &k),
+	    SCEAU_ERR_KEYFILE_FORMAT);
+	assert_null(k.device_key);
+	assert_int_equal(
+	    sceau_keyfile_read_info(rpath, &in), SCEAU_ERR_KEYFILE_FORMAT);
+	assert_int_equal(
+	    sceau_keyfile_change_protection(rpath, &f->pw, &f->pw2),
+	    SCEAU_ERR_KEYFILE_FORMAT);
+	assert_int_equal(
+	    sceau_keyfile_write(f->path, &f->info, f->dev, f->user, &f->pw), 0);
+	assert_int_equal(sceau_keyfile_open_recovery(f->path, &f->pw, &in, &k),
+	    SCEAU_ERR_KEYFILE_FORMAT);
+	assert_int_equal(sceau_keyfile_read_recovery_info(f->path, &in),
+	    SCEAU_ERR_KEYFILE_FORMAT);
+	/* The magic is authenticated: renamed, the file does not open. */
+	memcpy(sceau_buf_mutable_ptr(b), "SCEAUKEY", 8);
+	assert_int_equal(decode(b, &f->pw), SCEAU_ERR_DECRYPT_FAILED);
+	sceau_buf_free(b);
+}
+
 int
 main(void)
 {
@@ -774,6 +837,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        test_token_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hand_built, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_recovery_kind, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_alloc_torture, setup, teardown),
 	};

@@ -1,6 +1,7 @@
 /*
  * test-store.c: the device's local store: creation (private), schema
- * migration, settings, certificates, transactions, corruption detected.
+ * migration, settings, certificates, transactions, corruption detected;
+ * a store in memory.
  */
 #include "config.h"
 
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -183,6 +185,40 @@ test_corrupt_file(void **state)
 	assert_null(s2);
 }
 
+/* In memory: the same store, gone when closed, nothing in the folder. */
+static void
+test_memory(void **state)
+{
+	struct fx *f = *state;
+	struct sceau_store *m, *m2;
+	uint64_t last;
+	char cmd[160], cwd[4096];
+
+	/* From the test's folder: a file named ":memory:" would show. */
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(f->dir), 0);
+	assert_int_equal(sceau_store_open_memory(&m), 0);
+	assert_true(sceau_store_schema_version(m) >= 1);
+	assert_int_equal(sceau_store_begin(m), 0);
+	assert_int_equal(
+	    sceau_store_cert_put(m, 1, (const uint8_t *)"one", 3, NULL, 0, 1),
+	    0);
+	assert_int_equal(sceau_store_commit(m), 0);
+	assert_int_equal(sceau_store_cert_last(m, &last), 0);
+	assert_int_equal(last, 1);
+	/* Another one does not share it. */
+	assert_int_equal(sceau_store_open_memory(&m2), 0);
+	assert_int_equal(sceau_store_cert_last(m2, &last), 0);
+	assert_int_equal(last, 0);
+	sceau_store_close(m2);
+	sceau_store_close(m);
+	assert_int_equal(chdir(cwd), 0);
+	/* The folder holds the file store (and its WAL) only. */
+	(void)snprintf(
+	    cmd, sizeof(cmd), "! ls -A '%s' | grep -qv '^store\\.db'", f->dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
@@ -193,6 +229,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_certificates, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_memory, setup, teardown),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
