@@ -61,6 +61,12 @@ step "the server administrator creates the organization \"demo\""
 "$sceau" server create-org demo | tee "$demo/create.txt"
 link=$(tail -n 1 "$demo/create.txt")
 
+# Invitation links: from the mail the server sent, when it sent one.
+mail_opt=--no-mail mail_bob_opt=
+demo_link() {
+	jq -r .link "$2"
+}
+
 step "Alice bootstraps it: root key, first admin, first device (keyring)"
 export SCEAU_HOME="$demo/alice"
 "$sceau" org bootstrap "$link" --email alice@example.org --name "Alice Martin" \
@@ -92,3 +98,73 @@ step "sceau history /reports/sample/budget.txt"
 step "sceau export: decrypted back, byte for byte"
 "$sceau" export /reports/sample "$demo/back"
 diff -r "$demo/sample" "$demo/back" && echo "identical to the originals"
+
+# The code exchange between two processes, as two people would run it:
+# each prints its code and choices (--json lines); the answers are what
+# each person reads to the other.
+#   exchange GREETER-HOME ID CLAIMER-HOME CLAIM-ARGS...
+exchange() {
+	gh=$1 gid=$2 ch=$3
+	shift 3
+	x="$demo/x-$gid"
+	mkfifo "$x.gin" "$x.cin"
+	exec 3<>"$x.gin" 4<>"$x.cin"
+	SCEAU_HOME="$gh" "$sceau" --json greet "$gid" <"$x.gin" >"$x.gout" &
+	g=$!
+	SCEAU_HOME="$ch" "$sceau" --json claim "$@" <"$x.cin" >"$x.cout" &
+	c=$!
+	gcode=$(wait_line "$x.gout" 'select(.event == "code") | .code')
+	echo "greeter's screen: your code is $gcode"
+	echo "claimer's screen: pick the greeter's code among" \
+		"$(wait_line "$x.cout" 'select(.event == "choices") | .choices | join(" ")')"
+	printf '%s\n' "$gcode" >&4
+	ccode=$(wait_line "$x.cout" 'select(.event == "code") | .code')
+	echo "claimer's screen: your code is $ccode"
+	echo "greeter's screen: pick the claimer's code among" \
+		"$(wait_line "$x.gout" 'select(.event == "choices") | .choices | join(" ")')"
+	printf '%s\n' "$ccode" >&3
+	wait "$g"
+	wait "$c"
+	exec 3>&- 4>&-
+	jq -r 'select(.event == "done") | "greeter: the new \(.kind) joined" +
+		(if .kind == "user" then " as \(.profile)" else "" end)' "$x.gout"
+	jq -r 'select(.event == "done") |
+		"claimer: device \(.device_label) of user \(.user_id) is ready"' \
+		"$x.cout"
+}
+wait_line() {
+	i=0
+	while [ $i -lt 300 ]; do
+		v=$(jq -r "$2" "$1" 2>/dev/null | head -n 1)
+		[ -n "$v" ] && { printf '%s\n' "$v"; return 0; }
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "no answer in $1" >&2
+	return 1
+}
+
+step "Alice invites Bob (sceau invite user)"
+"$sceau" --json invite user bob@example.org $mail_opt >"$demo/invite-bob.json"
+bob_inv=$(jq -r .invitation_id "$demo/invite-bob.json")
+bob_link=$(demo_link bob@example.org "$demo/invite-bob.json")
+echo "invitation $bob_inv; Bob's link: $bob_link"
+step "Alice greets, Bob claims on his computer: each picks the other's code"
+exchange "$demo/alice" "$bob_inv" "$demo/bob" "$bob_link" \
+	--name "Bob Durand" --device-label bob-laptop --keyring
+"$sceau" workspace share reports bob@example.org reader >/dev/null
+
+step "Bob adds his second computer (sceau invite device)"
+SCEAU_HOME="$demo/bob" "$sceau" --json invite device $mail_bob_opt \
+	>"$demo/invite-dev.json"
+dev_inv=$(jq -r .invitation_id "$demo/invite-dev.json")
+dev_link=$(demo_link bob@example.org "$demo/invite-dev.json")
+exchange "$demo/bob" "$dev_inv" "$demo/bob2" "$dev_link" \
+	--device-label bob-desktop --keyring
+step "sceau device list (Bob, from his second computer)"
+SCEAU_HOME="$demo/bob2" "$sceau" device list
+step "Bob's second computer reads Alice's report (the user key came over, encrypted)"
+SCEAU_HOME="$demo/bob2" "$sceau" sync >/dev/null
+SCEAU_HOME="$demo/bob2" "$sceau" cat /reports/sample/budget.txt
+step "sceau user list"
+"$sceau" user list

@@ -18,6 +18,13 @@ check_grep "it shows who wrote each version" \
 	"Alice Martin (alice-laptop)" "$tmp/out"
 check_grep "it decrypts it back, byte for byte" "identical to the originals" \
 	"$tmp/out"
+check_grep "a second user joins through the code exchange" \
+	"greeter: the new user joined as member" "$tmp/out"
+check_grep "and a second device of his" "bob-desktop (this device)" "$tmp/out"
+check_grep "which reads the workspace shared with its user" \
+	"^Budget 2027: draft" "$tmp/out"
+check_grep "the organization has its two users" "Bob Durand <bob@example.org>" \
+	"$tmp/out"
 check_fails "it leaves no server behind" \
 	pgrep -f "sceau-demo.*server.conf"
 done_testing
