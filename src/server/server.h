@@ -20,6 +20,7 @@
 #include "hash.h"
 
 struct srv_chains;
+struct srv_mail_config;
 
 /* Settings of the request handlers (from the configuration file). */
 struct srv_settings {
@@ -33,6 +34,10 @@ struct srv_settings {
 	char link_host[SCEAU_CONF_HOST_MAX + 1];
 	uint16_t link_port;
 	int link_tls;
+	uint64_t invitation_lifetime_ms; /* server.invitation_lifetime */
+	/* The [mail] section (mail.h), owned by the configuration, which
+	 * outlives the context; NULL: no mail (tests). */
+	const struct srv_mail_config *mail;
 };
 
 struct srv_ctx {
