@@ -45,7 +45,7 @@ enum srv_mail_tls {
 	SRV_MAIL_TLS_INSECURE, /* plain, to any relay, never a password */
 };
 
-/* The [mail] section, checked (srvconf.c); strings owned by it. */
+/* The [mail] section, checked (srvconf.c), which outlives its users. */
 struct srv_mail_config {
 	int enabled; /* mail.relay is set */
 	enum srv_mail_tls tls;
