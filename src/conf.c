@@ -603,8 +603,9 @@ sceau_conf_parse_size(const char *s, uint64_t *out)
 int
 sceau_conf_parse_duration(const char *s, uint64_t *out_ms)
 {
-	static const char *const sfx[] = {"", "ms", "s", "m", "h"};
-	static const uint64_t mult[] = {1000, 1, 1000, 60000, 3600000};
+	static const char *const sfx[] = {"", "ms", "s", "m", "h", "d"};
+	static const uint64_t mult[] = {
+	    1000, 1, 1000, 60000, 3600000, 86400000};
 
 	*out_ms = 0;
 	return conf_scaled(s, sfx, mult, SCEAU_NELEM(sfx), out_ms) == 0
@@ -654,7 +655,7 @@ sceau_conf_get_duration(const struct sceau_conf *c, const char *section,
 {
 	return conf_get_scaled(c, section, key, min_ms, max_ms, def_ms, out_ms,
 	    sceau_conf_parse_duration,
-	    "expected a duration such as 500ms, 30s, 5m or 1h");
+	    "expected a duration such as 500ms, 30s, 5m, 1h or 7d");
 }
 
 static int

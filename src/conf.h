@@ -104,8 +104,8 @@ int sceau_conf_get_size(const struct sceau_conf *c, const char *section,
     SCEAU_WUR;
 
 /*
- * Duration: a decimal number with an optional suffix ms, s, m or h (no
- * suffix: seconds), returned in milliseconds, in [min_ms, max_ms].
+ * Duration: a decimal number with an optional suffix ms, s, m, h or d
+ * (no suffix: seconds), returned in milliseconds, in [min_ms, max_ms].
  */
 int sceau_conf_get_duration(const struct sceau_conf *c, const char *section,
     const char *key, uint64_t min_ms, uint64_t max_ms, uint64_t def_ms,

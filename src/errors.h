@@ -82,6 +82,7 @@ extern "C" {
 	        "refusing plain HTTP to a server that is not on loopback"))    \
 	X(PROTOCOL, -204, SCEAU_N_("malformed reply from the server"))         \
 	X(BAD_LINK, -205, SCEAU_N_("invalid sceau link"))                      \
+	X(MAIL, -206, SCEAU_N_("cannot send mail"))                            \
 	X(AUTH_FAILED, -300, SCEAU_N_("request authentication failed"))        \
 	X(REPLAYED, -301, SCEAU_N_("request replayed"))                        \
 	X(CLOCK_SKEW, -302, SCEAU_N_("clock too far from the server's"))       \

@@ -116,6 +116,17 @@ http_global_init(void)
 	http_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
+int
+sceau_http_global_init(void)
+{
+	if (pthread_once(&http_once, http_global_init) != 0 ||
+	    http_init_rc != CURLE_OK) {
+		sceau_message("libcurl initialization failed");
+		return SCEAU_ERR_INTERNAL;
+	}
+	return 0;
+}
+
 static uint64_t
 http_now_ms(void)
 {
@@ -214,13 +225,8 @@ sceau_http_new(const char *base_url, const struct sceau_http_opts *opts,
 		r = SCEAU_ERR_INSECURE_URL;
 		goto fail;
 	}
-	if (pthread_once(&http_once, http_global_init) != 0 ||
-	    http_init_rc != CURLE_OK) {
-		sceau_message("libcurl initialization failed");
-		r = SCEAU_ERR_INTERNAL;
-		goto fail;
-	}
-	if ((r = http_init_handle(h, o)) != 0)
+	if ((r = sceau_http_global_init()) != 0 ||
+	    (r = http_init_handle(h, o)) != 0)
 		goto fail;
 	*hp = h;
 	return 0;
@@ -491,20 +497,20 @@ http_check_request(const struct http_xfer *x)
 /* ------------------------------------------------------------------ */
 /* curl's callbacks. */
 
-static int
-http_addr_loopback(const struct curl_sockaddr *a)
+int
+sceau_http_addr_loopback(int family, const void *addr, size_t len)
 {
 	struct sockaddr_storage ss;
 	struct sockaddr_in sin;
 	struct sockaddr_in6 sin6;
 
 	memset(&ss, 0, sizeof(ss));
-	memcpy(&ss, &a->addr, SCEAU_MIN((size_t)a->addrlen, sizeof(ss)));
-	if (a->family == AF_INET && a->addrlen >= sizeof(sin)) {
+	memcpy(&ss, addr, SCEAU_MIN(len, sizeof(ss)));
+	if (family == AF_INET && len >= sizeof(sin)) {
 		memcpy(&sin, &ss, sizeof(sin));
 		return (ntohl(sin.sin_addr.s_addr) >> 24) == 127;
 	}
-	if (a->family == AF_INET6 && a->addrlen >= sizeof(sin6)) {
+	if (family == AF_INET6 && len >= sizeof(sin6)) {
 		memcpy(&sin6, &ss, sizeof(sin6));
 		return IN6_IS_ADDR_LOOPBACK(&sin6.sin6_addr) ||
 		    (IN6_IS_ADDR_V4MAPPED(&sin6.sin6_addr) &&
@@ -520,7 +526,8 @@ http_opensocket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 	struct http_xfer *x = arg;
 
 	(void)purpose;
-	if (x->h->loopback_only && !http_addr_loopback(a)) {
+	if (x->h->loopback_only &&
+	    !sceau_http_addr_loopback(a->family, &a->addr, a->addrlen)) {
 		x->code = SCEAU_ERR_INSECURE_URL;
 		sceau_message("%s resolved to an address that is not loopback: "
 		              "refusing plain HTTP",

@@ -94,6 +94,20 @@ struct sceau_http_opts {
 };
 
 /*
+ * Initializes libcurl, once per process whoever calls first (the client
+ * transport, the server's mail): every user of libcurl calls this before
+ * its first handle.  Thread-safe.  0 or SCEAU_ERR_INTERNAL.
+ */
+int sceau_http_global_init(void) SCEAU_WUR;
+
+/*
+ * 1 if the socket address addr (len bytes, of family AF_INET or AF_INET6)
+ * is loopback: 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104; else 0.  For the
+ * plain-text connections that must stay on this machine.
+ */
+int sceau_http_addr_loopback(int family, const void *addr, size_t len);
+
+/*
  * New client of the server at base_url (link.h: "https://HOST[:PORT]").
  * opts may be NULL (defaults).  Strings are copied.  0,
  * SCEAU_ERR_INVALID_ARGUMENT (bad URL), SCEAU_ERR_INSECURE_URL,

@@ -13,9 +13,10 @@ server="$build/sceau-server"
 export SCEAU_LOCALEDIR="${SCEAU_LOCALEDIR:-$build/tests/locale}"
 
 demo=$(mktemp -d "${TMPDIR:-/tmp}/sceau-demo.XXXXXX")
-srv_pid=
+srv_pid= sink_pid=
 cleanup() {
 	[ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null && wait "$srv_pid" 2>/dev/null
+	[ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null && wait "$sink_pid" 2>/dev/null
 	if [ "${SCEAU_DEMO_KEEP:-0}" = 1 ]; then
 		echo "(kept in $demo)"
 	else
@@ -33,6 +34,19 @@ step "sceau --version"
 step "sceau selftest (cryptography known answers and tamper checks)"
 "$sceau" selftest
 
+step "a mail relay on 127.0.0.1 for the invitations (tests/smtp-sink.py)"
+top=$(cd "$(dirname "$0")/.." && pwd)
+/usr/bin/python3 "$top/tests/smtp-sink.py" --dir "$demo/mails" \
+	--port-file "$demo/sink.port" 2>"$demo/sink.log" &
+sink_pid=$!
+i=0
+while [ ! -s "$demo/sink.port" ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+[ -s "$demo/sink.port" ] || { cat "$demo/sink.log"; exit 1; }
+echo "mails land in $demo/mails"
+
 step "sceau-server on 127.0.0.1, SQLite in $demo"
 (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$demo/admin-token")
 cat >"$demo/server.conf" <<EOF
@@ -42,6 +56,10 @@ listen = 127.0.0.1:0
 token_file = $demo/admin-token
 [database]
 path = $demo/server.db
+[mail]
+relay = smtp://127.0.0.1:$(cat "$demo/sink.port")
+from = sceau@demo.example
+tls = none
 EOF
 "$server" --check-config --config "$demo/server.conf"
 "$server" --config "$demo/server.conf" 2>"$demo/server.log" &
@@ -61,10 +79,17 @@ step "the server administrator creates the organization \"demo\""
 "$sceau" server create-org demo | tee "$demo/create.txt"
 link=$(tail -n 1 "$demo/create.txt")
 
-# Invitation links: from the mail the server sent, when it sent one.
-mail_opt=--no-mail mail_bob_opt=
+# Invitation links: from the newest mail the server sent to $1.
+mail_opt= mail_bob_opt="--mail bob@example.org"
 demo_link() {
-	jq -r .link "$2"
+	for j in $(ls -r "$demo"/mails/*.json); do
+		if jq -e --arg to "$1" '.rcpt_tos == [$to]' "$j" >/dev/null; then
+			tr -d '\r' <"${j%.json}.eml" | grep -E '^ *sceau://' |
+				head -n 1 | sed 's/^ *//'
+			return 0
+		fi
+	done
+	return 1
 }
 
 step "Alice bootstraps it: root key, first admin, first device (keyring)"
@@ -148,7 +173,9 @@ step "Alice invites Bob (sceau invite user)"
 "$sceau" --json invite user bob@example.org $mail_opt >"$demo/invite-bob.json"
 bob_inv=$(jq -r .invitation_id "$demo/invite-bob.json")
 bob_link=$(demo_link bob@example.org "$demo/invite-bob.json")
-echo "invitation $bob_inv; Bob's link: $bob_link"
+echo "invitation $bob_inv; the mail Bob received:"
+tr -d '\r' <"$(ls "$demo"/mails/*.eml | head -n 1)" | sed -n '/^Subject:/p;/^$/,$p'
+echo "Bob's link, from the mail: $bob_link"
 step "Alice greets, Bob claims on his computer: each picks the other's code"
 exchange "$demo/alice" "$bob_inv" "$demo/bob" "$bob_link" \
 	--name "Bob Durand" --device-label bob-laptop --keyring

@@ -32,8 +32,8 @@ srv_ctx_new(const struct srv_settings *set, struct srv_backend *be,
 	if ((ctx = sceau_calloc(1, sizeof(*ctx))) == NULL)
 		return SCEAU_ERR_ALLOC;
 	ctx->set = *set;
-	if (ctx->set.invite_lifetime_us == 0)
-		ctx->set.invite_lifetime_us = SRV_INVITE_LIFETIME_DEFAULT;
+	if (ctx->set.invitation_lifetime_ms == 0)
+		ctx->set.invitation_lifetime_ms = SRV_INVITE_LIFETIME_DEFAULT;
 	if (ctx->set.conduit_wait_ms == 0)
 		ctx->set.conduit_wait_ms = SRV_CONDUIT_WAIT_DEFAULT;
 	ctx->be = be;

@@ -25,6 +25,7 @@ src_server_libsrv_a_SOURCES = \
 	src/server/proxy.h src/server/proxy.c \
 	src/server/tls.h src/server/tls.c \
 	src/server/srvconf.h src/server/srvconf.c \
+	src/server/mail.h src/server/mail.c \
 	src/server/httpd.h src/server/httpd.c
 SRV_CPPFLAGS = -I$(top_srcdir)/src/server $(AM_CPPFLAGS) \
 	-DLOCALSTATEDIR=\"$(localstatedir)\" \

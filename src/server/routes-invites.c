@@ -19,6 +19,7 @@
 #include "hash.h"
 #include "invite.h"
 #include "log.h"
+#include "mail.h"
 #include "random.h"
 #include "routes.h"
 #include "secmem.h"
@@ -134,6 +135,12 @@ invite_parse_new(const json_t *body, struct invite_new *in)
 		sceau_message("email: a valid email address is required");
 		return SCEAU_ERR_BAD_REQUEST;
 	}
+	if (in->send_mail && in->email[0] != '\0' &&
+	    !srv_mail_address_valid(in->email)) {
+		sceau_message(
+		    "email: this address cannot be mailed (ASCII only)");
+		return SCEAU_ERR_BAD_REQUEST;
+	}
 	if (in->inviter[0] != '\0' && !sceau_identity_name_valid(in->inviter)) {
 		sceau_message("inviter: a name without control characters");
 		return SCEAU_ERR_BAD_REQUEST;
@@ -173,7 +180,8 @@ invite_make(const struct srv_ctx *ctx, const struct srv_caller *caller,
 	(void)snprintf(inv->inviter, sizeof(inv->inviter), "%s", in->inviter);
 	memcpy(inv->created_by, caller->user_id, sizeof(inv->created_by));
 	inv->created_us = ctx->now_us();
-	inv->expires_us = inv->created_us + ctx->set.invite_lifetime_us;
+	inv->expires_us =
+	    inv->created_us + ctx->set.invitation_lifetime_ms * 1000;
 	inv->status = SRV_INVITE_PENDING;
 	inv->attempt = 1;
 	*tokenp = token;
@@ -190,14 +198,28 @@ invite_mail(struct srv_ctx *ctx, const char *org_id,
     const struct srv_invite *inv, const struct invite_new *in, const char *link,
     json_t *j)
 {
-	(void)ctx;
-	(void)org_id;
-	(void)link;
+	struct srv_mail_invite m;
+	int r;
+
 	if (!in->send_mail || inv->email[0] == '\0')
 		return sceau_json_set_bool(j, "mailed", 0);
+	memset(&m, 0, sizeof(m));
+	m.to = inv->email;
+	m.link = link;
+	m.org_id = org_id;
+	m.inviter = inv->inviter[0] != '\0' ? inv->inviter : NULL;
+	m.device = inv->kind == SCEAU_INVITE_DEVICE;
+	m.lang = in->lang;
+	m.expires_us = inv->expires_us;
+	if ((r = srv_mail_send_invite(ctx->set.mail, &m)) == 0)
+		return sceau_json_set_bool(j, "mailed", 1);
+	if (r == SCEAU_ERR_NOT_SUPPORTED)
+		sceau_message("this server sends no mail (no [mail] relay)");
+	warn_f(
+	    "invitation %s: no mail sent: %s", inv->id, sceau_last_message());
 	return sceau_json_set_bool(j, "mailed", 0) != 0 ||
-	        sceau_json_set_string(
-	            j, "mail_error", "no mail relay is configured") != 0
+	        sceau_json_set_string(j, "mail_error", sceau_last_message()) !=
+	            0
 	    ? SCEAU_ERR_ALLOC
 	    : 0;
 }

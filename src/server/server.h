@@ -20,6 +20,7 @@
 #include "hash.h"
 
 struct srv_chains;
+struct srv_mail_config;
 
 /* Settings of the request handlers (from the configuration file). */
 struct srv_settings {
@@ -33,12 +34,15 @@ struct srv_settings {
 	char link_host[SCEAU_CONF_HOST_MAX + 1];
 	uint16_t link_port;
 	int link_tls;
-	/* Invitations: lifetime, and the longest wait of a conduit read. */
-	uint64_t invite_lifetime_us;
+	uint64_t invitation_lifetime_ms; /* server.invitation_lifetime */
+	/* The [mail] section (mail.h), owned by the configuration, which
+	 * outlives the context; NULL: no mail (tests). */
+	const struct srv_mail_config *mail;
+	/* The longest wait of a conduit read (invitations). */
 	uint64_t conduit_wait_ms;
 };
 
-#define SRV_INVITE_LIFETIME_DEFAULT (7ULL * 24 * 3600 * 1000000)
+#define SRV_INVITE_LIFETIME_DEFAULT (7ULL * 24 * 3600 * 1000)
 #define SRV_CONDUIT_WAIT_DEFAULT 20000
 
 struct srv_ctx {

@@ -7,8 +7,11 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +19,7 @@
 #include "buf.h"
 #include "errors.h"
 #include "hash.h"
+#include "link.h"
 #include "log.h"
 #include "secmem.h"
 #include "srvconf.h"
@@ -44,6 +48,7 @@ static const char *const srvconf_keys[] = {
     "server.shutdown_timeout",
     "server.replay_cache_entries",
     "server.log_level",
+    "server.invitation_lifetime",
     "admin.token_file",
     "admin.token",
     "database.backend",
@@ -52,8 +57,18 @@ static const char *const srvconf_keys[] = {
     "database.busy_timeout",
     "database.synchronous",
     "database.blocks_dir",
+    "mail.relay",
+    "mail.from",
+    "mail.tls",
+    "mail.ca_file",
+    "mail.username",
+    "mail.password_file",
+    "mail.timeout",
+    "mail.language",
     NULL,
 };
+
+#define SRVCONF_DAY_MS (24ULL * 3600000)
 
 /* A value's place for messages about it, and the message itself. */
 static int
@@ -66,6 +81,24 @@ srvconf_bad(const struct srv_conf *c, const char *section, const char *key,
 	sceau_message("%s%s%s.%s: %s", where, where[0] != '\0' ? ": " : "",
 	    section, key, what);
 	return SCEAU_ERR_CONFIG;
+}
+
+/* Two keys that go together: both set, or neither. */
+static int
+srvconf_get_pair(struct srv_conf *c, const char *section, const char *k1,
+    const char *k2, const char **v1, const char **v2)
+{
+	char msg[160];
+	int r;
+
+	if ((r = sceau_conf_get_string(c->conf, section, k1, NULL, v1)) != 0 ||
+	    (r = sceau_conf_get_string(c->conf, section, k2, NULL, v2)) != 0)
+		return r;
+	if ((*v1 == NULL) == (*v2 == NULL))
+		return 0;
+	(void)snprintf(msg, sizeof(msg), "set both %s.%s and %s.%s, or neither",
+	    section, k1, section, k2);
+	return srvconf_bad(c, section, *v1 != NULL ? k1 : k2, msg);
 }
 
 static int
@@ -82,7 +115,10 @@ srvconf_durations(struct srv_conf *c)
 	    (r = sceau_conf_get_duration(f, "server", "sse_ping", 100, 3600000,
 	         15000, &c->set.sse_ping_ms)) != 0 ||
 	    (r = sceau_conf_get_duration(f, "server", "shutdown_timeout", 0,
-	         600000, 10000, &c->shutdown_timeout_ms)) != 0)
+	         600000, 10000, &c->shutdown_timeout_ms)) != 0 ||
+	    (r = sceau_conf_get_duration(f, "server", "invitation_lifetime",
+	         60000, 90 * SRVCONF_DAY_MS, 7 * SRVCONF_DAY_MS,
+	         &c->set.invitation_lifetime_ms)) != 0)
 		return r;
 	c->http.connection_timeout_s = (unsigned int)((timeout + 999) / 1000);
 	/* An idle event stream must ping before the connection times out. */
@@ -284,15 +320,9 @@ srvconf_tls(struct srv_conf *c)
 	const char *cert, *key;
 	int r;
 
-	if ((r = sceau_conf_get_string(
-	         c->conf, "server", "tls_cert", NULL, &cert)) != 0 ||
-	    (r = sceau_conf_get_string(
-	         c->conf, "server", "tls_key", NULL, &key)) != 0)
+	if ((r = srvconf_get_pair(
+	         c, "server", "tls_cert", "tls_key", &cert, &key)) != 0)
 		return r;
-	if ((cert == NULL) != (key == NULL))
-		return srvconf_bad(c, "server",
-		    cert == NULL ? "tls_cert" : "tls_key",
-		    "set both server.tls_cert and server.tls_key, or neither");
 	if (cert == NULL)
 		return 0;
 	if ((r = srv_tls_load(cert, key, &c->tls_cert_pem, &c->tls_key_pem)) !=
@@ -353,6 +383,264 @@ srvconf_link(struct srv_conf *c)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* [mail]: the relay invitations are mailed through (mail.h). */
+
+static const char *const srvconf_mail_keys[] = {"from", "tls", "ca_file",
+    "username", "password_file", "timeout", "language", NULL};
+
+/* Without a relay, mail is off: a key set for it is a mistake. */
+static int
+srvconf_mail_unused(struct srv_conf *c)
+{
+	size_t i;
+
+	for (i = 0; srvconf_mail_keys[i] != NULL; i++) {
+		if (sceau_conf_has(c->conf, "mail", srvconf_mail_keys[i]))
+			return srvconf_bad(c, "mail", srvconf_mail_keys[i],
+			    "mail is off without mail.relay: set it, or "
+			    "remove this key");
+	}
+	return 0;
+}
+
+/* "smtp://HOST[:PORT]" or "smtps://HOST[:PORT]", as a server URL. */
+static int
+srvconf_mail_relay(struct srv_conf *c, const char *relay, int *smtps)
+{
+	struct srv_mail_config *mc = &c->mail;
+	struct sceau_link_server srv;
+	char url[SCEAU_LINK_MAX];
+	const char *rest;
+	int n;
+
+	*smtps = strncasecmp(relay, "smtps://", 8) == 0;
+	if (!*smtps && strncasecmp(relay, "smtp://", 7) != 0)
+		goto bad;
+	rest = relay + (*smtps ? 8 : 7);
+	/* Default ports: 465 (RFC 8314), 25; read as http:// would be. */
+	n = snprintf(url, sizeof(url), "http://%s%s", rest,
+	    srvconf_has_port(rest) ? ""
+	        : *smtps           ? ":465"
+	                           : ":25");
+	if (n < 0 || (size_t)n >= sizeof(url) ||
+	    sceau_link_url_parse(url, &srv) != 0)
+		goto bad;
+	n = snprintf(mc->relay, sizeof(mc->relay), "%s://%s%s%s:%u",
+	    *smtps ? "smtps" : "smtp", srv.host_ipv6 ? "[" : "", srv.host,
+	    srv.host_ipv6 ? "]" : "", (unsigned int)srv.port);
+	if (n < 0 || (size_t)n >= sizeof(mc->relay))
+		goto bad;
+	mc->loopback = srv.loopback;
+	mc->enabled = 1;
+	return 0;
+bad:
+	return srvconf_bad(c, "mail", "relay",
+	    "expected smtp://HOST:PORT or smtps://HOST:PORT");
+}
+
+static int
+srvconf_mail_tls(struct srv_conf *c, int smtps)
+{
+	static const char *const names[] = {
+	    "starttls", "smtps", "none", "insecure"};
+	struct srv_mail_config *mc = &c->mail;
+	const char *tls;
+	size_t i;
+	int r;
+
+	if ((r = sceau_conf_get_string(c->conf, "mail", "tls",
+	         smtps ? "smtps" : "starttls", &tls)) != 0)
+		return r;
+	for (i = 0; i < SCEAU_NELEM(names) && strcmp(tls, names[i]) != 0; i++)
+		;
+	if (i == SCEAU_NELEM(names))
+		return srvconf_bad(c, "mail", "tls",
+		    "expected starttls, smtps, none or insecure");
+	mc->tls = (enum srv_mail_tls)i;
+	if (smtps && mc->tls != SRV_MAIL_TLS_SMTPS)
+		return srvconf_bad(c, "mail", "tls",
+		    "an smtps:// relay speaks TLS from the start: set smtps "
+		    "or leave it unset");
+	if (!smtps && mc->tls == SRV_MAIL_TLS_SMTPS)
+		return srvconf_bad(
+		    c, "mail", "tls", "smtps needs an smtps:// relay");
+	if (mc->tls == SRV_MAIL_TLS_NONE && !mc->loopback)
+		return srvconf_bad(c, "mail", "tls",
+		    "none (plain SMTP) is for a loopback relay only "
+		    "(127.0.0.1, ::1, localhost): use starttls or smtps, or "
+		    "insecure to send mail in clear across the network");
+	return 0;
+}
+
+static int
+srvconf_mail_from(struct srv_conf *c)
+{
+	const char *from;
+	int r;
+
+	if ((r = sceau_conf_get_string(c->conf, "mail", "from", NULL, &from)) !=
+	    0)
+		return r;
+	if (from == NULL)
+		return srvconf_bad(c, "mail", "from",
+		    "missing: mail.relay needs a sender address");
+	if (!srv_mail_address_valid(from))
+		return srvconf_bad(c, "mail", "from",
+		    "expected an address such as sceau@example.org");
+	(void)snprintf(c->mail.from, sizeof(c->mail.from), "%s", from);
+	return 0;
+}
+
+/* The relay's password: the first line of a file only we may read. */
+static int
+srvconf_mail_password(struct srv_conf *c, const char *path)
+{
+	struct sceau_buf *b = NULL;
+	const char *p;
+	struct stat st;
+	size_t n;
+	int fd, r;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1 ||
+	    fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		r = srvconf_bad(c, "mail", "password_file",
+		    "cannot read it, or not a regular file");
+		goto out;
+	}
+	if ((st.st_mode & S_IROTH) != 0) {
+		sceau_message("%s: mail password readable by everyone", path);
+		r = SCEAU_ERR_INSECURE_FILE;
+		goto out;
+	}
+	if ((b = sceau_buf_new()) == NULL) {
+		r = SCEAU_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = sceau_buf_load_fd(fd, SRV_MAIL_PASSWORD_MAX + 2, b)) != 0) {
+		r = srvconf_bad(c, "mail", "password_file",
+		    "cannot read it, or longer than 1024 bytes");
+		goto out;
+	}
+	p = (const char *)sceau_buf_ptr(b);
+	n = sceau_buf_len(b);
+	if (n > 0 && p[n - 1] == '\n')
+		n--;
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	if (n == 0 || n > SRV_MAIL_PASSWORD_MAX || memchr(p, '\0', n) != NULL ||
+	    memchr(p, '\n', n) != NULL || memchr(p, '\r', n) != NULL) {
+		r = srvconf_bad(c, "mail", "password_file",
+		    "expected one line of 1 to 1024 bytes");
+		goto out;
+	}
+	if ((c->mail.password = sceau_secmem_alloc(n + 1)) == NULL) {
+		r = SCEAU_ERR_ALLOC;
+		goto out;
+	}
+	memcpy(c->mail.password, p, n);
+	r = 0;
+out:
+	sceau_buf_free(b); /* wiped */
+	if (fd != -1)
+		(void)close(fd);
+	return r;
+}
+
+static int
+srvconf_mail_auth(struct srv_conf *c)
+{
+	struct srv_mail_config *mc = &c->mail;
+	const char *user, *file;
+	int r;
+
+	if ((r = srvconf_get_pair(
+	         c, "mail", "username", "password_file", &user, &file)) != 0)
+		return r;
+	if (user == NULL)
+		return 0;
+	if (mc->tls == SRV_MAIL_TLS_INSECURE)
+		return srvconf_bad(c, "mail", "username",
+		    "a password is never sent in clear across the network: "
+		    "use starttls or smtps");
+	if (user[0] == '\0' || strlen(user) > SRV_MAIL_USERNAME_MAX)
+		return srvconf_bad(
+		    c, "mail", "username", "expected 1 to 256 bytes");
+	(void)snprintf(mc->username, sizeof(mc->username), "%s", user);
+	return srvconf_mail_password(c, file);
+}
+
+/* The CA file, the time limit, the default language. */
+static int
+srvconf_mail_misc(struct srv_conf *c)
+{
+	struct srv_mail_config *mc = &c->mail;
+	const char *ca, *lang;
+	int r;
+
+	if ((r = sceau_conf_get_string(
+	         c->conf, "mail", "ca_file", NULL, &ca)) != 0 ||
+	    (r = sceau_conf_get_duration(c->conf, "mail", "timeout", 1000,
+	         600000, 30000, &mc->timeout_ms)) != 0 ||
+	    (r = sceau_conf_get_string(
+	         c->conf, "mail", "language", "en", &lang)) != 0)
+		return r;
+	if (strcmp(lang, "en") != 0 && strcmp(lang, "fr") != 0)
+		return srvconf_bad(c, "mail", "language", "expected en or fr");
+	(void)snprintf(mc->lang, sizeof(mc->lang), "%s", lang);
+	if (ca == NULL)
+		return 0;
+	if (mc->tls != SRV_MAIL_TLS_STARTTLS && mc->tls != SRV_MAIL_TLS_SMTPS)
+		return srvconf_bad(c, "mail", "ca_file",
+		    "only with mail.tls = starttls or smtps");
+	if (ca[0] == '\0' || access(ca, R_OK) != 0)
+		return srvconf_bad(c, "mail", "ca_file", "cannot read it");
+	mc->ca_file = ca;
+	return 0;
+}
+
+/*
+ * curl's URL: the relay, then the name we greet it with (EHLO): the
+ * server's public name, or else the sender's domain (never an address
+ * or "localhost", which relays may refuse).
+ */
+static int
+srvconf_mail_url(struct srv_conf *c)
+{
+	struct srv_mail_config *mc = &c->mail;
+	const char *host = c->set.link_host;
+	struct in6_addr a6;
+	struct in_addr a4;
+	int n;
+
+	if (inet_pton(AF_INET, host, &a4) == 1 ||
+	    inet_pton(AF_INET6, host, &a6) == 1 ||
+	    strcmp(host, "localhost") == 0 || host[0] == '\0')
+		host = strrchr(mc->from, '@') + 1;
+	n = snprintf(mc->url, sizeof(mc->url), "%s/%s", mc->relay, host);
+	return n > 0 && (size_t)n < sizeof(mc->url) ? 0 : SCEAU_ERR_INTERNAL;
+}
+
+static int
+srvconf_mail(struct srv_conf *c)
+{
+	const char *relay;
+	int smtps, r;
+
+	c->set.mail = &c->mail;
+	if ((r = sceau_conf_get_string(
+	         c->conf, "mail", "relay", NULL, &relay)) != 0)
+		return r;
+	if (relay == NULL)
+		return srvconf_mail_unused(c);
+	if ((r = srvconf_mail_relay(c, relay, &smtps)) != 0 ||
+	    (r = srvconf_mail_tls(c, smtps)) != 0 ||
+	    (r = srvconf_mail_from(c)) != 0 ||
+	    (r = srvconf_mail_auth(c)) != 0 || (r = srvconf_mail_misc(c)) != 0)
+		return r;
+	return srvconf_mail_url(c);
+}
+
 static int
 srvconf_overrides(struct srv_conf *c, const struct srv_overrides *ov)
 {
@@ -397,7 +685,7 @@ srv_conf_load(
 	    (r = srvconf_overrides(c, ov)) != 0 ||
 	    (r = srvconf_server(c)) != 0 || (r = srvconf_admin(c)) != 0 ||
 	    (r = srvconf_db(c)) != 0 || (r = srvconf_tls(c)) != 0 ||
-	    (r = srvconf_link(c)) != 0) {
+	    (r = srvconf_link(c)) != 0 || (r = srvconf_mail(c)) != 0) {
 		srv_conf_free(c);
 		return r;
 	}
@@ -420,6 +708,7 @@ srv_conf_free(struct srv_conf *c)
 	if (c == NULL)
 		return;
 	srv_conf_drop_tls(c);
+	sceau_secmem_free(c->mail.password);
 	sceau_conf_free(c->conf);
 	sceau_free(c->blocks_dir);
 	sceau_freezero(c, sizeof(*c));

@@ -11,6 +11,7 @@
 #include "conf.h"
 #include "defs.h"
 #include "httpd.h"
+#include "mail.h"
 #include "server.h"
 
 /* Installed default, read when no --config is given and it exists. */
@@ -33,6 +34,7 @@ struct srv_conf {
 	char *tls_key_pem;
 	const char *file; /* file read, or NULL */
 	char *blocks_dir; /* the default of database.blocks_dir, or NULL */
+	struct srv_mail_config mail; /* [mail]; set.mail points here */
 	struct sceau_conf *conf;
 };
 
@@ -44,7 +46,10 @@ struct srv_conf {
 int srv_conf_load(const char *path, const struct srv_overrides *ov,
     struct srv_conf **out) SCEAU_WUR;
 
-/* Wipes the secrets (TLS key, token hash) and frees; NULL is allowed. */
+/*
+ * Wipes the secrets (TLS key, token hash, relay password) and frees; NULL
+ * is allowed.
+ */
 void srv_conf_free(struct srv_conf *c);
 
 /* Drops the TLS PEM strings (once the HTTP server has read them). */

@@ -15,7 +15,25 @@ srv_setup
 require_cmd cmp jq mkfifo python3
 sceau="$top_builddir/sceau"
 
+# A mail sink on 127.0.0.1 (tests/smtp-sink.py, python3-aiosmtpd).
+/usr/bin/python3 "$top_srcdir/tests/smtp-sink.py" --dir "$tmp/mails" \
+	--port-file "$tmp/sink.port" 2>"$tmp/sink.log" &
+srv_extra_pids="$!"
+i=0
+while [ ! -s "$tmp/sink.port" ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+[ -s "$tmp/sink.port" ] || bail "smtp-sink did not start: $(cat "$tmp/sink.log")"
+srv_db="$tmp/server-$srv_n.db"
 srv_config "$tmp/srv.conf"
+cat >>"$tmp/srv.conf" <<EOF
+
+[mail]
+relay = smtp://127.0.0.1:$(cat "$tmp/sink.port")
+from = sceau@example.org
+tls = none
+EOF
 start_server "$tmp/srv.conf" || bail "sceau-server did not start"
 export SCEAU_SERVER="$srv_url" SCEAU_ADMIN_TOKEN_FILE="$srv_token_file"
 as() {
@@ -98,16 +116,24 @@ other_than() {
 }
 
 # ------------------------------------------------------------ user join
-check_status "alice invites bob (no mail)" 0 \
-	as "$A" --json invite user bob@example.org --no-mail
+check_status "alice invites bob: the server mails him" 0 \
+	as "$A" --json invite user bob@example.org --lang fr
 cp "$tmp/out" "$tmp/inv-bob.json"
-check "the invitation has an id and a claim_user link" jq -e '
+check "the invitation has an id and a claim_user link, mailed" jq -e '
 	(.invitation_id | test("^[0-9a-f]{32}$")) and
 	(.link | test("^sceau://127\\.0\\.0\\.1:[0-9]+/acme\\?a=claim_user&p=[A-Za-z0-9_-]{43}&no_ssl=1$")) and
-	.mailed == false and .kind == "user" and .email == "bob@example.org"' \
+	.mailed == true and .kind == "user" and .email == "bob@example.org"' \
 	"$tmp/inv-bob.json"
 id=$(jq -r .invitation_id "$tmp/inv-bob.json")
-blink=$(jq -r .link "$tmp/inv-bob.json")
+mail=$(ls "$tmp"/mails/*.eml 2>/dev/null | head -n 1)
+check "the mail arrived" test -n "$mail"
+check "to bob" jq -e '.rcpt_tos == ["bob@example.org"]' "${mail%.eml}.json"
+check_grep "in UTF-8 text" "charset=UTF-8" "$mail"
+# The link Bob uses is the one in the mail, on a line of its own.
+blink=$(tr -d '\r' <"$mail" | grep -E '^ *sceau://' | head -n 1 |
+	sed 's/^ *//')
+check "the mail's link is the invitation's" \
+	[ "$blink" = "$(jq -r .link "$tmp/inv-bob.json")" ]
 check_status "invite list" 0 as "$A" --json invite list
 check "the pending invitation is listed" jq -e --arg id "$id" \
 	'[.invitations[] | select(.invitation_id == $id)] | length == 1' \
@@ -236,6 +262,25 @@ check "nothing was written for mallory" test ! -e "$M/orgs/acme"
 check_status "still no carol" 0 as "$A" --json user list
 check "the organization did not grow" jq -e '.users | length == 2' \
 	"$tmp/out"
+
+# ---------------------------------------------------------------- expiry
+# Time passes for one invitation: its expiry is moved to the past in the
+# server's database (what the server's clock does after 7 days).
+as "$A" --json invite user olga@example.org --no-mail >"$tmp/inv.json" ||
+	bail "invite olga"
+check "not mailed with --no-mail" jq -e '.mailed == false' "$tmp/inv.json"
+/usr/bin/python3 -c '
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], timeout=10)
+c.execute("UPDATE invitations SET expires = 1 WHERE id = ?", (sys.argv[2],))
+c.commit()' "$srv_db" "$(jq -r .invitation_id "$tmp/inv.json")" ||
+	bail "expiry"
+check_status "an expired invitation is refused" 6 as "$tmp/olga" claim \
+	"$(jq -r .link "$tmp/inv.json")" --name Olga --keyring
+check_grep "it says it expired" "expired" "$tmp/err"
+check_status "invite list marks it expired" 0 as "$A" --json invite list
+check "expired: true" jq -e '[.invitations[] |
+	select(.email == "olga@example.org")][0].expired == true' "$tmp/out"
 
 # ---------------------------------------------------------- cancellation
 check_status "cancel carol's invitation" 0 as "$A" invite cancel "$id"

@@ -18,6 +18,8 @@ check_grep "it shows who wrote each version" \
 	"Alice Martin (alice-laptop)" "$tmp/out"
 check_grep "it decrypts it back, byte for byte" "identical to the originals" \
 	"$tmp/out"
+check_grep "the invitation goes out by mail, with its link" \
+	"Bob's link, from the mail: sceau://127.0.0.1:" "$tmp/out"
 check_grep "a second user joins through the code exchange" \
 	"greeter: the new user joined as member" "$tmp/out"
 check_grep "and a second device of his" "bob-desktop (this device)" "$tmp/out"

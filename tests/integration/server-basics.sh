@@ -23,8 +23,10 @@ check_grep "--check-config says OK" 'configuration OK' "$tmp/out"
 
 check_status "the example conf/server.conf is valid" 0 \
 	"$srv_bin" --check-config --config "$top_srcdir/conf/server.conf"
-# Every key it documents, uncommented (but the files it names).
-sed -e 's/^#\([a-z_]* = \)/\1/' -e '/^\(tls_cert\|tls_key\|token_file\|token\) =/d' \
+# Every key it documents, uncommented (but the files it names, and the
+# user name that goes with one).
+sed -e 's/^#\([a-z_]* = \)/\1/' \
+	-e '/^\(tls_cert\|tls_key\|token_file\|token\|ca_file\|username\|password_file\) =/d' \
 	"$top_srcdir/conf/server.conf" >"$tmp/example-all.conf"
 check_status "every key the example documents is valid" 0 \
 	"$srv_bin" --check-config --config "$tmp/example-all.conf"

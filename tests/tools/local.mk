@@ -2,3 +2,10 @@
 check_PROGRAMS += tests/tools/sceau-test-provision
 tests_tools_sceau_test_provision_SOURCES = tests/tools/provision.c
 tests_tools_sceau_test_provision_LDADD = $(SCEAU_LIBS)
+
+# Mails an invitation through a server configuration's [mail] relay
+# (tests/integration/server-mail.sh, with tests/smtp-sink.py).
+check_PROGRAMS += tests/tools/sceau-test-mail
+tests_tools_sceau_test_mail_SOURCES = tests/tools/mail.c
+tests_tools_sceau_test_mail_CPPFLAGS = $(SRV_CPPFLAGS)
+tests_tools_sceau_test_mail_LDADD = $(SRV_LIBS)

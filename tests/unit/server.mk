@@ -26,6 +26,14 @@ tests_unit_test_server_proxy_CPPFLAGS = $(SRV_TEST_CPPFLAGS)
 tests_unit_test_server_proxy_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_server_proxy_LDADD = $(SRV_TEST_LDADD)
 
+# The invitation mail, built without sending (sending:
+# tests/integration/server-mail.sh).
+unit_tests += tests/unit/test-server-mail
+tests_unit_test_server_mail_SOURCES = tests/unit/test-server-mail.c
+tests_unit_test_server_mail_CPPFLAGS = $(SRV_TEST_CPPFLAGS)
+tests_unit_test_server_mail_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_server_mail_LDADD = $(SRV_TEST_LDADD)
+
 # Workspaces: roles, vlobs, blocks, events, accounting, restarts.
 unit_tests += tests/unit/test-server-realms
 tests_unit_test_server_realms_SOURCES = tests/unit/test-server-realms.c
