@@ -32,6 +32,7 @@
 #define REASON_TAMPERED "altered message"
 #define REASON_REFUSED "refused"
 #define REASON_FAILED "failed"
+#define REASON_CANCELLED "cancelled"
 
 /* -------------------------------------------------------- invitations */
 
@@ -379,8 +380,9 @@ xc_abort(struct xc *cd, int r)
 	    : r == SCEAU_ERR_DATA_TAMPERED || r == SCEAU_ERR_DECRYPT_FAILED ||
 	        r == SCEAU_ERR_INVALID_FORMAT || r == SCEAU_ERR_TRAILING_DATA
 	    ? REASON_TAMPERED
-	    : r == SCEAU_ERR_FORBIDDEN ? REASON_REFUSED
-	                               : REASON_FAILED;
+	    : r == SCEAU_ERR_FORBIDDEN   ? REASON_REFUSED
+	    : r == SCEAU_ERR_INTERRUPTED ? REASON_CANCELLED
+	                                 : REASON_FAILED;
 	char keep[512];
 	json_t *req, *resp = NULL;
 	const char *by;
@@ -392,6 +394,8 @@ xc_abort(struct xc *cd, int r)
 	    cd->peer_stopped)
 		return r;
 	(void)snprintf(keep, sizeof(keep), "%s", sceau_last_message());
+	/* Interrupted or not, the peer must hear of it. */
+	sceau_http_set_cancel(cd->http, NULL);
 	if ((req = xc_request(cd, "abort")) != NULL &&
 	    sceau_json_set_string(req, "reason", reason) == 0 &&
 	    sceau_http_json(cd->http, "POST", cd->path, req, &resp) != 0)
@@ -734,8 +738,11 @@ sceau_client_greet(struct sceau_client *c, const char *id,
 	cd.http = sceau_client_http(c);
 	(void)snprintf(cd.path, sizeof(cd.path),
 	    "/v1/%s/invitations/%s/exchange", sceau_client_info(c)->org_id, id);
-	if ((r = xc_info(&cd, &inv)) != 0)
+	sceau_http_set_cancel(cd.http, cd.cancel);
+	if ((r = xc_info(&cd, &inv)) != 0) {
+		sceau_http_set_cancel(cd.http, NULL);
 		return r;
+	}
 	res->kind = inv.kind;
 	if ((r = sceau_invite_new(SCEAU_INVITE_GREETER, id, &cd.x)) != 0)
 		return r;
@@ -750,6 +757,7 @@ sceau_client_greet(struct sceau_client *c, const char *id,
 	}
 	if (r != 0)
 		r = xc_abort(&cd, r);
+	sceau_http_set_cancel(cd.http, NULL);
 	sceau_invite_free(cd.x);
 	return r;
 }
@@ -972,6 +980,7 @@ sceau_claim(const struct sceau_claim_params *p,
 	    (r = claim_connect(s, opts, &cd.http)) != 0)
 		goto out;
 	cd.token = s->link.token;
+	sceau_http_set_cancel(cd.http, cd.cancel);
 	(void)snprintf(
 	    cd.path, sizeof(cd.path), "/v1/%s/claim", s->link.org_id);
 	if ((r = xc_info(&cd, &s->inv)) != 0)

@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -249,6 +250,32 @@ cmd_invite(struct cli *cli, int argc, char **argv)
 
 /* ------------------------------------------------ the exchange's face */
 
+static volatile sig_atomic_t xstop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	xstop = 1;
+}
+
+/*
+ * SIGINT and SIGTERM stop the exchange, and the other side is told
+ * ("cancelled").  No SA_RESTART: a prompt waiting for an answer returns.
+ */
+static void
+catch_signals(struct sceau_exchange_opts *xo)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	(void)sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	xo->cancel = &xstop;
+}
+
 struct xui {
 	struct cli *cli;
 	int tty; /* ask on a terminal */
@@ -481,6 +508,7 @@ cmd_greet(struct cli *cli, int argc, char **argv)
 		return cli_usage_error(cli, "greet", _("bad option value"));
 	}
 	xui_init(&u, &ui, cli);
+	catch_signals(&xo);
 	r = sceau_client_greet(c, argv[optind], &ui, &xo, &res);
 	sceau_client_close(c);
 	if (r != 0)
@@ -645,6 +673,7 @@ cmd_claim(struct cli *cli, int argc, char **argv)
 	p.auth = &auth;
 	cli_client_opts(&a.dev, &co);
 	xui_init(&u, &ui, cli);
+	catch_signals(&xo);
 	r = sceau_claim(&p, &co, &ui, &xo, &c);
 	cli_secret_free(&pw);
 	if (r != 0)

@@ -9,8 +9,10 @@
 #include <string.h>
 
 #include "cli.h"
+#include "errors.h"
 #include "i18n.h"
 #include "log.h"
+#include "secmem.h"
 
 static void
 usage(FILE *f)
@@ -102,6 +104,14 @@ main(int argc, char **argv)
 		}
 	}
 	sceau_log_init(PACKAGE, log_level_for(&cli));
+	/*
+	 * Unlocked keys, passphrases and workspace keys live in this
+	 * process: no core dump, no ptrace by the same uid, OpenSSL's
+	 * secure heap.  A failure is reported, not fatal (some containers
+	 * refuse the secure heap's mlock).
+	 */
+	if (sceau_secmem_harden_process() != 0)
+		sceau_message_clear();
 	argc -= optind;
 	argv += optind;
 	if (version) {

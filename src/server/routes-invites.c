@@ -562,6 +562,7 @@ x_run(struct srv_ctx *ctx, const char *org_id, const struct srv_invite *inv,
 {
 	enum srv_conduit_state st;
 	uint64_t attempt = (uint64_t)x->attempt;
+	struct srv_invite cur;
 	int r;
 
 	if ((r = invite_usable(inv, ctx->now_us())) != 0)
@@ -576,7 +577,13 @@ x_run(struct srv_ctx *ctx, const char *org_id, const struct srv_invite *inv,
 	         (unsigned int)x->step, &attempt, sceau_buf_ptr(x->msg),
 	         sceau_buf_len(x->msg), &st)) != 0)
 		return r;
-	return x_reply(resp, st, attempt, NULL, NULL);
+	/* Aborted: say by whom and why, as a read would. */
+	if (st == SRV_CONDUIT_ABORTED &&
+	    (r = ctx->be->ops->invite_get(
+	         ctx->be, org_id, inv->id, NULL, &cur)) != 0)
+		return r;
+	return x_reply(
+	    resp, st, attempt, st == SRV_CONDUIT_ABORTED ? &cur : NULL, NULL);
 }
 
 static int

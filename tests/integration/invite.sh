@@ -244,6 +244,24 @@ check "no carol" jq -e \
 	'[.users[] | select(.email == "carol@example.org")] | length == 0' \
 	"$tmp/out"
 
+# ------------------------------------------- Ctrl-C tells the other side
+exchange cancel as "$A" --json greet "$id" -- \
+	as "$C" --json claim "$clink" --name Carol --keyring
+gcode=$(greeter_code)
+claimer_choices >/dev/null
+pkill -INT -f "greet $id"
+wait "$g_pid"
+g_rc=$?
+answer_claimer "$gcode"
+finish
+check "the interrupted greeter stops" \
+	jq -e 'select(.error) | .error.code == "SCEAU_ERR_INTERRUPTED"' "$x".gout
+check "the claimer is told it was cancelled (exit 6)" [ "$c_rc" -eq 6 ]
+check "with the reason" jq -e 'select(.error) |
+	.error.code == "SCEAU_ERR_EXCHANGE_ABORTED" and
+	(.error.detail | test("greeter aborted the exchange \\(cancelled\\)"))' \
+	"$x".cout
+
 # ------------------------------------- a third party with the token only
 # Mallory has the link but not the code: the greeter reads its code to
 # Carol, not to him; whatever he picks, the greeter then asks Carol for
