@@ -26,6 +26,11 @@
 
 /* Domain separation: a certificate signature is never anything else's. */
 static const char sig_domain[] = "sceau-cert-v1";
+static const char token_domain[] = "sceau-cert-token-v1";
+
+/* Payload extensions (doc/certificates.md). */
+#define EXT_X509_BINDING 1 /* DEVICE: the token's X.509 chain */
+#define EXT_X509_ANCHORS 2 /* ORG: the PKI's trust anchors */
 
 const char *
 sceau_cert_kind_name(enum sceau_cert_kind k)
@@ -253,6 +258,115 @@ put_fields(const struct sceau_cert *c, struct sceau_buf *b)
 	return r;
 }
 
+/* Checks an encoded X.509 list; *leaf, *leaf_len: its first DER. */
+static int
+check_x509_list(
+    const uint8_t *p, size_t n, const uint8_t **leaf, size_t *leaf_len)
+{
+	struct sceau_buf *b;
+	const uint8_t *der;
+	uint32_t m, i;
+	size_t len;
+	int r = SCEAU_ERR_CERT_FORMAT;
+
+	if ((b = sceau_buf_from(p, n)) == NULL)
+		return SCEAU_ERR_ALLOC;
+	if (sceau_buf_get_u32(b, &m) != 0 || m == 0 || m > SCEAU_CERT_X509_MAX)
+		goto out;
+	for (i = 0; i < m; i++) {
+		if (sceau_buf_get_string_direct(
+		        b, SCEAU_CERT_X509_DER_MAX, &der, &len) != 0 ||
+		    len == 0)
+			goto out;
+		if (i == 0) {
+			*leaf = der;
+			*leaf_len = len;
+		}
+	}
+	if (sceau_buf_len(b) == 0)
+		r = 0;
+out:
+	sceau_buf_free(b);
+	return r;
+}
+
+int
+sceau_cert_x509_encode(const uint8_t *const *ders, const size_t *lens, size_t n,
+    struct sceau_buf *out)
+{
+	size_t i;
+	int r;
+
+	if (n == 0 || n > SCEAU_CERT_X509_MAX)
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	for (i = 0; i < n; i++) {
+		if (lens[i] == 0 || lens[i] > SCEAU_CERT_X509_DER_MAX)
+			return SCEAU_ERR_INVALID_ARGUMENT;
+	}
+	if ((r = sceau_buf_put_u32(out, (uint32_t)n)) != 0)
+		return r;
+	for (i = 0; i < n; i++) {
+		if ((r = sceau_buf_put_string(out, ders[i], lens[i])) != 0)
+			return r;
+	}
+	return 0;
+}
+
+int
+sceau_cert_x509_next(
+    const struct sceau_cert *c, size_t *pos, const uint8_t **der, size_t *len)
+{
+	const uint8_t *p = c->x509_list;
+	size_t n = c->x509_list_len, at = *pos;
+	uint32_t l;
+
+	/* The list was checked when decoded or signed: walk it. */
+	if (p == NULL || n < 4)
+		return 0;
+	if (at == 0)
+		at = 4;
+	if (at + 4 > n)
+		return 0;
+	l = ((uint32_t)p[at] << 24) | ((uint32_t)p[at + 1] << 16) |
+	    ((uint32_t)p[at + 2] << 8) | p[at + 3];
+	if (l > n - at - 4)
+		return 0;
+	*der = p + at + 4;
+	*len = l;
+	*pos = at + 4 + l;
+	return 1;
+}
+
+/* The extensions of c: its X.509 list, for the kinds that take one. */
+static int
+put_extensions(const struct sceau_cert *c, struct sceau_buf *b)
+{
+	struct sceau_buf *v;
+	const uint8_t *leaf;
+	uint8_t fp[SCEAU_CERT_HASH_LEN];
+	size_t leaf_len;
+	int r, device = c->kind == SCEAU_CERT_DEVICE;
+
+	if (c->x509_list == NULL || c->x509_list_len == 0)
+		return sceau_buf_put_u32(b, 0);
+	if ((!device && c->kind != SCEAU_CERT_ORG) ||
+	    check_x509_list(c->x509_list, c->x509_list_len, &leaf, &leaf_len) !=
+	        0)
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	if ((v = sceau_buf_new()) == NULL)
+		return SCEAU_ERR_ALLOC;
+	if ((r = sceau_hash_sha256(leaf, leaf_len, fp)) == 0 && device)
+		r = sceau_buf_put_string(v, fp, sizeof(fp));
+	if (r == 0)
+		r = sceau_buf_put(v, c->x509_list, c->x509_list_len);
+	if (r == 0 && (r = sceau_buf_put_u32(b, 1)) == 0 &&
+	    (r = sceau_buf_put_u16(
+	         b, device ? EXT_X509_BINDING : EXT_X509_ANCHORS)) == 0)
+		r = sceau_buf_put_stringb(b, v);
+	sceau_buf_free(v);
+	return r;
+}
+
 static int
 put_payload(const struct sceau_cert *c, struct sceau_buf *b)
 {
@@ -266,17 +380,43 @@ put_payload(const struct sceau_cert *c, struct sceau_buf *b)
 	        0 ||
 	    (r = sceau_buf_put_u64(b, c->timestamp)) != 0 ||
 	    (r = sceau_buf_put_cstring(b, c->author)) != 0 ||
-	    (r = put_fields(c, b)) != 0 ||
-	    (r = sceau_buf_put_u32(b, 0)) != 0) /* no extensions */
+	    (r = put_fields(c, b)) != 0 || (r = put_extensions(c, b)) != 0)
 		return r;
 	return 0;
 }
 
-int
-sceau_cert_sign(struct sceau_cert *c, const struct sceau_signkey *key,
-    struct sceau_buf *out)
+/* The token signature of c, on the token, into alg and sig. */
+static int
+token_sign(sceau_cert_token_signer signer, void *arg,
+    const struct sceau_buf *payload, struct sceau_cert *c,
+    struct sceau_buf *sig)
 {
-	struct sceau_buf *tbs = NULL, *env = NULL;
+	struct sceau_buf *tbs;
+	int r;
+
+	if ((tbs = sceau_buf_new()) == NULL)
+		return SCEAU_ERR_ALLOC;
+	c->token_sig_alg[0] = '\0';
+	if ((r = sceau_buf_put(tbs, token_domain, sizeof(token_domain))) == 0 &&
+	    (r = sceau_buf_putb(tbs, payload)) == 0)
+		r = signer(arg, sceau_buf_ptr(tbs), sceau_buf_len(tbs),
+		    c->token_sig_alg, sig);
+	sceau_buf_free(tbs);
+	if (r == 0 &&
+	    (c->token_sig_alg[0] == '\0' ||
+	        strnlen(c->token_sig_alg, sizeof(c->token_sig_alg)) >
+	            SCEAU_CERT_TOKEN_ALG_MAX ||
+	        sceau_buf_len(sig) == 0 ||
+	        sceau_buf_len(sig) > SCEAU_CERT_TOKEN_SIG_MAX))
+		r = SCEAU_ERR_INVALID_ARGUMENT;
+	return r;
+}
+
+int
+sceau_cert_sign_token(struct sceau_cert *c, const struct sceau_signkey *key,
+    sceau_cert_token_signer signer, void *arg, struct sceau_buf *out)
+{
+	struct sceau_buf *tbs = NULL, *env = NULL, *tsig = NULL;
 	uint8_t sig[SCEAU_SIGN_SIG_LEN];
 	int r;
 
@@ -284,7 +424,8 @@ sceau_cert_sign(struct sceau_cert *c, const struct sceau_signkey *key,
 	    (c->author[0] != '\0' && !sceau_cert_id_valid(c->author)))
 		return SCEAU_ERR_INVALID_ARGUMENT;
 	if ((tbs = sceau_buf_new()) == NULL ||
-	    (env = sceau_buf_new()) == NULL) {
+	    (env = sceau_buf_new()) == NULL ||
+	    (tsig = sceau_buf_new()) == NULL) {
 		r = SCEAU_ERR_ALLOC;
 		goto out;
 	}
@@ -295,11 +436,17 @@ sceau_cert_sign(struct sceau_cert *c, const struct sceau_signkey *key,
 	         key, sceau_buf_ptr(tbs), sceau_buf_len(tbs), sig)) != 0)
 		goto out;
 	if ((r = sceau_buf_consume(tbs, sizeof(sig_domain))) != 0 ||
-	    (r = sceau_buf_put_u8(env, ENVELOPE_VERSION)) != 0 ||
+	    (signer != NULL &&
+	        (r = token_sign(signer, arg, tbs, c, tsig)) != 0))
+		goto out;
+	if ((r = sceau_buf_put_u8(env, ENVELOPE_VERSION)) != 0 ||
 	    (r = sceau_buf_put_cstring(env, c->author)) != 0 ||
 	    (r = sceau_buf_put_stringb(env, tbs)) != 0 ||
 	    (r = sceau_buf_put_string(env, sig, sizeof(sig))) != 0 ||
-	    (r = sceau_buf_put_u32(env, 0)) != 0)
+	    (r = sceau_buf_put_u32(env, signer != NULL ? 1 : 0)) != 0 ||
+	    (signer != NULL &&
+	        ((r = sceau_buf_put_cstring(env, c->token_sig_alg)) != 0 ||
+	            (r = sceau_buf_put_stringb(env, tsig)) != 0)))
 		goto out;
 	if (sceau_buf_len(env) > SCEAU_CERT_MAX) {
 		r = SCEAU_ERR_LIMIT_EXCEEDED;
@@ -309,12 +456,22 @@ sceau_cert_sign(struct sceau_cert *c, const struct sceau_signkey *key,
 	         sceau_buf_ptr(env), sceau_buf_len(env), c->hash)) != 0 ||
 	    (r = sceau_buf_putb(out, env)) != 0)
 		goto out;
-	c->n_extra_sigs = 0;
+	c->n_extra_sigs = signer != NULL ? 1 : 0;
+	c->token_sig = NULL; /* lent pointers exist after decoding only */
+	c->token_sig_len = 0;
 	r = 0;
 out:
 	sceau_buf_free(tbs);
 	sceau_buf_free(env);
+	sceau_buf_free(tsig);
 	return r;
+}
+
+int
+sceau_cert_sign(struct sceau_cert *c, const struct sceau_signkey *key,
+    struct sceau_buf *out)
+{
+	return sceau_cert_sign_token(c, key, NULL, NULL, out);
 }
 
 /* ------------------------------------------------------------ decoding */
@@ -517,6 +674,41 @@ get_fields(struct sceau_buf *b, struct sceau_cert *c)
 	return SCEAU_ERR_CERT_FORMAT;
 }
 
+/* The X.509 extension of a DEVICE or ORG certificate. */
+static int
+get_extension(struct sceau_buf *b, struct sceau_cert *c)
+{
+	uint8_t fp[SCEAU_CERT_HASH_LEN];
+	const uint8_t *v, *leaf;
+	size_t vlen, leaf_len, off = 0;
+	uint16_t tag;
+
+	if (sceau_buf_get_u16(b, &tag) != 0 ||
+	    sceau_buf_get_string_direct(b, SCEAU_CERT_MAX, &v, &vlen) != 0)
+		return SCEAU_ERR_CERT_FORMAT;
+	if (c->kind == SCEAU_CERT_DEVICE && tag == EXT_X509_BINDING) {
+		/* string fingerprint (32), then the list. */
+		if (vlen < 4 + SCEAU_CERT_HASH_LEN || v[0] != 0 || v[1] != 0 ||
+		    v[2] != 0 || v[3] != SCEAU_CERT_HASH_LEN)
+			return SCEAU_ERR_CERT_FORMAT;
+		memcpy(c->x509_fingerprint, v + 4, SCEAU_CERT_HASH_LEN);
+		off = 4 + SCEAU_CERT_HASH_LEN;
+	} else if (c->kind != SCEAU_CERT_ORG || tag != EXT_X509_ANCHORS) {
+		return SCEAU_ERR_CERT_FORMAT;
+	}
+	if (check_x509_list(v + off, vlen - off, &leaf, &leaf_len) != 0)
+		return SCEAU_ERR_CERT_FORMAT;
+	c->x509_list = v + off;
+	c->x509_list_len = vlen - off;
+	if (c->kind != SCEAU_CERT_DEVICE)
+		return 0;
+	/* The fingerprint is the leaf's: one certificate, one identity. */
+	if (sceau_hash_sha256(leaf, leaf_len, fp) != 0 ||
+	    sceau_timingsafe_bcmp(fp, c->x509_fingerprint, sizeof(fp)) != 0)
+		return SCEAU_ERR_CERT_FORMAT;
+	return 0;
+}
+
 static int
 decode_payload(const uint8_t *p, size_t n, struct sceau_cert *c)
 {
@@ -540,8 +732,9 @@ decode_payload(const uint8_t *p, size_t n, struct sceau_cert *c)
 	c->kind = kind;
 	if (get_fields(b, c) != 0 || sceau_buf_get_u32(b, &next) != 0)
 		goto out;
-	/* No extension is defined: any is refused (never skipped). */
-	if (next != 0 || sceau_buf_len(b) != 0)
+	/* Extensions: at most one, the kind's; others refused, not skipped. */
+	if (next > 1 || (next == 1 && get_extension(b, c) != 0) ||
+	    sceau_buf_len(b) != 0)
 		goto out;
 	r = 0;
 out:
@@ -556,6 +749,10 @@ struct envelope {
 	size_t payload_len;
 	const uint8_t *sig;
 	size_t n_extra;
+	/* The first extra signature (the token's). */
+	char extra_alg[SCEAU_CERT_TOKEN_ALG_MAX + 1];
+	const uint8_t *extra_sig;
+	size_t extra_sig_len;
 };
 
 static int
@@ -585,9 +782,20 @@ parse_envelope(const uint8_t *env, size_t n, struct envelope *e)
 	for (i = 0; i < nx; i++) {
 		if (sceau_buf_get_string_direct(
 		        b, EXTRA_SIG_ALG_MAX, &p, &len) != 0 ||
-		    sceau_buf_get_string_direct(b, EXTRA_SIG_MAX, &p, &len) !=
-		        0)
+		    len == 0 || memchr(p, '\0', len) != NULL)
 			goto out;
+		if (i == 0) {
+			memcpy(e->extra_alg, p, len);
+			e->extra_alg[len] = '\0';
+		}
+		if (sceau_buf_get_string_direct(b, EXTRA_SIG_MAX, &p, &len) !=
+		        0 ||
+		    len == 0)
+			goto out;
+		if (i == 0) {
+			e->extra_sig = p;
+			e->extra_sig_len = len;
+		}
 	}
 	if (sceau_buf_len(b) != 0)
 		goto out;
@@ -596,6 +804,19 @@ parse_envelope(const uint8_t *env, size_t n, struct envelope *e)
 out:
 	sceau_buf_free(b);
 	return r;
+}
+
+int
+sceau_cert_token_tbs(const uint8_t *env, size_t n, struct sceau_buf *out)
+{
+	struct envelope e;
+	int r;
+
+	if ((r = parse_envelope(env, n, &e)) != 0)
+		return r;
+	if ((r = sceau_buf_put(out, token_domain, sizeof(token_domain))) != 0)
+		return r;
+	return sceau_buf_put(out, e.payload, e.payload_len);
 }
 
 int
@@ -650,6 +871,9 @@ finish_decode(const uint8_t *env, size_t n, const struct envelope *e,
 		return SCEAU_ERR_CERT_FORMAT;
 	}
 	c->n_extra_sigs = e->n_extra;
+	memcpy(c->token_sig_alg, e->extra_alg, sizeof(c->token_sig_alg));
+	c->token_sig = e->extra_sig;
+	c->token_sig_len = e->extra_sig_len;
 	return sceau_hash_sha256(env, n, c->hash);
 }
 

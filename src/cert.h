@@ -26,6 +26,10 @@
 #define SCEAU_NAME_MAX 128
 #define SCEAU_CERT_HASH_LEN 32
 #define SCEAU_ENC_KEY_MAX 1024 /* encryption public key bytes */
+#define SCEAU_CERT_X509_MAX 8 /* certificates in an X.509 list */
+#define SCEAU_CERT_X509_DER_MAX 16384 /* bytes of one of them */
+#define SCEAU_CERT_TOKEN_ALG_MAX 32 /* "rsa-pss-sha256"... */
+#define SCEAU_CERT_TOKEN_SIG_MAX 1024 /* bytes of a token signature */
 
 enum sceau_cert_kind {
 	SCEAU_CERT_ORG = 1,
@@ -93,9 +97,24 @@ struct sceau_cert {
 	size_t keys_raw_len;
 	const uint8_t *enc_name; /* REALM_NAME: nonce || ct || tag */
 	size_t enc_name_len;
+	/*
+	 * X.509 (extensions, doc/certificates.md): DEVICE, the token's
+	 * certificate chain (leaf first) its key is bound to; ORG, the
+	 * organization's PKI trust anchors.  x509_list is the encoded list
+	 * (u32 count, then each DER as a string), lent like keys_raw; walk it
+	 * with sceau_cert_x509_next().  x509_fingerprint: SHA-256 of the
+	 * DEVICE's leaf (set when decoding and when signing).
+	 */
+	const uint8_t *x509_list;
+	size_t x509_list_len;
+	uint8_t x509_fingerprint[SCEAU_CERT_HASH_LEN];
 	/* Envelope facts. */
 	uint8_t hash[SCEAU_CERT_HASH_LEN]; /* SHA-256 of the envelope */
 	size_t n_extra_sigs;
+	/* The token signature (the only extra one defined), lent. */
+	char token_sig_alg[SCEAU_CERT_TOKEN_ALG_MAX + 1];
+	const uint8_t *token_sig;
+	size_t token_sig_len;
 };
 
 /* Identity blob (names, emails, labels), see doc/certificates.md. */
@@ -124,6 +143,36 @@ int sceau_org_id_valid(const char *s);
  */
 int sceau_cert_sign(struct sceau_cert *c, const struct sceau_signkey *key,
     struct sceau_buf *out) SCEAU_WUR;
+
+/*
+ * A token signature, for certificates authored by a token-backed device:
+ * over "sceau-cert-token-v1\0" || payload (sceau_cert_token_tbs() gives
+ * those bytes).  The signer fills alg (NUL-terminated, at most
+ * SCEAU_CERT_TOKEN_ALG_MAX) and appends the signature to sig.
+ */
+typedef int (*sceau_cert_token_signer)(void *arg, const uint8_t *tbs, size_t n,
+    char alg[SCEAU_CERT_TOKEN_ALG_MAX + 1], struct sceau_buf *sig);
+
+/* sceau_cert_sign(), plus a token signature when signer is not NULL. */
+int sceau_cert_sign_token(struct sceau_cert *c, const struct sceau_signkey *key,
+    sceau_cert_token_signer signer, void *arg, struct sceau_buf *out) SCEAU_WUR;
+
+/*
+ * The bytes a token signature covers, of the envelope env (appended to
+ * out).  SCEAU_ERR_CERT_FORMAT.
+ */
+int sceau_cert_token_tbs(const uint8_t *env, size_t n, struct sceau_buf *out)
+    SCEAU_WUR;
+
+/*
+ * X.509 lists: encodes ders[0..n) (1 to SCEAU_CERT_X509_MAX, each at most
+ * SCEAU_CERT_X509_DER_MAX bytes) into out, for x509_list; and walks a
+ * list: *pos starts at 0; 1 and (der, len) for each, 0 at the end.
+ */
+int sceau_cert_x509_encode(const uint8_t *const *ders, const size_t *lens,
+    size_t n, struct sceau_buf *out) SCEAU_WUR;
+int sceau_cert_x509_next(
+    const struct sceau_cert *c, size_t *pos, const uint8_t **der, size_t *len);
 
 /*
  * Envelope parsing in two steps, so that nothing signed is parsed before

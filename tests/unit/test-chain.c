@@ -17,6 +17,7 @@
 
 #include "alloc.h"
 #include "box.h"
+#include "hash.h"
 #include "buf.h"
 #include "cert.h"
 #include "chain.h"
@@ -385,6 +386,90 @@ test_trusted_replay(void **state)
 	sceau_sign_free(x.dev);
 }
 
+/* A token signer for tests: a fixed algorithm name and bytes. */
+static int
+fake_token_signer(void *arg, const uint8_t *tbs, size_t n,
+    char alg[SCEAU_CERT_TOKEN_ALG_MAX + 1], struct sceau_buf *sig)
+{
+	(void)arg;
+	assert_true(n > sizeof("sceau-cert-token-v1"));
+	assert_memory_equal(tbs, "sceau-cert-token-v1", 20);
+	(void)snprintf(alg, SCEAU_CERT_TOKEN_ALG_MAX + 1, "ecdsa-p256-sha256");
+	return sceau_buf_put(sig, "token signature bytes", 21);
+}
+
+/*
+ * The X.509 extensions and the token signature: they round-trip, the
+ * fingerprint is the leaf's, extensions on other kinds are refused, and
+ * the chain refuses a token signature no device can vouch for.
+ */
+static void
+test_x509_format(void **state)
+{
+	static const uint8_t leaf[] = {0x30, 0x03, 0x02, 0x01, 0x01};
+	static const uint8_t ca[] = {0x30, 0x03, 0x02, 0x01, 0x02};
+	const uint8_t *ders[2] = {leaf, ca};
+	const size_t lens[2] = {sizeof(leaf), sizeof(ca)};
+	struct world *w = *state;
+	struct sceau_buf *list = sceau_buf_new(), *env, *tbs = sceau_buf_new();
+	struct sceau_cert c, d;
+	uint8_t fp[32];
+	const uint8_t *der;
+	size_t pos = 0, len;
+	struct actor x;
+
+	assert_int_equal(sceau_cert_x509_encode(ders, lens, 2, list), 0);
+	assert_int_equal(sceau_cert_x509_encode(ders, lens, 0, list),
+	    SCEAU_ERR_INVALID_ARGUMENT);
+	cfx_new_actor(&x, SCEAU_PROFILE_MEMBER);
+	cfx_user_cert(w, &c, w->admin.device_id, x.user_id, x.profile);
+	assert_int_equal(cfx_append(w, cfx_sign(&c, w->admin.dev)), 0);
+	cfx_device_cert(w, &c, w->admin.device_id, &x);
+	c.x509_list = sceau_buf_ptr(list);
+	c.x509_list_len = sceau_buf_len(list);
+	env = sceau_buf_new();
+	assert_int_equal(sceau_cert_sign_token(
+	                     &c, w->admin.dev, fake_token_signer, NULL, env),
+	    0);
+	assert_int_equal(sceau_cert_decode_trusted(
+	                     sceau_buf_ptr(env), sceau_buf_len(env), &d),
+	    0);
+	assert_int_equal(d.n_extra_sigs, 1);
+	assert_string_equal(d.token_sig_alg, "ecdsa-p256-sha256");
+	assert_int_equal(d.token_sig_len, 21);
+	assert_memory_equal(d.token_sig, "token signature bytes", 21);
+	assert_int_equal(sceau_hash_sha256(leaf, sizeof(leaf), fp), 0);
+	assert_memory_equal(d.x509_fingerprint, fp, 32);
+	assert_int_equal(sceau_cert_x509_next(&d, &pos, &der, &len), 1);
+	assert_int_equal(len, sizeof(leaf));
+	assert_memory_equal(der, leaf, len);
+	assert_int_equal(sceau_cert_x509_next(&d, &pos, &der, &len), 1);
+	assert_memory_equal(der, ca, len);
+	assert_int_equal(sceau_cert_x509_next(&d, &pos, &der, &len), 0);
+	assert_int_equal(
+	    sceau_cert_token_tbs(sceau_buf_ptr(env), sceau_buf_len(env), tbs),
+	    0);
+	assert_memory_equal(sceau_buf_ptr(tbs), "sceau-cert-token-v1", 20);
+	/* No device of this chain is bound to a token: refused. */
+	assert_int_equal(cfx_append(w, env), SCEAU_ERR_CERT_SIGNATURE);
+	/* Without the token signature, the bound device is accepted. */
+	cfx_device_cert(w, &c, w->admin.device_id, &x);
+	c.x509_list = sceau_buf_ptr(list);
+	c.x509_list_len = sceau_buf_len(list);
+	assert_int_equal(cfx_append(w, cfx_sign(&c, w->admin.dev)), 0);
+	/* An X.509 list on a user certificate cannot be signed. */
+	cfx_user_cert(w, &c, w->admin.device_id, x.user_id, x.profile);
+	c.x509_list = sceau_buf_ptr(list);
+	c.x509_list_len = sceau_buf_len(list);
+	env = sceau_buf_new();
+	assert_int_equal(
+	    sceau_cert_sign(&c, w->admin.dev, env), SCEAU_ERR_INVALID_ARGUMENT);
+	sceau_buf_free(env);
+	sceau_buf_free(list);
+	sceau_buf_free(tbs);
+	sceau_sign_free(x.dev);
+}
+
 static void
 test_ids(void **state)
 {
@@ -433,6 +518,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        test_trusted_replay, cfx_setup, cfx_teardown),
 	    cmocka_unit_test(test_ids),
+	    cmocka_unit_test_setup_teardown(
+	        test_x509_format, cfx_setup, cfx_teardown),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
