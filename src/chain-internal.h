@@ -14,6 +14,8 @@ struct sceau_chain {
 	char org_id[SCEAU_ORG_ID_MAX + 1];
 	uint8_t root_vk[SCEAU_SIGN_PUBLIC_LEN];
 	uint8_t org_flags;
+	uint8_t *anchors; /* the ORG certificate's X.509 list, or NULL */
+	size_t anchors_len;
 	uint64_t last_index;
 	uint8_t last_hash[SCEAU_CERT_HASH_LEN];
 	uint64_t last_timestamp;

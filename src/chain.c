@@ -61,7 +61,19 @@ sceau_chain_free(struct sceau_chain *c)
 	sceau_strmap_free(c->user_map);
 	sceau_strmap_free(c->device_map);
 	chain_realm_free_all(c);
+	sceau_free(c->anchors);
 	sceau_free(c);
+}
+
+int
+sceau_chain_x509_anchors(
+    const struct sceau_chain *c, const uint8_t **p, size_t *n)
+{
+	if (c->anchors == NULL)
+		return 0;
+	*p = c->anchors;
+	*n = c->anchors_len;
+	return 1;
 }
 
 const char *
@@ -410,13 +422,16 @@ device_mut(struct sceau_chain *c, const char *id)
  */
 static int
 apply(struct sceau_chain *c, const struct sceau_cert *cert,
-    struct sceau_chain_user *nu, struct sceau_chain_device *nd)
+    struct sceau_chain_user *nu, struct sceau_chain_device *nd,
+    uint8_t *anchors)
 {
 	size_t i;
 
 	switch (cert->kind) {
 	case SCEAU_CERT_ORG:
 		c->org_flags = cert->org_flags;
+		c->anchors = anchors;
+		c->anchors_len = anchors != NULL ? cert->x509_list_len : 0;
 		break;
 	case SCEAU_CERT_USER:
 		if (sceau_strmap_put(c->user_map, nu->user_id, nu) != 0)
@@ -454,12 +469,50 @@ apply(struct sceau_chain *c, const struct sceau_cert *cert,
 	return 0;
 }
 
+/* A new device entry, with room for its X.509 list after it. */
+static int
+new_device(const struct sceau_cert *cert, struct sceau_chain_device **ndp)
+{
+	struct sceau_chain_device *d;
+	size_t extra = cert->x509_list != NULL ? cert->x509_list_len : 0;
+
+	if ((d = sceau_calloc(1, sizeof(*d) + extra)) == NULL)
+		return SCEAU_ERR_ALLOC;
+	memcpy(d->device_id, cert->device_id, sizeof(cert->device_id));
+	memcpy(d->user_id, cert->user_id, sizeof(cert->user_id));
+	d->created_index = cert->index;
+	d->created_time = cert->timestamp;
+	memcpy(d->identity_hash, cert->identity_hash, SCEAU_CERT_HASH_LEN);
+	memcpy(d->verify_key, cert->verify_key, SCEAU_SIGN_PUBLIC_LEN);
+	if (extra > 0) {
+		uint8_t *list = (uint8_t *)(d + 1);
+
+		memcpy(list, cert->x509_list, extra);
+		d->x509_list = list;
+		d->x509_list_len = extra;
+		d->token_bound = 1;
+		memcpy(d->x509_fingerprint, cert->x509_fingerprint,
+		    SCEAU_CERT_HASH_LEN);
+	}
+	*ndp = d;
+	return 0;
+}
+
 static int
 new_entries(const struct sceau_cert *cert, struct sceau_chain_user **nup,
-    struct sceau_chain_device **ndp)
+    struct sceau_chain_device **ndp, uint8_t **anchors)
 {
 	*nup = NULL;
 	*ndp = NULL;
+	*anchors = NULL;
+	if (cert->kind == SCEAU_CERT_ORG && cert->x509_list != NULL) {
+		if ((*anchors = sceau_malloc(cert->x509_list_len)) == NULL)
+			return SCEAU_ERR_ALLOC;
+		memcpy(*anchors, cert->x509_list, cert->x509_list_len);
+		return 0;
+	}
+	if (cert->kind == SCEAU_CERT_DEVICE)
+		return new_device(cert, ndp);
 	if (cert->kind == SCEAU_CERT_USER) {
 		if ((*nup = sceau_calloc(1, sizeof(**nup))) == NULL)
 			return SCEAU_ERR_ALLOC;
@@ -472,18 +525,6 @@ new_entries(const struct sceau_cert *cert, struct sceau_chain_user **nup,
 		memcpy((*nup)->enc_alg, cert->enc_alg, sizeof(cert->enc_alg));
 		memcpy((*nup)->enc_key, cert->enc_key, cert->enc_key_len);
 		(*nup)->enc_key_len = cert->enc_key_len;
-	} else if (cert->kind == SCEAU_CERT_DEVICE) {
-		if ((*ndp = sceau_calloc(1, sizeof(**ndp))) == NULL)
-			return SCEAU_ERR_ALLOC;
-		memcpy((*ndp)->device_id, cert->device_id,
-		    sizeof(cert->device_id));
-		memcpy((*ndp)->user_id, cert->user_id, sizeof(cert->user_id));
-		(*ndp)->created_index = cert->index;
-		(*ndp)->created_time = cert->timestamp;
-		memcpy((*ndp)->identity_hash, cert->identity_hash,
-		    SCEAU_CERT_HASH_LEN);
-		memcpy((*ndp)->verify_key, cert->verify_key,
-		    SCEAU_SIGN_PUBLIC_LEN);
 	}
 	return 0;
 }
@@ -535,6 +576,7 @@ chain_append(struct sceau_chain *c, const uint8_t *env, size_t n,
 	char hint[SCEAU_ID_LEN + 1];
 	struct sceau_chain_user *nu = NULL;
 	struct sceau_chain_device *nd = NULL;
+	uint8_t *anchors = NULL;
 	struct sceau_cert *cert;
 	struct ctx x = {.c = c};
 	void *pending = NULL;
@@ -567,15 +609,17 @@ chain_append(struct sceau_chain *c, const uint8_t *env, size_t n,
 		goto out;
 	}
 	/* From here nothing may fail once the state starts to change. */
-	if ((r = reserve(c)) != 0 || (r = new_entries(cert, &nu, &nd)) != 0 ||
+	if ((r = reserve(c)) != 0 ||
+	    (r = new_entries(cert, &nu, &nd, &anchors)) != 0 ||
 	    (r = chain_realm_prepare(c, cert, &pending)) != 0)
 		goto out;
-	if ((r = apply(c, cert, nu, nd)) != 0)
+	if ((r = apply(c, cert, nu, nd, anchors)) != 0)
 		goto out;
 	chain_realm_apply(c, cert, pending);
 	pending = NULL;
 	nu = NULL;
 	nd = NULL;
+	anchors = NULL;
 	c->last_index = cert->index;
 	memcpy(c->last_hash, cert->hash, SCEAU_CERT_HASH_LEN);
 	c->last_timestamp = cert->timestamp;
@@ -588,6 +632,7 @@ out:
 	chain_realm_drop(pending);
 	sceau_free(nu);
 	sceau_free(nd);
+	sceau_free(anchors);
 	sceau_free(cert);
 	return r;
 }

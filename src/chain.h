@@ -37,6 +37,15 @@ struct sceau_chain_device {
 	uint64_t created_time, revoked_time; /* their certificates' */
 	uint8_t identity_hash[SCEAU_CERT_HASH_LEN];
 	uint8_t verify_key[SCEAU_SIGN_PUBLIC_LEN];
+	/*
+	 * Token-backed: the X.509 certificate its token holds (an X.509
+	 * list, leaf first: cert.h), owned by the chain like the entry:
+	 * copy it out before the chain may change.
+	 */
+	int token_bound;
+	uint8_t x509_fingerprint[SCEAU_CERT_HASH_LEN];
+	const uint8_t *x509_list;
+	size_t x509_list_len;
 };
 
 /*
@@ -80,6 +89,13 @@ const uint8_t *sceau_chain_last_hash(const struct sceau_chain *c);
 uint64_t sceau_chain_last_timestamp(const struct sceau_chain *c);
 /* Organization flags (SCEAU_ORG_FLAG_*) from the certificate at index 1. */
 uint8_t sceau_chain_org_flags(const struct sceau_chain *c);
+
+/*
+ * The organization's PKI trust anchors (an X.509 list, from its first
+ * certificate): 1 and (*p, *n) lent from the chain, or 0 when it has none.
+ */
+int sceau_chain_x509_anchors(
+    const struct sceau_chain *c, const uint8_t **p, size_t *n);
 
 /* Lookups: NULL when unknown.  Pointers stay valid until the next append. */
 const struct sceau_chain_user *sceau_chain_user(

@@ -25,6 +25,7 @@ static const char *const link_actions[] = {
     "bootstrap_organization",
     "claim_user",
     "claim_device",
+    "enroll",
 };
 
 const char *

@@ -13,7 +13,7 @@
  * - PORT: decimal, 1 to 65535, no leading zero.  Default 443, or 80 with
  *   no_ssl=1.
  * - ORG: an organization id (sceau_org_id_valid(), cert.h).
- * - a: bootstrap_organization, claim_user or claim_device.
+ * - a: bootstrap_organization, claim_user, claim_device or enroll.
  * - p: the token, 1 to SCEAU_LINK_TOKEN_MAX characters of canonical
  *   base64url without padding.
  * - no_ssl: only "1" (plain HTTP; the server's public URL says so).
@@ -58,6 +58,7 @@ enum sceau_link_action {
 	SCEAU_LINK_BOOTSTRAP_ORGANIZATION = 1,
 	SCEAU_LINK_CLAIM_USER = 2,
 	SCEAU_LINK_CLAIM_DEVICE = 3,
+	SCEAU_LINK_ENROLL = 4,
 };
 
 /* Where a server is: host, port and whether it speaks TLS. */

@@ -17,7 +17,7 @@
 	"SELECT id, token_hash, kind, email, inviter, created_by, created,"    \
 	" expires, status, attempt, aborted_by, abort_reason FROM invitations"
 
-const char *const sq_invite_sql[SQ_NSTMT - SQ_NREALM] = {
+const char *const sq_invite_sql[SQ_NINVITE - SQ_NREALM] = {
     [SQ_INV_INSERT - SQ_NREALM] =
         "INSERT INTO invitations (org, id, token_hash, kind, email, inviter,"
         " created_by, created, expires) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"

@@ -138,6 +138,29 @@ static const char *const sq_migrations[] = {
     " side INTEGER NOT NULL,"
     " msg BLOB NOT NULL,"
     " PRIMARY KEY (org, invitation, step, side)) WITHOUT ROWID;",
+    /*
+     * 4: PKI enrollment: one enrollment link per organization (the hash
+     * of its token), and the requests, signed on smartcards, kept whole.
+     */
+    "CREATE TABLE enroll_links ("
+    " org INTEGER PRIMARY KEY REFERENCES orgs(id),"
+    " token_hash BLOB NOT NULL,"
+    " expires INTEGER NOT NULL);"
+    "CREATE TABLE enroll_requests ("
+    " org INTEGER NOT NULL REFERENCES orgs(id),"
+    " id TEXT NOT NULL,"
+    " created INTEGER NOT NULL,"
+    " status INTEGER NOT NULL DEFAULT 0,"
+    " email TEXT NOT NULL,"
+    " user_id TEXT NOT NULL,"
+    " device_id TEXT NOT NULL,"
+    " poll_hash BLOB NOT NULL,"
+    " decided_by TEXT NOT NULL DEFAULT '',"
+    " reason TEXT NOT NULL DEFAULT '',"
+    " request BLOB NOT NULL,"
+    " PRIMARY KEY (org, id),"
+    " UNIQUE (org, device_id)) WITHOUT ROWID;"
+    "CREATE INDEX enroll_requests_created ON enroll_requests(org, created);",
 };
 
 #define SQ_ORG_COLUMNS                                                         \
@@ -1059,6 +1082,12 @@ static const struct srv_backend_ops sq_ops = {
     .conduit_send = sq_conduit_send,
     .conduit_recv = sq_conduit_recv,
     .conduit_abort = sq_conduit_abort,
+    .enroll_link_set = sq_enroll_link_set,
+    .enroll_link_get = sq_enroll_link_get,
+    .enroll_put = sq_enroll_put,
+    .enroll_get = sq_enroll_get,
+    .enroll_list = sq_enroll_list,
+    .enroll_decide = sq_enroll_decide,
 };
 
 static int

@@ -65,13 +65,24 @@ enum sq_stmt_id {
 	SQ_CONDUIT_PUT,
 	SQ_CONDUIT_CLEAR,
 	SQ_CONDUIT_LATER,
+	SQ_NINVITE,
+	/* backend-sqlite-enroll.c */
+	SQ_ENROLL_LINK_SET = SQ_NINVITE,
+	SQ_ENROLL_LINK_GET,
+	SQ_ENROLL_COUNT,
+	SQ_ENROLL_INSERT,
+	SQ_ENROLL_GET,
+	SQ_ENROLL_LIST,
+	SQ_ENROLL_DECIDE,
 	SQ_NSTMT
 };
 
 /* SQL of the statements SQ_NBASE.. (backend-sqlite-realms.c). */
 extern const char *const sq_realm_sql[SQ_NREALM - SQ_NBASE];
 /* SQL of the statements SQ_NREALM.. (backend-sqlite-invites.c). */
-extern const char *const sq_invite_sql[SQ_NSTMT - SQ_NREALM];
+extern const char *const sq_invite_sql[SQ_NINVITE - SQ_NREALM];
+/* SQL of the statements SQ_NINVITE.. (backend-sqlite-enroll.c). */
+extern const char *const sq_enroll_sql[SQ_NSTMT - SQ_NINVITE];
 
 struct sq_conn {
 	sqlite3 *db;
@@ -143,6 +154,20 @@ int sq_insert_event(struct sq_conn *c, sqlite3_int64 org, const char *kind,
 /* Wakes event waiters (after a commit that stored events). */
 void sq_wake(struct sq_state *s);
 
+/* The enrollment operations (backend.h), in backend-sqlite-enroll.c. */
+int sq_enroll_link_set(struct srv_backend *be, const char *org_id,
+    const uint8_t token_hash[SCEAU_SHA256_LEN], uint64_t expires_us);
+int sq_enroll_link_get(struct srv_backend *be, const char *org_id,
+    uint8_t token_hash[SCEAU_SHA256_LEN], uint64_t *expires_us);
+int sq_enroll_put(struct srv_backend *be, const char *org_id,
+    const struct srv_enroll_row *row, uint64_t now_us, uint64_t window_us,
+    unsigned int max_recent, unsigned int max_pending);
+int sq_enroll_get(struct srv_backend *be, const char *org_id, const char *id,
+    srv_enroll_cb cb, void *arg);
+int sq_enroll_list(
+    struct srv_backend *be, const char *org_id, srv_enroll_cb cb, void *arg);
+int sq_enroll_decide(struct srv_backend *be, const char *org_id, const char *id,
+    enum srv_enroll_status status, const char *by, const char *reason);
 /* The invitation operations (backend.h), in backend-sqlite-invites.c. */
 int sq_invite_create(struct srv_backend *be, const char *org_id,
     const struct srv_invite *inv, uint64_t now_us);

@@ -172,6 +172,27 @@ enum srv_conduit_state {
 	SRV_CONDUIT_RESTARTED, /* another attempt began */
 };
 
+/* A PKI enrollment request (doc/enrollment.md). */
+enum srv_enroll_status {
+	SRV_ENROLL_PENDING = 0,
+	SRV_ENROLL_ACCEPTED = 1,
+	SRV_ENROLL_REJECTED = 2,
+};
+
+struct srv_enroll_row {
+	char id[SCEAU_ID_LEN + 1];
+	uint64_t created_us;
+	enum srv_enroll_status status;
+	char email[SRV_INVITE_TEXT_MAX + 1];
+	char user_id[SCEAU_ID_LEN + 1]; /* as requested */
+	char device_id[SCEAU_ID_LEN + 1];
+	uint8_t poll_hash[SCEAU_SHA256_LEN];
+	char decided_by[SCEAU_ID_LEN + 1]; /* an admin's device, or "" */
+	char reason[SRV_INVITE_TEXT_MAX + 1];
+	const uint8_t *request; /* the envelope, lent to callbacks */
+	size_t request_len;
+};
+
 /* Callbacks: a non-zero return stops the iteration and is returned. */
 typedef int (*srv_org_cb)(void *arg, const struct srv_org *org);
 typedef int (*srv_cert_cb)(void *arg, const struct srv_cert_row *row);
@@ -179,6 +200,7 @@ typedef int (*srv_event_cb)(void *arg, const struct srv_event_row *ev);
 typedef int (*srv_vlob_cb)(void *arg, const struct srv_vlob_row *row);
 /* vlob_get: row is NULL when ids[i] has no such version. */
 typedef int (*srv_invite_cb)(void *arg, const struct srv_invite *inv);
+typedef int (*srv_enroll_cb)(void *arg, const struct srv_enroll_row *row);
 typedef int (*srv_vlob_get_cb)(
     void *arg, size_t i, const struct srv_vlob_row *row);
 
@@ -359,6 +381,36 @@ struct srv_backend_ops {
 	/* side aborts attempt with reason; waiters are woken. */
 	int (*conduit_abort)(struct srv_backend *be, const char *org_id,
 	    const char *id, int side, uint64_t attempt, const char *reason);
+
+	/*
+	 * PKI enrollment (backend-sqlite-enroll.c).  The organization's
+	 * enrollment link: its token's hash and expiry (set replaces;
+	 * get: SCEAU_ERR_NOT_FOUND when none).
+	 */
+	int (*enroll_link_set)(struct srv_backend *be, const char *org_id,
+	    const uint8_t token_hash[SCEAU_SHA256_LEN], uint64_t expires_us);
+	int (*enroll_link_get)(struct srv_backend *be, const char *org_id,
+	    uint8_t token_hash[SCEAU_SHA256_LEN], uint64_t *expires_us);
+	/*
+	 * Stores a pending request, unless the organization received
+	 * max_recent requests since now_us - window_us or holds max_pending
+	 * pending ones (SCEAU_ERR_RATE_LIMITED), or one for the same device
+	 * id exists (SCEAU_ERR_EXISTS).
+	 */
+	int (*enroll_put)(struct srv_backend *be, const char *org_id,
+	    const struct srv_enroll_row *row, uint64_t now_us,
+	    uint64_t window_us, unsigned int max_recent,
+	    unsigned int max_pending);
+	/* One request (SCEAU_ERR_NOT_FOUND); cb sees it with its bytes. */
+	int (*enroll_get)(struct srv_backend *be, const char *org_id,
+	    const char *id, srv_enroll_cb cb, void *arg);
+	/* The pending requests, oldest first. */
+	int (*enroll_list)(struct srv_backend *be, const char *org_id,
+	    srv_enroll_cb cb, void *arg);
+	/* Pending -> status (SCEAU_ERR_CONFLICT if no longer pending). */
+	int (*enroll_decide)(struct srv_backend *be, const char *org_id,
+	    const char *id, enum srv_enroll_status status, const char *by,
+	    const char *reason);
 };
 
 struct srv_backend {

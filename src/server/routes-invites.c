@@ -618,26 +618,6 @@ srv_route_invite_greet(struct srv_ctx *ctx, const struct srv_request *req,
 	return r;
 }
 
-/* The organization can take a claimer: bootstrapped, not frozen. */
-static int
-claim_org(struct srv_ctx *ctx, const char *org_id)
-{
-	struct srv_org org;
-	int r;
-
-	if ((r = ctx->be->ops->org_get(ctx->be, org_id, &org)) != 0)
-		return r;
-	if (!org.bootstrapped) {
-		sceau_message("organization %s is not bootstrapped", org_id);
-		return SCEAU_ERR_NOT_BOOTSTRAPPED;
-	}
-	if (org.frozen) {
-		sceau_message("organization %s is frozen", org_id);
-		return SCEAU_ERR_ORG_FROZEN;
-	}
-	return 0;
-}
-
 int
 srv_route_invite_claim(struct srv_ctx *ctx, const struct srv_request *req,
     const struct srv_route_args *args, struct srv_response *resp)
@@ -656,7 +636,7 @@ srv_route_invite_claim(struct srv_ctx *ctx, const struct srv_request *req,
 		r = srv_bad_request(r);
 		goto out;
 	}
-	if ((r = claim_org(ctx, args->org_id)) != 0 ||
+	if ((r = srv_org_open_to_newcomers(ctx, args->org_id)) != 0 ||
 	    (r = sceau_hash_sha256(token, strlen(token), h)) != 0)
 		goto out;
 	/* The lookup is by hash: the token is never compared as it is. */

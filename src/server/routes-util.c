@@ -187,3 +187,22 @@ srv_link(const struct srv_settings *set, const char *org_id, const char *action,
 	sceau_buf_free(b);
 	return s;
 }
+
+int
+srv_org_open_to_newcomers(struct srv_ctx *ctx, const char *org_id)
+{
+	struct srv_org org;
+	int r;
+
+	if ((r = ctx->be->ops->org_get(ctx->be, org_id, &org)) != 0)
+		return r;
+	if (!org.bootstrapped) {
+		sceau_message("organization %s is not bootstrapped", org_id);
+		return SCEAU_ERR_NOT_BOOTSTRAPPED;
+	}
+	if (org.frozen) {
+		sceau_message("organization %s is frozen", org_id);
+		return SCEAU_ERR_ORG_FROZEN;
+	}
+	return 0;
+}

@@ -149,4 +149,27 @@ int srv_route_invite_greet(struct srv_ctx *, const struct srv_request *,
 int srv_route_invite_claim(struct srv_ctx *, const struct srv_request *,
     const struct srv_route_args *, struct srv_response *) SCEAU_WUR;
 
+/* PKI enrollment (routes-enroll.c). */
+int srv_route_enroll_link(struct srv_ctx *, const struct srv_request *,
+    const struct srv_route_args *, struct srv_response *) SCEAU_WUR;
+int srv_route_enroll_submit(struct srv_ctx *, const struct srv_request *,
+    const struct srv_route_args *, struct srv_response *) SCEAU_WUR;
+int srv_route_enroll_status(struct srv_ctx *, const struct srv_request *,
+    const struct srv_route_args *, struct srv_response *) SCEAU_WUR;
+int srv_route_enroll_list(struct srv_ctx *, const struct srv_request *,
+    const struct srv_route_args *, struct srv_response *) SCEAU_WUR;
+int srv_route_enroll_decide(struct srv_ctx *, const struct srv_request *,
+    const struct srv_route_args *, struct srv_response *) SCEAU_WUR;
+
+/*
+ * The organization takes newcomers (claimers, enrollment requests):
+ * it exists, is bootstrapped and not frozen.
+ */
+int srv_org_open_to_newcomers(struct srv_ctx *ctx, const char *org_id)
+    SCEAU_WUR;
+
+/* Applies the server's [pki] revocation settings to a trust. */
+struct sceau_x509_trust;
+void srv_pki_configure(const struct srv_ctx *ctx, struct sceau_x509_trust *t);
+
 #endif /* SCEAU_SRV_ROUTES_H */

@@ -291,7 +291,11 @@ test_actions(void **state)
 	assert_string_equal(
 	    sceau_link_action_name(SCEAU_LINK_CLAIM_DEVICE), "claim_device");
 	assert_null(sceau_link_action_name((enum sceau_link_action)0));
-	assert_null(sceau_link_action_name((enum sceau_link_action)4));
+	assert_string_equal(
+	    sceau_link_action_name(SCEAU_LINK_ENROLL), "enroll");
+	assert_int_equal(
+	    sceau_link_action_from_name("enroll"), SCEAU_LINK_ENROLL);
+	assert_null(sceau_link_action_name((enum sceau_link_action)5));
 	assert_int_equal(
 	    sceau_link_action_from_name("claim_user"), SCEAU_LINK_CLAIM_USER);
 	assert_int_equal(sceau_link_action_from_name("CLAIM_USER"), 0);
