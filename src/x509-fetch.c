@@ -585,7 +585,7 @@ x509_ocsp_status(struct x509_vstate *st, OCSP_BASICRESP *bs, OCSP_CERTID *id)
 		return 0;
 	}
 	res->ocsp_status = SCEAU_X509_REV_REVOKED;
-	x509_time_text(when, text);
+	sceau_x509_time_text(when, text);
 	return x509_refuse(st, SCEAU_ERR_CERT_REVOKED, 0, leaf,
 	    "revoked on %s (%s), says the OCSP responder", text,
 	    sceau_x509_reason_name(reason));

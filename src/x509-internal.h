@@ -75,8 +75,6 @@ int x509_crl_parse(const uint8_t *p, size_t n, size_t max, X509_CRL **cp)
 void x509_name_text(const X509_NAME *name, char *out, size_t size);
 void x509_serial_text(const ASN1_INTEGER *serial, char *out, size_t size);
 int x509_time_unix(const ASN1_TIME *t, int64_t *out) SCEAU_WUR;
-/* "YYYY-MM-DDTHH:MM:SSZ" (21 bytes with the NUL). */
-void x509_time_text(int64_t t, char out[32]);
 /* Subject, serial, fingerprint of x into rc. */
 void x509_describe(X509 *x, struct sceau_x509_result_cert *rc);
 

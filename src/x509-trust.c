@@ -569,14 +569,14 @@ x509_explain(const struct x509_vstate *st, X509 *x, int err, int code,
 		x509_name_text(X509_get_issuer_name(x), name, sizeof(name));
 	if (code == SCEAU_ERR_CERT_EXPIRED && x != NULL &&
 	    x509_time_unix(X509_get0_notAfter(x), &t) == 0) {
-		x509_time_text(t, when);
+		sceau_x509_time_text(t, when);
 		x509_fmt(out, size, "expired on %s", when);
 	} else if (code == SCEAU_ERR_CERT_NOT_YET_VALID && x != NULL &&
 	    x509_time_unix(X509_get0_notBefore(x), &t) == 0) {
-		x509_time_text(t, when);
+		sceau_x509_time_text(t, when);
 		x509_fmt(out, size, "not valid before %s", when);
 	} else if (code == SCEAU_ERR_CERT_REVOKED && st->rev_seen) {
-		x509_time_text(st->rev_time, when);
+		sceau_x509_time_text(st->rev_time, when);
 		x509_fmt(out, size, "revoked on %s (%s), by the CRL of '%s'",
 		    when, sceau_x509_reason_name(st->rev_reason), name);
 	} else if (code == SCEAU_ERR_CERT_UNTRUSTED) {
@@ -585,7 +585,7 @@ x509_explain(const struct x509_vstate *st, X509 *x, int err, int code,
 		x509_fmt(out, size, "no CRL of its issuer '%s'", name);
 	} else if (code == SCEAU_ERR_CRL_EXPIRED && crl != NULL &&
 	    x509_time_unix(X509_CRL_get0_nextUpdate(crl), &t) == 0) {
-		x509_time_text(t, when);
+		sceau_x509_time_text(t, when);
 		x509_fmt(out, size, "the CRL of its issuer '%s' expired on %s",
 		    name, when);
 	} else {

@@ -423,7 +423,7 @@ x509_time_unix(const ASN1_TIME *t, int64_t *out)
 }
 
 void
-x509_time_text(int64_t t, char out[32])
+sceau_x509_time_text(int64_t t, char out[32])
 {
 	struct tm tm;
 	time_t tt = (time_t)t;

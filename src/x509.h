@@ -335,6 +335,9 @@ int sceau_x509_verify(const struct sceau_x509_trust *t, const uint8_t *leaf,
     size_t nchain, struct sceau_x509_result *res)
     SCEAU_WUR SCEAU_NONNULL(1, 2, 7);
 
+/* t (Unix seconds) as "YYYY-MM-DDTHH:MM:SSZ", or "@SECONDS". */
+void sceau_x509_time_text(int64_t t, char out[32]);
+
 /* RFC 5280 name of a CRL reason ("keyCompromise"), "unspecified" else. */
 const char *sceau_x509_reason_name(int reason);
 /* "good", "revoked"... of a status (for --json). */
