@@ -149,7 +149,26 @@ extern "C" {
 	    SCEAU_N_("invitation cancelled or already used"))                  \
 	X(EXCHANGE_ABORTED, -333, SCEAU_N_("the code exchange was aborted"))   \
 	X(WRONG_CODE, -334,                                                    \
-	    SCEAU_N_("wrong code: the exchange is aborted on both sides"))
+	    SCEAU_N_("wrong code: the exchange is aborted on both sides"))     \
+	X(X509_FORMAT, -600,                                                   \
+	    SCEAU_N_("malformed X.509 certificate, CRL or OCSP response"))     \
+	X(CERT_UNTRUSTED, -601,                                                \
+	    SCEAU_N_("certificate does not chain to a trusted authority"))     \
+	X(CERT_EXPIRED, -602, SCEAU_N_("certificate expired"))                 \
+	X(CERT_NOT_YET_VALID, -603, SCEAU_N_("certificate not yet valid"))     \
+	X(CERT_REVOKED, -604, SCEAU_N_("certificate revoked"))                 \
+	X(CERT_USAGE, -605, SCEAU_N_("certificate not allowed for this use"))  \
+	X(CERT_INVALID, -606, SCEAU_N_("certificate chain invalid"))           \
+	X(CRL_MISSING, -607,                                                   \
+	    SCEAU_N_("no revocation list for a certificate of the chain"))     \
+	X(CRL_EXPIRED, -608, SCEAU_N_("revocation list expired"))              \
+	X(CRL_INVALID, -609, SCEAU_N_("revocation list invalid"))              \
+	X(REVOCATION_UNREACHABLE, -610,                                        \
+	    SCEAU_N_(                                                          \
+	        "revocation status unavailable: its source is unreachable"))   \
+	X(REVOCATION_UNKNOWN, -611,                                            \
+	    SCEAU_N_("revocation status unknown to the responder"))            \
+	X(OCSP_INVALID, -612, SCEAU_N_("OCSP response invalid"))
 
 enum sceau_err {
 	SCEAU_OK = 0,

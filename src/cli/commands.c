@@ -23,6 +23,7 @@ const struct cli_command cli_commands[] = {
     {"mkdir", cmd_mkdir, N_("create a folder in a workspace")},
     {"mv", cmd_mv, N_("move or rename in a workspace")},
     {"org", cmd_org, N_("bootstrap an organization")},
+    {"pki", cmd_pki, N_("check X.509 certificates of the organization's PKI")},
     {"restore", cmd_restore, N_("bring back a past version or a deleted file")},
     {"rm", cmd_rm, N_("remove a file or folder of a workspace")},
     {"selftest", cmd_selftest, N_("run the cryptography self-test")},

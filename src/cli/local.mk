@@ -9,6 +9,7 @@ sceau_SOURCES = \
 	src/cli/cmd-device.c src/cli/cmd-recovery.c \
 	src/cli/cmd-help.c \
 	src/cli/cmd-org.c \
+	src/cli/cmd-pki.c \
 	src/cli/cmd-invite.c \
 	src/cli/cmd-selftest.c \
 	src/cli/cmd-server.c \

@@ -30,3 +30,10 @@ unit_tests += tests/unit/test-selftest
 tests_unit_test_selftest_SOURCES = tests/unit/test-selftest.c
 tests_unit_test_selftest_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_selftest_LDADD = $(TEST_LDADD)
+
+# X.509 over the test PKI (tests/pki/make-pki.sh, run by the test).
+unit_tests += tests/unit/test-x509
+tests_unit_test_x509_SOURCES = tests/unit/test-x509.c
+tests_unit_test_x509_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_x509_LDADD = $(TEST_LDADD)
+EXTRA_DIST += tests/pki/make-pki.sh
