@@ -46,6 +46,12 @@ int chain_refuse(const struct ctx *x, int code, const char *why);
 int chain_author_is_admin(const struct ctx *x);
 
 /*
+ * The X.509 rules (chain-x509.c): token signatures, device bindings,
+ * trust anchors.  Only for certificates whose signature is verified.
+ */
+int chain_x509_check(const struct ctx *x, const uint8_t *env, size_t n);
+
+/*
  * Workspace certificates (chain-realm.c).  chain_realm_check() applies
  * the rules; chain_realm_prepare() makes every allocation the change
  * needs (so that chain_realm_apply() cannot fail) and returns it in

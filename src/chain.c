@@ -199,10 +199,6 @@ check_position(const struct ctx *x, uint64_t server_time)
 	if (server_time != 0 && server_time < c->last_server_time)
 		return chain_refuse(x, SCEAU_ERR_CHAIN_TIME,
 		    "server time before the previous certificate's");
-	if (cert->n_extra_sigs != 0)
-		return chain_refuse(x, SCEAU_ERR_CERT_SIGNATURE,
-		    "carries a token signature no device of the chain can "
-		    "vouch for");
 	return 0;
 }
 
@@ -255,7 +251,10 @@ check_user(const struct ctx *x)
 	if (sceau_chain_user(x->c, cert->user_id) != NULL)
 		return chain_refuse(
 		    x, SCEAU_ERR_CHAIN_INVALID, "user id already used");
-	if (strcmp(cert->enc_alg, "x25519") != 0 || cert->enc_key_len != 32)
+	/* x25519: the key; x509: the fingerprint of the token's certificate. */
+	if ((strcmp(cert->enc_alg, "x25519") != 0 &&
+	        strcmp(cert->enc_alg, "x509") != 0) ||
+	    cert->enc_key_len != 32)
 		return chain_refuse(x, SCEAU_ERR_CHAIN_INVALID,
 		    "unknown encryption key algorithm or size");
 	return 0;
@@ -602,7 +601,8 @@ chain_append(struct sceau_chain *c, const uint8_t *env, size_t n,
 		goto out;
 	}
 	if ((r = check_position(&x, server_time)) != 0 ||
-	    (r = check_author_alive(&x)) != 0 || (r = check_act(&x)) != 0)
+	    (r = check_author_alive(&x)) != 0 || (r = check_act(&x)) != 0 ||
+	    (verify && (r = chain_x509_check(&x, env, n)) != 0))
 		goto out;
 	if (!apply_it) {
 		r = 0;

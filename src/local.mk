@@ -21,6 +21,7 @@ libsceau_a_SOURCES += \
 	src/strmap.h src/strmap.c \
 	src/cert.h src/cert.c \
 	src/chain.h src/chain-internal.h src/chain.c src/chain-realm.c \
+	src/chain-x509.c \
 	src/reqsign.h src/reqsign.c \
 	src/store.h src/store-internal.h src/store.c src/store-vlob.c \
 	src/conf.h src/conf.c \

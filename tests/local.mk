@@ -74,6 +74,12 @@ tests_unit_test_chain_realm_SOURCES = tests/unit/test-chain-realm.c
 tests_unit_test_chain_realm_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_chain_realm_LDADD = $(TEST_LDADD)
 
+# The chain's X.509 rules over the test PKI (tests/pki/make-pki.sh).
+unit_tests += tests/unit/test-chain-x509
+tests_unit_test_chain_x509_SOURCES = tests/unit/test-chain-x509.c
+tests_unit_test_chain_x509_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_chain_x509_LDADD = $(TEST_LDADD)
+
 unit_tests += tests/unit/test-reqsign
 tests_unit_test_reqsign_SOURCES = tests/unit/test-reqsign.c
 tests_unit_test_reqsign_CFLAGS = $(TEST_CFLAGS)

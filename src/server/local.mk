@@ -21,7 +21,7 @@ src_server_libsrv_a_SOURCES = \
 	src/server/routes-admin.c src/server/routes-org.c \
 	src/server/routes-certs.c src/server/routes-realms.c \
 	src/server/routes-vlobs.c src/server/routes-blocks.c \
-	src/server/routes-invites.c \
+	src/server/routes-invites.c src/server/routes-enroll.c \
 	src/server/upload.h src/server/upload.c \
 	src/server/proxy.h src/server/proxy.c \
 	src/server/tls.h src/server/tls.c \

@@ -11,6 +11,7 @@
 #include "errors.h"
 #include "json.h"
 #include "routes.h"
+#include "x509.h"
 #include "secmem.h"
 
 int
@@ -205,4 +206,23 @@ srv_org_open_to_newcomers(struct srv_ctx *ctx, const char *org_id)
 		return SCEAU_ERR_ORG_FROZEN;
 	}
 	return 0;
+}
+
+void
+srv_pki_configure(const struct srv_ctx *ctx, struct sceau_x509_trust *t)
+{
+	const struct srv_settings *set = &ctx->set;
+
+	/* Without a source, CRL_CHECK_AUTO checks nothing: say so plainly. */
+	if (set->pki_crl_fetch &&
+	    sceau_x509_trust_set_crl_fetch(t, 1, NULL, 0) != 0)
+		sceau_message_clear();
+	if (set->pki_ocsp != SCEAU_X509_OCSP_OFF &&
+	    sceau_x509_trust_set_ocsp(t,
+	        (enum sceau_x509_ocsp_mode)set->pki_ocsp,
+	        set->pki_ocsp == SCEAU_X509_OCSP_URL ? set->pki_ocsp_url
+	                                             : NULL) != 0)
+		sceau_message_clear();
+	sceau_x509_trust_set_soft_fail(t, set->pki_soft_fail);
+	sceau_x509_trust_set_remote_fetch(t, set->pki_remote_fetch);
 }

@@ -40,6 +40,15 @@ struct srv_settings {
 	const struct srv_mail_config *mail;
 	/* The longest wait of a conduit read (invitations). */
 	uint64_t conduit_wait_ms;
+	/*
+	 * [pki]: how the server checks the revocation of smartcard
+	 * certificates in enrollment requests (doc/pki.md).
+	 */
+	int pki_crl_fetch; /* fetch CRLs from distribution points */
+	int pki_ocsp; /* enum sceau_x509_ocsp_mode */
+	char pki_ocsp_url[1024 + 1];
+	int pki_soft_fail;
+	int pki_remote_fetch; /* sources that are not on loopback */
 };
 
 #define SRV_INVITE_LIFETIME_DEFAULT (7ULL * 24 * 3600 * 1000)

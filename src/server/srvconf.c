@@ -23,6 +23,7 @@
 #include "log.h"
 #include "secmem.h"
 #include "srvconf.h"
+#include "x509.h"
 #include "tls.h"
 
 #ifndef LOCALSTATEDIR
@@ -65,6 +66,10 @@ static const char *const srvconf_keys[] = {
     "mail.password_file",
     "mail.timeout",
     "mail.language",
+    "pki.crl_fetch",
+    "pki.ocsp",
+    "pki.soft_fail",
+    "pki.remote_fetch",
     NULL,
 };
 
@@ -659,6 +664,39 @@ srvconf_overrides(struct srv_conf *c, const struct srv_overrides *ov)
 	return r;
 }
 
+/* [pki]: revocation checks of enrollment requests (doc/pki.md). */
+static int
+srvconf_pki(struct srv_conf *c)
+{
+	const char *ocsp;
+	int r;
+
+	if ((r = sceau_conf_get_bool(
+	         c->conf, "pki", "crl_fetch", 0, &c->set.pki_crl_fetch)) != 0 ||
+	    (r = sceau_conf_get_bool(
+	         c->conf, "pki", "soft_fail", 0, &c->set.pki_soft_fail)) != 0 ||
+	    (r = sceau_conf_get_bool(c->conf, "pki", "remote_fetch", 0,
+	         &c->set.pki_remote_fetch)) != 0 ||
+	    (r = sceau_conf_get_string(c->conf, "pki", "ocsp", "off", &ocsp)) !=
+	        0)
+		return r;
+	if (strcmp(ocsp, "off") == 0) {
+		c->set.pki_ocsp = SCEAU_X509_OCSP_OFF;
+	} else if (strcmp(ocsp, "aia") == 0) {
+		c->set.pki_ocsp = SCEAU_X509_OCSP_AIA;
+	} else if ((strncmp(ocsp, "http://", 7) == 0 ||
+	               strncmp(ocsp, "https://", 8) == 0) &&
+	    strlen(ocsp) < sizeof(c->set.pki_ocsp_url)) {
+		c->set.pki_ocsp = SCEAU_X509_OCSP_URL;
+		(void)snprintf(c->set.pki_ocsp_url, sizeof(c->set.pki_ocsp_url),
+		    "%s", ocsp);
+	} else {
+		return srvconf_bad(c, "pki", "ocsp",
+		    "off, aia, or the responder's http:// or https:// URL");
+	}
+	return 0;
+}
+
 static int
 srvconf_read(struct srv_conf *c, const char *path)
 {
@@ -685,7 +723,8 @@ srv_conf_load(
 	    (r = srvconf_overrides(c, ov)) != 0 ||
 	    (r = srvconf_server(c)) != 0 || (r = srvconf_admin(c)) != 0 ||
 	    (r = srvconf_db(c)) != 0 || (r = srvconf_tls(c)) != 0 ||
-	    (r = srvconf_link(c)) != 0 || (r = srvconf_mail(c)) != 0) {
+	    (r = srvconf_link(c)) != 0 || (r = srvconf_mail(c)) != 0 ||
+	    (r = srvconf_pki(c)) != 0) {
 		srv_conf_free(c);
 		return r;
 	}
