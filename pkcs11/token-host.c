@@ -59,6 +59,23 @@ sceau_token_sig_alg(enum sceau_token_key_type type)
 }
 
 const char *
+sceau_token_wrap_alg_name(int alg)
+{
+	switch (alg) {
+	case SCEAU_TOKEN_WRAP_ECDH_P256:
+		return "ecdh-p256";
+	case SCEAU_TOKEN_WRAP_ECDH_P384:
+		return "ecdh-p384";
+	case SCEAU_TOKEN_WRAP_RSA_OAEP_SHA256:
+		return "rsa-oaep-sha256";
+	case SCEAU_TOKEN_WRAP_RSA_OAEP_SHA1:
+		return "rsa-oaep-sha1";
+	default:
+		return NULL;
+	}
+}
+
+const char *
 token_sig_md(enum sceau_token_key_type type)
 {
 	return type == SCEAU_TOKEN_KEY_EC_P384 ? "SHA384" : "SHA256";

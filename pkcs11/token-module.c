@@ -280,6 +280,50 @@ token_pin_state(CK_FLAGS flags)
 	return SCEAU_TOKEN_PIN_OK;
 }
 
+const char *
+sceau_token_pin_state_name(enum sceau_token_pin_state state)
+{
+	switch (state) {
+	case SCEAU_TOKEN_PIN_COUNT_LOW:
+		return "count-low";
+	case SCEAU_TOKEN_PIN_FINAL_TRY:
+		return "final-try";
+	case SCEAU_TOKEN_PIN_LOCKED:
+		return "locked";
+	case SCEAU_TOKEN_PIN_OK:
+		break;
+	}
+	return "ok";
+}
+
+static const struct {
+	CK_FLAGS flag;
+	const char *name;
+} flag_table[] = {
+    {CKF_RNG, "rng"},
+    {CKF_WRITE_PROTECTED, "write-protected"},
+    {CKF_LOGIN_REQUIRED, "login-required"},
+    {CKF_USER_PIN_INITIALIZED, "user-pin-initialized"},
+    {CKF_PROTECTED_AUTHENTICATION_PATH, "protected-authentication-path"},
+    {CKF_TOKEN_INITIALIZED, "token-initialized"},
+    {CKF_USER_PIN_COUNT_LOW, "user-pin-count-low"},
+    {CKF_USER_PIN_FINAL_TRY, "user-pin-final-try"},
+    {CKF_USER_PIN_LOCKED, "user-pin-locked"},
+    {CKF_USER_PIN_TO_BE_CHANGED, "user-pin-to-be-changed"},
+};
+
+size_t
+sceau_token_flag_names(unsigned long flags, const char **names, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < SCEAU_NELEM(flag_table) && n < max; i++) {
+		if (flags & flag_table[i].flag)
+			names[n++] = flag_table[i].name;
+	}
+	return n;
+}
+
 /* A blank-padded PKCS#11 string as a C string. */
 static void
 space_copy(char *out, size_t size, const unsigned char *s, size_t max)

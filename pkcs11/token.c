@@ -162,6 +162,7 @@ parse_uri(const char *s, P11KitUri **urip)
 
 /* What we found so far while looking for the token. */
 struct search {
+	int tokens; /* present and initialized, matching or not */
 	int matches;
 	CK_FUNCTION_LIST *f;
 	CK_SLOT_ID slot;
@@ -184,8 +185,10 @@ search_slot(
 	if (f->C_GetSlotInfo(slot, &si) != CKR_OK ||
 	    !p11_kit_uri_match_slot_info(uri, &si) ||
 	    f->C_GetTokenInfo(slot, &ti) != CKR_OK ||
-	    !(ti.flags & CKF_TOKEN_INITIALIZED) ||
-	    !p11_kit_uri_match_token_info(uri, &ti))
+	    !(ti.flags & CKF_TOKEN_INITIALIZED))
+		return;
+	s->tokens++;
+	if (!p11_kit_uri_match_token_info(uri, &ti))
 		return;
 	if (s->matches++ == 0) {
 		s->f = f;
@@ -231,7 +234,9 @@ find_token(struct sceau_token *t, P11KitUri *uri)
 	for (i = 0; mods[i] != NULL; i++)
 		search_module(uri, mods[i], &s);
 	if (s.matches == 0) {
-		sceau_message("no token matches (is it inserted?)");
+		sceau_message("none of the %d tokens found matches (is the "
+		              "card inserted?)",
+		    s.tokens);
 		return SCEAU_ERR_TOKEN_NOT_FOUND;
 	}
 	if (s.matches > 1) {
@@ -623,6 +628,13 @@ ready_key(struct sceau_token *t)
 		return SCEAU_ERR_TOKEN_MECHANISM;
 	}
 	return 0;
+}
+
+int
+sceau_token_find_key(struct sceau_token *t)
+{
+	sceau_return_val_if_fail(t != NULL, SCEAU_ERR_INVALID_ARGUMENT);
+	return t->has_key ? 0 : load_key(t);
 }
 
 enum sceau_token_key_type

@@ -188,6 +188,13 @@ int sceau_token_unwrap(struct sceau_token *t, const void *blob, size_t len,
  */
 int sceau_token_oaep_probe(struct sceau_token *t, int *alg) SCEAU_WUR;
 
+/*
+ * Finds the private key of the pair (on most tokens, only after login):
+ * 0, or _TOKEN_NO_KEY, _TOKEN_NOT_LOGGED_IN, _TOKEN_AMBIGUOUS.  No token
+ * operation: a search, not a use.
+ */
+int sceau_token_find_key(struct sceau_token *t) SCEAU_WUR;
+
 /* Token operations made through t, and through every handle so far. */
 unsigned long sceau_token_ops(const struct sceau_token *t);
 unsigned long sceau_token_ops_total(void);
@@ -221,6 +228,16 @@ int sceau_token_cert_key_type(const uint8_t *der, size_t len,
 const char *sceau_token_key_type_name(enum sceau_token_key_type type);
 /* "rsa-pss-sha256", "ecdsa-p256-sha256", "ecdsa-p384-sha384"; or NULL. */
 const char *sceau_token_sig_alg(enum sceau_token_key_type type);
+/* "ecdh-p256", "ecdh-p384", "rsa-oaep-sha256", "rsa-oaep-sha1"; or NULL. */
+const char *sceau_token_wrap_alg_name(int alg);
+/* "ok", "count-low", "final-try", "locked". */
+const char *sceau_token_pin_state_name(enum sceau_token_pin_state state);
+/*
+ * Names of the CK_TOKEN_INFO flags set in flags ("login-required",
+ * "token-initialized"...), at most max of them into names; the count.
+ */
+size_t sceau_token_flag_names(
+    unsigned long flags, const char **names, size_t max);
 
 /* ------------------------------------------------------ modules, lists */
 

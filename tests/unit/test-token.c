@@ -299,6 +299,8 @@ test_login(void **state)
 	t = open_token("alice");
 	assert_non_null(sig = sceau_buf_new());
 	/* Before login, the private key is out of reach. */
+	assert_int_equal(
+	    sceau_token_find_key(t), SCEAU_ERR_TOKEN_NOT_LOGGED_IN);
 	assert_int_equal(sceau_token_sign(t, "m", 1, sig, NULL),
 	    SCEAU_ERR_TOKEN_NOT_LOGGED_IN);
 	assert_int_equal(sceau_token_ops(t), 0);
@@ -310,6 +312,7 @@ test_login(void **state)
 	    sceau_token_login(t, NULL, 0), SCEAU_ERR_INVALID_ARGUMENT);
 	assert_int_equal(sceau_token_ops(t), 1);
 	login(t);
+	assert_int_equal(sceau_token_find_key(t), 0);
 	/* Logging in twice is harmless. */
 	login(t);
 	assert_int_equal(sceau_token_ops(t), 3);
@@ -338,6 +341,7 @@ test_rv_errors(void **state)
 	    {CKR_GENERAL_ERROR, SCEAU_ERR_TOKEN_FAILURE},
 	    {CKR_DEVICE_ERROR, SCEAU_ERR_TOKEN_FAILURE},
 	};
+	const char *names[4];
 	size_t i;
 
 	(void)state;
@@ -348,6 +352,19 @@ test_rv_errors(void **state)
 	assert_string_equal(sceau_last_message(),
 	    "C_Login: The password or PIN is locked (CKR 0xa4)");
 	assert_int_equal(token_pin_state(0), SCEAU_TOKEN_PIN_OK);
+	assert_string_equal(
+	    sceau_token_pin_state_name(SCEAU_TOKEN_PIN_FINAL_TRY), "final-try");
+	assert_int_equal(
+	    sceau_token_flag_names(
+	        CKF_LOGIN_REQUIRED | CKF_USER_PIN_LOCKED, names, 4),
+	    2);
+	assert_string_equal(names[0], "login-required");
+	assert_string_equal(names[1], "user-pin-locked");
+	assert_int_equal(sceau_token_flag_names(~0UL, names, 4), 4);
+	assert_string_equal(
+	    sceau_token_wrap_alg_name(SCEAU_TOKEN_WRAP_RSA_OAEP_SHA1),
+	    "rsa-oaep-sha1");
+	assert_null(sceau_token_wrap_alg_name(0x01));
 	assert_int_equal(
 	    token_pin_state(CKF_USER_PIN_COUNT_LOW), SCEAU_TOKEN_PIN_COUNT_LOW);
 	assert_int_equal(
@@ -365,6 +382,27 @@ test_rv_errors(void **state)
  * the tries-left report is "few tries left", and PIN_LOCKED cannot be
  * reached on SoftHSM: test_rv_errors checks the mapping instead.
  */
+/* A token with neither certificate nor key. */
+static void
+test_no_pair(void **state)
+{
+	struct sceau_token *t;
+	const uint8_t *der = (const uint8_t *)"x";
+	size_t len = 1;
+
+	(void)state;
+	t = open_token("locktest");
+	assert_int_equal(
+	    sceau_token_certificate(t, &der, &len), SCEAU_ERR_TOKEN_NO_CERT);
+	assert_null(der);
+	assert_int_equal(len, 0);
+	assert_int_equal(sceau_token_key_type(t), SCEAU_TOKEN_KEY_NONE);
+	login(t);
+	assert_int_equal(sceau_token_find_key(t), SCEAU_ERR_TOKEN_NO_KEY);
+	assert_int_equal(sceau_token_key_type(t), SCEAU_TOKEN_KEY_NONE);
+	sceau_token_close(t);
+}
+
 static void
 test_wrong_pins(void **state)
 {
@@ -820,6 +858,7 @@ main(void)
 	    cmocka_unit_test(test_open_refused),
 	    cmocka_unit_test(test_allow_list),
 	    cmocka_unit_test(test_login),
+	    cmocka_unit_test(test_no_pair),
 	    cmocka_unit_test(test_wrong_pins),
 	    cmocka_unit_test(test_rv_errors),
 	    cmocka_unit_test(test_sign),
