@@ -7,8 +7,9 @@
  *   || ciphertext || tag (16)
  * key = HKDF-SHA256(salt = eph_pk || recipient_pk, ikm = X25519(eph, rcpt),
  *                   info = "sceau box v1 x25519"), 32 bytes.
- * The alg byte leaves room for token-held keys (ECDH P-256, RSA-OAEP),
- * which the pkcs11/ layer seals and opens with the same envelope.
+ * The alg byte leaves room for token-held keys: 0x02 to 0x05 are the
+ * pkcs11/ layer's wrapped keys (ECDH P-256 and P-384, RSA-OAEP with SHA-256
+ * or SHA-1; token.h), so that a stored envelope may hold either.
  */
 #ifndef SCEAU_BOX_H
 #define SCEAU_BOX_H

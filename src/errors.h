@@ -168,7 +168,31 @@ extern "C" {
 	        "revocation status unavailable: its source is unreachable"))   \
 	X(REVOCATION_UNKNOWN, -611,                                            \
 	    SCEAU_N_("revocation status unknown to the responder"))            \
-	X(OCSP_INVALID, -612, SCEAU_N_("OCSP response invalid"))
+	X(OCSP_INVALID, -612, SCEAU_N_("OCSP response invalid")) \
+	X(TOKEN_MODULE, -500,                                                  \
+	    SCEAU_N_("cannot load or initialize the PKCS#11 module"))          \
+	X(TOKEN_MODULE_REFUSED, -501,                                          \
+	    SCEAU_N_("PKCS#11 module path not in the allow-list"))             \
+	X(TOKEN_URI, -502, SCEAU_N_("invalid PKCS#11 URI"))                    \
+	X(TOKEN_NOT_FOUND, -503, SCEAU_N_("no token matches the PKCS#11 URI")) \
+	X(TOKEN_AMBIGUOUS, -504,                                               \
+	    SCEAU_N_("several tokens or objects match the PKCS#11 URI"))       \
+	X(TOKEN_ABSENT, -505, SCEAU_N_("token removed or not present"))        \
+	X(WRONG_PIN, -506, SCEAU_N_("wrong PIN"))                              \
+	X(PIN_LOCKED, -507, SCEAU_N_("PIN locked after too many wrong tries")) \
+	X(TOKEN_NO_KEY, -508,                                                  \
+	    SCEAU_N_("no matching private key on the token"))                  \
+	X(TOKEN_NO_CERT, -509,                                                 \
+	    SCEAU_N_("no matching certificate on the token"))                  \
+	X(TOKEN_MECHANISM, -510,                                               \
+	    SCEAU_N_("the token cannot do this operation with this key"))      \
+	X(TOKEN_NOT_LOGGED_IN, -511,                                           \
+	    SCEAU_N_("the token needs the PIN first"))                         \
+	X(TOKEN_FAILURE, -512, SCEAU_N_("token or PKCS#11 module failure"))    \
+	X(TOKEN_KEY_TYPE, -513,                                                \
+	    SCEAU_N_("unsupported key type (RSA of 2048 to 8192 bits, EC "     \
+	             "P-256 or P-384)"))                                       \
+	X(PINENTRY, -514, SCEAU_N_("PIN entry failed or was cancelled"))
 
 enum sceau_err {
 	SCEAU_OK = 0,

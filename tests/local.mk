@@ -32,6 +32,7 @@ tests_unit_test_log_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_log_LDADD = $(TEST_LDADD)
 
 include tests/unit/crypto.mk
+include tests/unit/token.mk
 include tests/unit/encoding.mk
 include tests/unit/client.mk
 include tests/unit/data.mk

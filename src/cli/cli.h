@@ -99,6 +99,15 @@ int cli_secret_read(const char *prompt, const char *file, struct cli_secret *s)
 void cli_secret_free(struct cli_secret *s);
 
 /*
+ * Reads the PIN of the token labelled label: the first line of file if
+ * not NULL, else from the pinentry program named by $SCEAU_PINENTRY
+ * (pkcs11/pinentry.h), else as cli_secret_read() does.  Free with
+ * cli_secret_free().
+ */
+int cli_pin_read(const char *label, const char *file, struct cli_secret *s)
+    SCEAU_WUR;
+
+/*
  * Runs the subcommand argv[1] of group (for "sceau user list" and the
  * like): table ends with a NULL name.  Prints the group's usage for
  * --help or a missing subcommand.

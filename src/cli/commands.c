@@ -31,6 +31,7 @@ const struct cli_command cli_commands[] = {
     {"stat", cmd_stat, N_("show a workspace file's details")},
     {"status", cmd_status, N_("fetch new records and show the state")},
     {"sync", cmd_sync, N_("send and receive workspace changes")},
+    {"token", cmd_token, N_("list PKCS#11 tokens; show a token's certificate")},
     {"user", cmd_user, N_("list, show, revoke users; change profiles")},
     {"version", cmd_version, N_("show versions of sceau and its libraries")},
     {"whoami", cmd_whoami, N_("show this device, its user and organization")},

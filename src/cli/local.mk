@@ -14,6 +14,7 @@ sceau_SOURCES = \
 	src/cli/cmd-selftest.c \
 	src/cli/cmd-server.c \
 	src/cli/cmd-status.c \
+	src/cli/cmd-token.c \
 	src/cli/cmd-user.c \
 	src/cli/cmd-version.c \
 	src/cli/cmd-whoami.c \

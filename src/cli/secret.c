@@ -1,13 +1,14 @@
 /*
- * secret.c: reading passwords and tokens: from a file (scripts, tests),
- * from the terminal without echo, or from standard input when it is not a
- * terminal.  Secrets live in locked memory and are wiped by cli_secret_free.
+ * secret.c: reading passwords, tokens and PINs: from a file (scripts,
+ * tests), from the terminal without echo, or from standard input when it is
+ * not a terminal; PINs also from a pinentry program.  Secrets live in locked memory and are wiped by cli_secret_free.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include "cli.h"
 #include "errors.h"
 #include "i18n.h"
+#include "pinentry.h"
 #include "secmem.h"
 
 #define SECRET_MAX 1024
@@ -115,4 +117,30 @@ cli_secret_free(struct cli_secret *s)
 	sceau_secmem_free(s->data);
 	s->data = NULL;
 	s->len = 0;
+}
+
+int
+cli_pin_read(const char *label, const char *file, struct cli_secret *s)
+{
+	const char *program = getenv("SCEAU_PINENTRY");
+	char desc[256], prompt[256];
+	int r;
+
+	(void)snprintf(
+	    prompt, sizeof(prompt), _("PIN of token \"%s\": "), label);
+	if (file != NULL || program == NULL || program[0] == '\0') {
+		if ((r = cli_secret_read(prompt, file, s)) ==
+		    SCEAU_ERR_INVALID_ARGUMENT)
+			sceau_message("%s", _("empty PIN"));
+		return r;
+	}
+	s->len = 0;
+	if ((s->data = sceau_secmem_alloc(SECRET_MAX + 1)) == NULL)
+		return SCEAU_ERR_SECMEM;
+	(void)snprintf(desc, sizeof(desc),
+	    _("Please enter the PIN of token \"%s\" for sceau."), label);
+	if ((r = sceau_pinentry_getpin(program, desc, _("PIN:"), s->data,
+	         SECRET_MAX + 1, &s->len)) != 0)
+		cli_secret_free(s);
+	return r;
 }

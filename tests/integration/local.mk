@@ -25,3 +25,7 @@ EXTRA_DIST += tests/server-lib.sh tests/tamper-proxy.py
 # SMTP sink on 127.0.0.1 (python3-aiosmtpd).
 script_tests += tests/integration/server-mail.sh
 EXTRA_DIST += tests/smtp-sink.py
+
+# PKCS#11 tokens (issue 6): "sceau token" on SoftHSM2 tokens holding the
+# test PKI's users (tests/pki/).
+script_tests += tests/integration/token-cli.sh
