@@ -21,19 +21,21 @@
 #include "buf.h"
 #include "cert.h"
 #include "errors.h"
+#include "hash.h"
 #include "kdf.h"
 #include "keyfile.h"
 #include "link.h"
 #include "log.h"
 #include "random.h"
 #include "secmem.h"
+#include "token.h"
 
 #define KF_MAGIC "SCEAUKEY"
 #define KF_MAGIC_RECOVERY "SCEAUREC"
 #define KF_MAGIC_LEN 8
 #define KF_VERSION 1
 #define KF_SECRETS_VERSION 1
-#define KF_PARAMS_MAX 256
+#define KF_PARAMS_MAX 2304 /* token: URI, fingerprint, wrapped key */
 #define KF_CHECK_LEN 16
 #define KF_ITEM_HDR 6 /* u16 type, u32 length */
 
@@ -52,6 +54,18 @@ struct kf_parsed {
 	const uint8_t *ct;
 	size_t ctlen;
 	uint8_t tag[SCEAU_AEAD_TAG_LEN];
+	/* TOKEN: the file key wrapped to the token's certificate. */
+	uint8_t wrapped[SCEAU_TOKEN_WRAP_MAX];
+	size_t wrapped_len;
+};
+
+/* What locking (writing) a file produces for its header. */
+struct kf_lock {
+	struct sceau_kdf_argon2_params argon2;
+	uint8_t salt[SCEAU_KDF_SALT_LEN];
+	uint8_t check[KF_CHECK_LEN];
+	uint8_t fingerprint[SCEAU_CERT_HASH_LEN];
+	struct sceau_buf *wrapped; /* TOKEN */
 };
 
 /* Plaintext secrets in locked memory. */
@@ -275,6 +289,31 @@ kf_get_str(struct sceau_buf *b, char *dst, size_t max, const char *what)
 	return 0;
 }
 
+/* token: string URI, string fingerprint (32), string wrapped key. */
+static int
+kf_get_token_params(struct sceau_buf *pb, struct kf_parsed *kp)
+{
+	const uint8_t *w;
+	size_t n;
+	int r;
+
+	if ((r = kf_get_str(pb, kp->info.token_uri, SCEAU_KEYFILE_TOKEN_URI_MAX,
+	         "token URI")) != 0)
+		return r;
+	if (strncmp(kp->info.token_uri, "pkcs11:", 7) != 0)
+		return kf_format("token URI");
+	if ((r = sceau_buf_get_fixed(pb, kp->info.token_fingerprint,
+	         sizeof(kp->info.token_fingerprint))) != 0 ||
+	    (r = sceau_buf_get_string_direct(
+	         pb, SCEAU_TOKEN_WRAP_MAX, &w, &n)) != 0)
+		return kf_buf_error(r, "token parameters");
+	if (n == 0)
+		return kf_format("wrapped key");
+	memcpy(kp->wrapped, w, n);
+	kp->wrapped_len = n;
+	return 0;
+}
+
 static int
 kf_get_params(struct sceau_buf *b, struct kf_parsed *kp)
 {
@@ -304,7 +343,10 @@ kf_get_params(struct sceau_buf *b, struct kf_parsed *kp)
 		}
 		break;
 	case SCEAU_KEYFILE_KEYRING:
+		break;
 	case SCEAU_KEYFILE_TOKEN:
+		if ((r = kf_get_token_params(pb, kp)) != 0)
+			goto out;
 		break;
 	default:
 		r = kf_format("unknown protection");
@@ -458,6 +500,44 @@ kf_password_derive(const struct sceau_keyfile_auth *auth,
 	return r;
 }
 
+/* The token's certificate's SHA-256. */
+static int
+kf_token_fingerprint(struct sceau_token *t, uint8_t fp[SCEAU_CERT_HASH_LEN])
+{
+	const uint8_t *der;
+	size_t len;
+	int r;
+
+	if ((r = sceau_token_certificate(t, &der, &len)) != 0)
+		return r;
+	return sceau_hash_sha256(der, len, fp);
+}
+
+/* The file key, unwrapped on the token named in the header. */
+static int
+kf_token_unwrap(const struct kf_parsed *kp,
+    const struct sceau_keyfile_auth *auth, uint8_t key[32])
+{
+	uint8_t fp[SCEAU_CERT_HASH_LEN];
+	int r;
+
+	if (auth->token == NULL)
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	if ((r = kf_token_fingerprint(auth->token, fp)) != 0)
+		return r;
+	if (sceau_timingsafe_bcmp(fp, kp->info.token_fingerprint, sizeof(fp)) !=
+	    0) {
+		sceau_message("this token holds another certificate than the "
+		              "one this device is bound to");
+		return SCEAU_ERR_KEY_INVALID;
+	}
+	if ((r = sceau_token_unwrap(
+	         auth->token, kp->wrapped, kp->wrapped_len, key)) != 0 &&
+	    r == SCEAU_ERR_DECRYPT_FAILED)
+		sceau_message("the key file's wrapped key is altered");
+	return r;
+}
+
 /* The file key of a parsed file. */
 static int
 kf_unlock_key(const struct kf_parsed *kp, const struct sceau_keyfile_auth *auth,
@@ -488,10 +568,10 @@ kf_unlock_key(const struct kf_parsed *kp, const struct sceau_keyfile_auth *auth,
 		return r;
 	case SCEAU_KEYFILE_KEYRING:
 		return kf_keyring_get(kp->info.org_id, kp->info.device_id, key);
+	case SCEAU_KEYFILE_TOKEN:
+		return kf_token_unwrap(kp, auth, key);
 	default:
-		sceau_message(
-		    "token-protected key files are not supported yet");
-		return SCEAU_ERR_NOT_SUPPORTED;
+		return SCEAU_ERR_INVALID_ARGUMENT;
 	}
 }
 
@@ -657,31 +737,33 @@ kf_secrets_build(const struct sceau_signkey *dev,
 
 static int
 kf_put_params(struct sceau_buf *h, const struct sceau_keyfile_auth *auth,
-    const struct sceau_kdf_argon2_params *argon2, const uint8_t *salt,
-    const uint8_t *check)
+    const struct kf_lock *lk)
 {
 	struct sceau_buf *pb;
 	int r;
 
-	if (auth->kind != SCEAU_KEYFILE_PASSWORD)
+	if (auth->kind == SCEAU_KEYFILE_KEYRING)
 		return sceau_buf_put_string(h, NULL, 0);
 	if ((pb = sceau_buf_new()) == NULL)
 		return SCEAU_ERR_ALLOC;
-	if ((r = sceau_kdf_argon2_params_put(pb, argon2)) != 0 ||
-	    (r = sceau_buf_put(pb, salt, SCEAU_KDF_SALT_LEN)) != 0 ||
-	    (r = sceau_buf_put(pb, check, KF_CHECK_LEN)) != 0 ||
-	    (r = sceau_buf_put_stringb(h, pb)) != 0)
-		goto out;
-out:
+	if (auth->kind == SCEAU_KEYFILE_TOKEN)
+		r = (r = sceau_buf_put_cstring(pb, auth->token_uri)) != 0 ||
+		        (r = sceau_buf_put_string(
+		             pb, lk->fingerprint, sizeof(lk->fingerprint))) != 0
+		    ? r
+		    : sceau_buf_put_stringb(pb, lk->wrapped);
+	else if ((r = sceau_kdf_argon2_params_put(pb, &lk->argon2)) == 0 &&
+	    (r = sceau_buf_put(pb, lk->salt, SCEAU_KDF_SALT_LEN)) == 0)
+		r = sceau_buf_put(pb, lk->check, KF_CHECK_LEN);
+	if (r == 0)
+		r = sceau_buf_put_stringb(h, pb);
 	sceau_buf_free(pb);
 	return r;
 }
 
 static int
 kf_put_header(struct sceau_buf *f, const struct sceau_keyfile_info *in,
-    const struct sceau_keyfile_auth *auth,
-    const struct sceau_kdf_argon2_params *argon2, const uint8_t *salt,
-    const uint8_t *check)
+    const struct sceau_keyfile_auth *auth, const struct kf_lock *lk)
 {
 	struct sceau_buf *h;
 	int r;
@@ -697,7 +779,7 @@ kf_put_header(struct sceau_buf *f, const struct sceau_keyfile_info *in,
 	    (r = sceau_buf_put_string(
 	         h, in->root_verify_key, sizeof(in->root_verify_key))) != 0 ||
 	    (r = sceau_buf_put_u64(h, in->created)) != 0 ||
-	    (r = kf_put_params(h, auth, argon2, salt, check)) != 0)
+	    (r = kf_put_params(h, auth, lk)) != 0)
 		goto out;
 	if (sceau_buf_len(h) > SCEAU_KEYFILE_HEADER_MAX) {
 		r = SCEAU_ERR_INVALID_ARGUMENT;
@@ -715,30 +797,51 @@ out:
 	return r;
 }
 
-/* The file key for writing, and the password parameters if any. */
+/* A random file key, wrapped to the token's certificate. */
+static int
+kf_token_lock(
+    const struct sceau_keyfile_auth *auth, struct kf_lock *lk, uint8_t key[32])
+{
+	const uint8_t *der;
+	size_t len;
+	int r, alg = 0;
+
+	if (auth->token == NULL || auth->token_uri == NULL ||
+	    strncmp(auth->token_uri, "pkcs11:", 7) != 0 ||
+	    strlen(auth->token_uri) > SCEAU_KEYFILE_TOKEN_URI_MAX)
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	if ((lk->wrapped = sceau_buf_new()) == NULL)
+		return SCEAU_ERR_ALLOC;
+	/* The wrap the token can undo (SHA-1 OAEP on some RSA tokens). */
+	if ((r = sceau_token_certificate(auth->token, &der, &len)) != 0 ||
+	    (r = sceau_hash_sha256(der, len, lk->fingerprint)) != 0 ||
+	    (r = sceau_token_oaep_probe(auth->token, &alg)) != 0 ||
+	    (r = sceau_random_bytes(key, SCEAU_AEAD_KEY_LEN)) != 0)
+		return r;
+	return sceau_token_wrap_to_cert(der, len, alg, key, lk->wrapped);
+}
+
+/* The file key for writing, and its header parameters. */
 static int
 kf_lock_key(const struct sceau_keyfile_info *in,
-    const struct sceau_keyfile_auth *auth,
-    struct sceau_kdf_argon2_params *argon2, uint8_t salt[SCEAU_KDF_SALT_LEN],
-    uint8_t check[KF_CHECK_LEN], uint8_t key[32])
+    const struct sceau_keyfile_auth *auth, struct kf_lock *lk, uint8_t key[32])
 {
 	int r;
 
 	switch (auth->kind) {
 	case SCEAU_KEYFILE_PASSWORD:
 		if (auth->argon2 != NULL)
-			*argon2 = *auth->argon2;
+			lk->argon2 = *auth->argon2;
 		else
-			sceau_kdf_argon2_default(argon2);
-		if ((r = sceau_random_bytes(salt, SCEAU_KDF_SALT_LEN)) != 0)
+			sceau_kdf_argon2_default(&lk->argon2);
+		if ((r = sceau_random_bytes(lk->salt, SCEAU_KDF_SALT_LEN)) != 0)
 			return r;
-		return kf_password_derive(auth, salt, argon2, key, check);
+		return kf_password_derive(
+		    auth, lk->salt, &lk->argon2, key, lk->check);
 	case SCEAU_KEYFILE_KEYRING:
 		return kf_keyring_get_or_create(in->org_id, in->device_id, key);
 	case SCEAU_KEYFILE_TOKEN:
-		sceau_message(
-		    "token-protected key files are not supported yet");
-		return SCEAU_ERR_NOT_SUPPORTED;
+		return kf_token_lock(auth, lk, key);
 	default:
 		return SCEAU_ERR_INVALID_ARGUMENT;
 	}
@@ -749,20 +852,19 @@ static int
 kf_seal(const struct sceau_keyfile_info *in, const struct kf_secrets *s,
     const struct sceau_keyfile_auth *auth, struct sceau_buf *out)
 {
-	struct sceau_kdf_argon2_params argon2 = {0, 0, 0};
-	uint8_t key[SCEAU_AEAD_KEY_LEN], salt[SCEAU_KDF_SALT_LEN];
-	uint8_t check[KF_CHECK_LEN], nonce[SCEAU_AEAD_NONCE_LEN], *ct;
+	uint8_t key[SCEAU_AEAD_KEY_LEN], nonce[SCEAU_AEAD_NONCE_LEN], *ct;
 	struct sceau_buf *f = NULL;
+	struct kf_lock lk;
 	size_t aadlen;
 	int r;
 
-	memset(salt, 0, sizeof(salt));
-	memset(check, 0, sizeof(check));
+	memset(&lk, 0, sizeof(lk));
+	memset(key, 0, sizeof(key));
 	if (kf_info_check(in) != 0) {
 		r = SCEAU_ERR_INVALID_ARGUMENT;
 		goto out;
 	}
-	if ((r = kf_lock_key(in, auth, &argon2, salt, check, key)) != 0)
+	if ((r = kf_lock_key(in, auth, &lk, key)) != 0)
 		goto out;
 	if ((r = sceau_random_bytes(nonce, sizeof(nonce))) != 0)
 		goto out;
@@ -770,7 +872,7 @@ kf_seal(const struct sceau_keyfile_info *in, const struct kf_secrets *s,
 		r = SCEAU_ERR_ALLOC;
 		goto out;
 	}
-	if ((r = kf_put_header(f, in, auth, &argon2, salt, check)) != 0 ||
+	if ((r = kf_put_header(f, in, auth, &lk)) != 0 ||
 	    (r = sceau_buf_put(f, nonce, sizeof(nonce))) != 0)
 		goto out;
 	aadlen = sceau_buf_len(f);
@@ -784,7 +886,8 @@ kf_seal(const struct sceau_keyfile_info *in, const struct kf_secrets *s,
 		goto out;
 out:
 	sceau_memzero(key, sizeof(key));
-	sceau_memzero(check, sizeof(check));
+	sceau_buf_free(lk.wrapped);
+	sceau_memzero(&lk, sizeof(lk));
 	sceau_buf_free(f);
 	return r;
 }

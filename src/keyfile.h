@@ -64,6 +64,7 @@ extern "C" {
 #define SCEAU_KEYFILE_URL_MAX 1024 /* = SCEAU_LINK_MAX */
 #define SCEAU_KEYFILE_LABEL_MAX SCEAU_NAME_MAX
 #define SCEAU_KEYFILE_KEYRING_DESC_MAX 128
+#define SCEAU_KEYFILE_TOKEN_URI_MAX 1023
 
 enum sceau_keyfile_protection {
 	SCEAU_KEYFILE_PASSWORD = 1,
@@ -91,6 +92,9 @@ struct sceau_keyfile_info {
 	/* Filled when reading; sceau_keyfile_encode writes it. */
 	enum sceau_keyfile_kind kind;
 	struct sceau_kdf_argon2_params argon2; /* PASSWORD only */
+	/* TOKEN only, filled when reading: which token, which certificate. */
+	char token_uri[SCEAU_KEYFILE_TOKEN_URI_MAX + 1];
+	uint8_t token_fingerprint[SCEAU_CERT_HASH_LEN];
 };
 
 /*
@@ -99,11 +103,18 @@ struct sceau_keyfile_info {
  * with (NULL: sceau_kdf_argon2_default()); when reading, the header's
  * parameters are used, whatever argon2 says.
  */
+struct sceau_token;
 struct sceau_keyfile_auth {
 	enum sceau_keyfile_protection kind;
 	const char *password;
 	size_t password_len;
 	const struct sceau_kdf_argon2_params *argon2;
+	/*
+	 * TOKEN: the token (logged in to unlock; its certificate is read to
+	 * write), and, to write, the PKCS#11 URI stored in the header.
+	 */
+	struct sceau_token *token;
+	const char *token_uri;
 };
 
 /* The unlocked secrets; user_key is NULL when the file holds none. */

@@ -25,6 +25,8 @@
 
 #include "buf.h"
 #include "errors.h"
+#include "keyfile.h"
+#include "sign.h"
 #include "testutil.h"
 #include "token-internal.h"
 #include "token.h"
@@ -768,6 +770,95 @@ test_ops(void **state)
 	sceau_buf_free(sig);
 }
 
+/*
+ * Key files protected by a token (src/keyfile.c): the file key wrapped to
+ * the card's certificate, unwrapped on it (one operation), for an RSA card
+ * (SHA-1 OAEP on SoftHSM 2.6.1) and an EC card; another card is refused,
+ * an altered wrapped key too.
+ */
+static void
+check_keyfile_token(const char *label, const char *other)
+{
+	struct sceau_keyfile_info info, got;
+	struct sceau_keyfile_keys keys;
+	struct sceau_keyfile_auth auth;
+	struct sceau_signkey *dev;
+	struct sceau_token *t, *o;
+	uint8_t pk1[32], pk2[32];
+	struct sceau_buf *f;
+	unsigned long ops;
+	char uri[256];
+	size_t i;
+
+	t = open_token(label);
+	o = open_token(other);
+	login(t);
+	login(o);
+	uri_of(uri, sizeof(uri), label);
+	memset(&info, 0, sizeof(info));
+	(void)snprintf(
+	    info.server_url, sizeof(info.server_url), "https://127.0.0.1:1");
+	(void)snprintf(info.org_id, sizeof(info.org_id), "acme");
+	memset(info.user_id, 'a', SCEAU_ID_LEN);
+	memset(info.device_id, 'b', SCEAU_ID_LEN);
+	info.created = 1;
+	assert_int_equal(sceau_sign_generate(&dev), 0);
+	memset(&auth, 0, sizeof(auth));
+	auth.kind = SCEAU_KEYFILE_TOKEN;
+	auth.token = t;
+	auth.token_uri = uri;
+	assert_non_null(f = sceau_buf_new());
+	/* No user X25519 key: a token-backed user's key is the card's. */
+	assert_int_equal(sceau_keyfile_encode(&info, dev, NULL, &auth, f), 0);
+	assert_int_equal(
+	    sceau_keyfile_decode_info(sceau_buf_ptr(f), sceau_buf_len(f), &got),
+	    0);
+	assert_int_equal(got.protection, SCEAU_KEYFILE_TOKEN);
+	assert_string_equal(got.token_uri, uri);
+	ops = sceau_token_ops(t);
+	assert_int_equal(sceau_keyfile_decode(sceau_buf_ptr(f),
+	                     sceau_buf_len(f), &auth, &got, &keys),
+	    0);
+	assert_int_equal(sceau_token_ops(t), ops + 1);
+	assert_null(keys.user_key);
+	sceau_sign_public(dev, pk1);
+	sceau_sign_public(keys.device_key, pk2);
+	assert_memory_equal(pk1, pk2, 32);
+	sceau_keyfile_keys_free(&keys);
+	/* Another card: refused before any unwrap. */
+	auth.token = o;
+	assert_int_equal(sceau_keyfile_decode(sceau_buf_ptr(f),
+	                     sceau_buf_len(f), &auth, &got, &keys),
+	    SCEAU_ERR_KEY_INVALID);
+	/* The last bytes of the header (the wrapped key) altered. */
+	auth.token = t;
+	for (i = 0; i < 4; i++) {
+		struct sceau_buf *g = sceau_buf_dup(f);
+		uint32_t hlen;
+		const uint8_t *p = sceau_buf_ptr(g);
+
+		hlen = ((uint32_t)p[9] << 24) | ((uint32_t)p[10] << 16) |
+		    ((uint32_t)p[11] << 8) | p[12];
+		sceau_buf_mutable_ptr(g)[13 + hlen - 1 - i * 7] ^= 0x20;
+		assert_int_not_equal(sceau_keyfile_decode(sceau_buf_ptr(g),
+		                         sceau_buf_len(g), &auth, &got, &keys),
+		    0);
+		sceau_buf_free(g);
+	}
+	sceau_buf_free(f);
+	sceau_sign_free(dev);
+	sceau_token_close(t);
+	sceau_token_close(o);
+}
+
+static void
+test_keyfile_token(void **state)
+{
+	(void)state;
+	check_keyfile_token("alice", "dave");
+	check_keyfile_token("erin", "bob");
+}
+
 static void
 test_list(void **state)
 {
@@ -868,6 +959,7 @@ main(void)
 	    cmocka_unit_test(test_unwrap_bad_point),
 	    cmocka_unit_test(test_wrap_host),
 	    cmocka_unit_test(test_ops),
+	    cmocka_unit_test(test_keyfile_token),
 	    cmocka_unit_test(test_list),
 	    cmocka_unit_test(test_removed),
 	};
