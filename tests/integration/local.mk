@@ -25,3 +25,8 @@ EXTRA_DIST += tests/server-lib.sh tests/tamper-proxy.py
 # SMTP sink on 127.0.0.1 (python3-aiosmtpd).
 script_tests += tests/integration/server-mail.sh
 EXTRA_DIST += tests/smtp-sink.py
+
+# X.509 validation with sceau pki check over the test PKI: CRL files,
+# CRLs fetched from a loopback-only server and cached, OCSP in a private
+# network namespace (unshare -n, as root).
+script_tests += tests/integration/pki.sh
