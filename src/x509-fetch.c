@@ -403,9 +403,9 @@ x509_fetch_dps(struct x509_vstate *st, int depth)
 		if (r == SCEAU_ERR_REVOCATION_UNREACHABLE)
 			r = 0;
 	}
-	if (nurls > 0 && !got && r == 0) {
-		/* The CRLs of that issuer: for x, and for itself if a root. */
-		i = depth + 1 < n ? (size_t)depth + 1 : (size_t)depth;
+	/* The CRLs of that issuer: for x, and for itself if a root. */
+	i = depth + 1 < n ? (size_t)depth + 1 : (size_t)depth;
+	if (nurls > 0 && !got && r == 0 && i < SCEAU_X509_CHAIN_MAX) {
 		st->unreachable |= 1U << i;
 		memcpy(
 		    st->dp_error[i], st->fetch_error, sizeof(st->dp_error[i]));
