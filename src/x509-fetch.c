@@ -403,14 +403,28 @@ x509_fetch_dps(struct x509_vstate *st, int depth)
 		if (r == SCEAU_ERR_REVOCATION_UNREACHABLE)
 			r = 0;
 	}
-	if (nurls > 0 && !got && r == 0) {
-		st->unreachable |= 1U << depth;
-		memcpy(st->dp_error[depth], st->fetch_error,
-		    sizeof(st->dp_error[depth]));
+	/* The CRLs of that issuer: for x, and for itself if a root. */
+	i = depth + 1 < n ? (size_t)depth + 1 : (size_t)depth;
+	if (nurls > 0 && !got && r == 0 && i < SCEAU_X509_CHAIN_MAX) {
+		st->unreachable |= 1U << i;
+		memcpy(
+		    st->dp_error[i], st->fetch_error, sizeof(st->dp_error[i]));
 		debug_f("%s", st->fetch_error);
 	}
 	sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
 	return r;
+}
+
+const char *
+x509_crl_unreachable(const struct x509_vstate *st, int depth)
+{
+	int n = st->chain != NULL ? sk_X509_num(st->chain) : 0,
+	    i = depth + 1 < n ? depth + 1 : depth;
+
+	if (i >= 0 && i < SCEAU_X509_CHAIN_MAX &&
+	    (st->unreachable & (1U << i)) != 0)
+		return st->dp_error[i];
+	return st->url_failed ? st->fetch_error : NULL;
 }
 
 int

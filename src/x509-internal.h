@@ -45,10 +45,11 @@ struct x509_vstate {
 	STACK_OF(X509_CRL) * crls; /* fetched for this validation */
 	int64_t now; /* the real time (freshness of CRLs and responses) */
 	int64_t at; /* the validation time: t->when or now */
-	uint32_t unreachable; /* bit d: no CRL of chain[d] could be fetched */
+	/* Bit i: no CRL issued by chain[i] could be fetched. */
+	uint32_t unreachable;
 	int url_failed; /* a configured CRL URL could not be fetched */
 	char fetch_error[SCEAU_X509_REASON_MAX + 1]; /* the last one's why */
-	/* Why chain[d]'s CRL could not be fetched (bit d of unreachable). */
+	/* Why (bit i of unreachable). */
 	char dp_error[SCEAU_X509_CHAIN_MAX][SCEAU_X509_REASON_MAX + 1];
 	/* The revocation the callback saw (CRL): */
 	int rev_seen, rev_reason, rev_later;
@@ -85,6 +86,11 @@ int x509_ocsp_check(struct x509_vstate *st) SCEAU_WUR;
 /* Records a refusal of the certificate x at depth d in st->res. */
 int x509_refuse(struct x509_vstate *st, int code, int depth, X509 *x,
     const char *fmt, ...) SCEAU_PRINTF(5, 6);
+/*
+ * Why the CRL chain[depth] needs could not be fetched, or NULL when it
+ * was not for that reason.
+ */
+const char *x509_crl_unreachable(const struct x509_vstate *st, int depth);
 /* 1 when a revocation at rev_time for reason still leaves x valid at st->at. */
 int x509_revoked_later(
     const struct x509_vstate *st, int64_t rev_time, int reason);

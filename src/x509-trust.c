@@ -483,6 +483,7 @@ x509_verify_cb(int ok, X509_STORE_CTX *ctx)
 	struct x509_vstate *st = X509_STORE_CTX_get_ex_data(ctx, x509_ex_index);
 	int err = X509_STORE_CTX_get_error(ctx),
 	    depth = X509_STORE_CTX_get_error_depth(ctx);
+	const char *why;
 
 	if (ok || st == NULL)
 		return ok;
@@ -502,17 +503,14 @@ x509_verify_cb(int ok, X509_STORE_CTX *ctx)
 		st->time_crl = X509_STORE_CTX_get0_current_crl(ctx);
 		return 0;
 	case X509_V_ERR_UNABLE_TO_GET_CRL:
-		if (!st->t->soft_fail || depth < 0 ||
-		    depth >= SCEAU_X509_CHAIN_MAX ||
-		    ((st->unreachable & (1U << depth)) == 0 && !st->url_failed))
+		if (!st->t->soft_fail ||
+		    (why = x509_crl_unreachable(st, depth)) == NULL)
 			return 0;
 		st->res->revocation_skipped = 1;
 		if (depth == 0)
 			st->crl_skipped_leaf = 1;
 		warn_f("revocation of certificate at depth %d not checked: %s",
-		    depth,
-		    (st->unreachable & (1U << depth)) != 0 ? st->dp_error[depth]
-		                                           : st->fetch_error);
+		    depth, why);
 		return 1;
 	default:
 		return 0;
@@ -600,6 +598,7 @@ x509_classify(struct x509_vstate *st, X509_STORE_CTX *ctx)
 	    depth = X509_STORE_CTX_get_error_depth(ctx);
 	X509 *x = X509_STORE_CTX_get_current_cert(ctx);
 	char why[SCEAU_X509_REASON_MAX + 1];
+	const char *unreachable;
 	int code = SCEAU_ERR_CERT_INVALID;
 	size_t i;
 
@@ -611,13 +610,11 @@ x509_classify(struct x509_vstate *st, X509_STORE_CTX *ctx)
 		code = SCEAU_ERR_CRYPTO;
 	st->res->openssl_error = err;
 	x509_explain(st, x, err, code, why, sizeof(why));
-	if (code == SCEAU_ERR_CRL_MISSING && depth >= 0 &&
-	    depth < SCEAU_X509_CHAIN_MAX &&
-	    ((st->unreachable & (1U << depth)) != 0 || st->url_failed)) {
+	if (code == SCEAU_ERR_CRL_MISSING &&
+	    (unreachable = x509_crl_unreachable(st, depth)) != NULL) {
 		code = SCEAU_ERR_REVOCATION_UNREACHABLE;
 		x509_fmt(why, sizeof(why), "its CRL could not be fetched: %s",
-		    (st->unreachable & (1U << depth)) != 0 ? st->dp_error[depth]
-		                                           : st->fetch_error);
+		    unreachable);
 	}
 	if (code == SCEAU_ERR_CERT_REVOKED) {
 		st->res->revocation_reason = st->rev_reason;
