@@ -1,4 +1,5 @@
 ## Project documentation (Markdown).
 EXTRA_DIST += doc/architecture.md doc/certificates.md doc/protocol.md \
 	doc/keyfile.md doc/recovery.md doc/server.md doc/workspaces.md \
-	doc/performance.md doc/invitations.md doc/pki.md
+	doc/performance.md doc/invitations.md doc/pki.md doc/tokens.md \
+	doc/enrollment.md

@@ -306,6 +306,7 @@ sceau_token_info(struct sceau_token *t)
 {
 	CK_TOKEN_INFO ti;
 
+	sceau_return_val_if_fail(t != NULL, NULL);
 	if (t->f->C_GetTokenInfo(t->slot, &ti) == CKR_OK) {
 		t->info.flags = (unsigned long)ti.flags;
 		t->info.pin_state = token_pin_state(ti.flags);
@@ -640,6 +641,7 @@ sceau_token_find_key(struct sceau_token *t)
 enum sceau_token_key_type
 sceau_token_key_type(struct sceau_token *t)
 {
+	sceau_return_val_if_fail(t != NULL, SCEAU_TOKEN_KEY_NONE);
 	if (!t->cert_tried)
 		(void)load_cert(t);
 	if (t->type == SCEAU_TOKEN_KEY_NONE && t->cert == NULL &&
