@@ -177,10 +177,5 @@ chain_x509_check(const struct ctx *x, const uint8_t *env, size_t n)
 		    "a trust anchor does not parse as an X.509 certificate");
 	if (cert->kind == SCEAU_CERT_DEVICE && cert->x509_list != NULL)
 		return check_binding(x);
-	if (cert->kind == SCEAU_CERT_USER &&
-	    strcmp(cert->enc_alg, "x509") == 0 &&
-	    cert->enc_key_len != SCEAU_CERT_HASH_LEN)
-		return chain_refuse(x, SCEAU_ERR_CERT_FORMAT,
-		    "an x509 encryption key is a certificate fingerprint");
 	return 0;
 }

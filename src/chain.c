@@ -251,10 +251,16 @@ check_user(const struct ctx *x)
 	if (sceau_chain_user(x->c, cert->user_id) != NULL)
 		return chain_refuse(
 		    x, SCEAU_ERR_CHAIN_INVALID, "user id already used");
-	/* x25519: the key; x509: the fingerprint of the token's certificate. */
-	if ((strcmp(cert->enc_alg, "x25519") != 0 &&
-	        strcmp(cert->enc_alg, "x509") != 0) ||
-	    cert->enc_key_len != 32)
+	/*
+	 * x25519: the key.  x509: the SHA-256 fingerprint of the token's
+	 * certificate, then the wrap algorithm its token undoes (tokens.md).
+	 */
+	if (strcmp(cert->enc_alg, "x25519") == 0
+	        ? cert->enc_key_len != 32
+	        : strcmp(cert->enc_alg, "x509") != 0 ||
+	            cert->enc_key_len != SCEAU_CERT_HASH_LEN + 1 ||
+	            cert->enc_key[SCEAU_CERT_HASH_LEN] < 2 ||
+	            cert->enc_key[SCEAU_CERT_HASH_LEN] > 5)
 		return chain_refuse(x, SCEAU_ERR_CHAIN_INVALID,
 		    "unknown encryption key algorithm or size");
 	return 0;

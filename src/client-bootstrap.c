@@ -18,6 +18,9 @@
 #include "json.h"
 #include "link.h"
 #include "secmem.h"
+#include "hash.h"
+#include "x509.h"
+#include "token.h"
 
 /* Everything made during a bootstrap, wiped at the end. */
 struct boot {
@@ -31,6 +34,10 @@ struct boot {
 	struct sceau_buf *env[3];
 	struct sceau_buf *idt[3];
 	struct sceau_keyfile_info info;
+	struct sceau_token *token; /* a token-backed admin's (borrowed) */
+	struct sceau_buf *anchors; /* X.509 lists, or NULL */
+	struct sceau_buf *binding;
+	uint8_t enc_x509[SCEAU_CERT_HASH_LEN + 1]; /* fingerprint, wrap alg */
 };
 
 static void
@@ -45,6 +52,8 @@ boot_clear(struct boot *b)
 		sceau_buf_free(b->env[i]);
 		sceau_buf_free(b->idt[i]);
 	}
+	sceau_buf_free(b->anchors);
+	sceau_buf_free(b->binding);
 	sceau_link_clear(&b->link);
 	sceau_memzero(b, sizeof(*b));
 }
@@ -67,6 +76,74 @@ cert_header(struct boot *b, struct sceau_cert *c, enum sceau_cert_kind kind,
 	c->timestamp = sceau_client_now_us();
 }
 
+/* The card's certificate, then the intermediates of a file, as a list. */
+static int
+binding_list(const uint8_t *der, size_t len, const char *intermediates,
+    struct sceau_buf *out)
+{
+	const uint8_t *ders[SCEAU_CERT_X509_MAX];
+	size_t lens[SCEAU_CERT_X509_MAX], n = 1, pos = 0;
+	struct sceau_buf *more = NULL;
+	struct sceau_cert l;
+	int r;
+
+	ders[0] = der;
+	lens[0] = len;
+	memset(&l, 0, sizeof(l));
+	if (intermediates != NULL) {
+		if ((more = sceau_buf_new()) == NULL)
+			return SCEAU_ERR_ALLOC;
+		if ((r = sceau_x509_load_bundle(intermediates, more)) != 0) {
+			sceau_buf_free(more);
+			return r;
+		}
+		l.x509_list = sceau_buf_ptr(more);
+		l.x509_list_len = sceau_buf_len(more);
+		while (n < SCEAU_CERT_X509_MAX &&
+		    sceau_cert_x509_next(&l, &pos, &ders[n], &lens[n]))
+			n++;
+	}
+	r = sceau_cert_x509_encode(ders, lens, n, out);
+	sceau_buf_free(more);
+	return r;
+}
+
+/*
+ * The PKI of a token-backed admin: the anchors, the card's certificate
+ * (with intermediates) for the device's binding, and the user's key: the
+ * certificate's fingerprint and the wrap its token undoes.
+ */
+static int
+make_pki(struct boot *b, const struct sceau_bootstrap_params *p)
+{
+	const uint8_t *der;
+	size_t len;
+	int r, alg = 0;
+
+	if (p->pki_anchors == NULL) {
+		if (b->token != NULL) {
+			sceau_message("a token-backed administrator needs the "
+			              "organization's PKI trust anchors");
+			return SCEAU_ERR_INVALID_ARGUMENT;
+		}
+		return 0;
+	}
+	if ((b->anchors = sceau_buf_new()) == NULL)
+		return SCEAU_ERR_ALLOC;
+	if ((r = sceau_x509_load_bundle(p->pki_anchors, b->anchors)) != 0)
+		return r;
+	if (b->token == NULL)
+		return 0;
+	if ((b->binding = sceau_buf_new()) == NULL)
+		return SCEAU_ERR_ALLOC;
+	if ((r = sceau_token_certificate(b->token, &der, &len)) != 0 ||
+	    (r = sceau_hash_sha256(der, len, b->enc_x509)) != 0 ||
+	    (r = sceau_token_oaep_probe(b->token, &alg)) != 0)
+		return r;
+	b->enc_x509[SCEAU_CERT_HASH_LEN] = (uint8_t)alg;
+	return binding_list(der, len, p->pki_intermediates, b->binding);
+}
+
 /* Keys, ids and identities of the first admin and device. */
 static int
 make_keys(struct boot *b, const struct sceau_bootstrap_params *p)
@@ -75,7 +152,7 @@ make_keys(struct boot *b, const struct sceau_bootstrap_params *p)
 
 	if ((r = sceau_sign_generate(&b->root)) != 0 ||
 	    (r = sceau_sign_generate(&b->device_key)) != 0 ||
-	    (r = sceau_box_generate(&b->user_key)) != 0 ||
+	    (b->token == NULL && (r = sceau_box_generate(&b->user_key)) != 0) ||
 	    (r = sceau_cert_new_id(b->user_id)) != 0 ||
 	    (r = sceau_cert_new_id(b->device_id)) != 0 ||
 	    (r = sceau_identity_init(
@@ -103,14 +180,24 @@ make_certs(struct boot *b, const struct sceau_bootstrap_params *p)
 	sceau_sign_public(b->root, c.root_verify_key);
 	c.org_flags =
 	    p->allow_profile_change ? SCEAU_ORG_FLAG_PROFILE_CHANGE : 0;
+	if (b->anchors != NULL) {
+		c.x509_list = sceau_buf_ptr(b->anchors);
+		c.x509_list_len = sceau_buf_len(b->anchors);
+	}
 	if ((r = sceau_cert_sign(&c, b->root, b->env[0])) != 0)
 		return r;
 	cert_header(b, &c, SCEAU_CERT_USER, 2, c.hash);
 	(void)snprintf(c.user_id, sizeof(c.user_id), "%s", b->user_id);
 	c.profile = SCEAU_PROFILE_ADMIN;
-	(void)snprintf(c.enc_alg, sizeof(c.enc_alg), "x25519");
-	sceau_box_public(b->user_key, c.enc_key);
-	c.enc_key_len = SCEAU_BOX_PUBLIC_LEN;
+	if (b->token != NULL) {
+		(void)snprintf(c.enc_alg, sizeof(c.enc_alg), "x509");
+		memcpy(c.enc_key, b->enc_x509, sizeof(b->enc_x509));
+		c.enc_key_len = sizeof(b->enc_x509);
+	} else {
+		(void)snprintf(c.enc_alg, sizeof(c.enc_alg), "x25519");
+		sceau_box_public(b->user_key, c.enc_key);
+		c.enc_key_len = SCEAU_BOX_PUBLIC_LEN;
+	}
 	if ((r = sceau_identity_hash(&b->user_idt, c.identity_hash)) != 0 ||
 	    (r = sceau_identity_encode(&b->user_idt, b->idt[1])) != 0 ||
 	    (r = sceau_cert_sign(&c, b->root, b->env[1])) != 0)
@@ -119,6 +206,10 @@ make_certs(struct boot *b, const struct sceau_bootstrap_params *p)
 	(void)snprintf(c.device_id, sizeof(c.device_id), "%s", b->device_id);
 	(void)snprintf(c.user_id, sizeof(c.user_id), "%s", b->user_id);
 	sceau_sign_public(b->device_key, c.verify_key);
+	if (b->binding != NULL) {
+		c.x509_list = sceau_buf_ptr(b->binding);
+		c.x509_list_len = sceau_buf_len(b->binding);
+	}
 	if ((r = sceau_identity_hash(&b->device_idt, c.identity_hash)) != 0 ||
 	    (r = sceau_identity_encode(&b->device_idt, b->idt[2])) != 0 ||
 	    (r = sceau_cert_sign(&c, b->root, b->env[2])) != 0)
@@ -286,7 +377,10 @@ sceau_client_bootstrap(const struct sceau_bootstrap_params *p,
 		r = SCEAU_ERR_BAD_LINK;
 		goto out;
 	}
-	if ((r = make_keys(b, p)) != 0 || (r = make_certs(b, p)) != 0 ||
+	if (p->auth != NULL && p->auth->kind == SCEAU_KEYFILE_TOKEN)
+		b->token = p->auth->token;
+	if ((r = make_pki(b, p)) != 0 || (r = make_keys(b, p)) != 0 ||
+	    (r = make_certs(b, p)) != 0 ||
 	    (r = connect_anonymous(b, opts, url, &h)) != 0)
 		goto out;
 	if ((base = sceau_buf_dup_cstring(url)) == NULL) {
@@ -306,7 +400,11 @@ sceau_client_bootstrap(const struct sceau_bootstrap_params *p,
 		goto out;
 	}
 	r = sceau_client_open(b->link.org_id, b->device_id, p->auth, opts, cp);
+	b->token = NULL; /* the client's now, opened or not */
 out:
+	/* A token given and not passed on is closed here, as documented. */
+	if (b != NULL && b->token != NULL)
+		sceau_token_close(b->token);
 	sceau_free(base);
 	sceau_buf_free(url);
 	sceau_http_free(h);

@@ -16,7 +16,15 @@ struct sceau_client {
 	struct sceau_chain *chain;
 	struct sceau_http *http;
 	struct client_realm_key *realm_keys; /* cache, in locked memory */
+	struct sceau_token *token; /* token-backed device: logged in, owned */
 };
+
+/*
+ * A token signer for sceau_cert_sign_token() (arg: the client), when this
+ * device is token-bound; NULL otherwise.  SCEAU_ERR_TOKEN_NOT_LOGGED_IN
+ * through *r when the device is bound and no token is open.
+ */
+sceau_cert_token_signer client_token_signer(struct sceau_client *c, int *r);
 
 /* Wipes and frees the cache of workspace keys. */
 void client_realm_keys_free(struct sceau_client *c);

@@ -19,6 +19,7 @@
 #include "manifest.h"
 #include "random.h"
 #include "secmem.h"
+#include "token.h"
 
 /* One unwrapped workspace key; the key itself in locked memory. */
 struct client_realm_key {
@@ -113,10 +114,30 @@ sealed_aad(const char *org, const char *realm, uint32_t index, const char *user,
 struct key_scan {
 	struct sceau_client *c;
 	const char *realm;
+	uint32_t want; /* a token user opens this index only */
 	uint8_t checks[SCEAU_REALM_MEMBERS_MAX + 1][SCEAU_CERT_HASH_LEN];
 	uint8_t have_check[SCEAU_REALM_MEMBERS_MAX + 1];
 	int error;
 };
+
+/* A key wrapped to this user's card, unwrapped on it (one operation). */
+static int
+open_on_token(struct sceau_client *c, const struct sceau_cert_key *k,
+    struct sceau_buf *out)
+{
+	uint8_t key[SCEAU_TOKEN_WRAP_KEY_LEN];
+	int r;
+
+	if (c->token == NULL) {
+		sceau_message("this user's workspace keys open on its token");
+		return SCEAU_ERR_TOKEN_NOT_LOGGED_IN;
+	}
+	if ((r = sceau_token_unwrap(c->token, k->sealed, k->sealed_len, key)) ==
+	    0)
+		r = sceau_buf_put(out, key, sizeof(key));
+	sceau_memzero(key, sizeof(key));
+	return r;
+}
 
 static int
 open_sealed(struct key_scan *s, uint32_t index, const struct sceau_cert_key *k)
@@ -134,11 +155,16 @@ open_sealed(struct key_scan *s, uint32_t index, const struct sceau_cert_key *k)
 		r = SCEAU_ERR_ALLOC;
 		goto out;
 	}
-	if ((r = sealed_aad(
-	         c->info.org_id, s->realm, index, c->info.user_id, aad)) != 0 ||
+	if (c->keys.user_key == NULL) {
+		/* A token-backed user: the card unwraps (key check below). */
+		if ((r = open_on_token(c, k, out)) != 0)
+			goto out;
+	} else if ((r = sealed_aad(c->info.org_id, s->realm, index,
+	                c->info.user_id, aad)) != 0 ||
 	    (r = sceau_box_open(c->keys.user_key, sceau_buf_ptr(aad),
-	         sceau_buf_len(aad), k->sealed, k->sealed_len, out)) != 0)
+	         sceau_buf_len(aad), k->sealed, k->sealed_len, out)) != 0) {
 		goto out;
+	}
 	if (sceau_buf_len(out) != 32 ||
 	    (r = key_check(sceau_buf_ptr(out), check)) != 0 ||
 	    sceau_timingsafe_bcmp(check, s->checks[index], sizeof(check)) !=
@@ -171,7 +197,8 @@ scan_keys(struct key_scan *s, const struct sceau_cert *cert)
 		if (cert->kind == SCEAU_CERT_REALM_KEY &&
 		    strcmp(k.user_id, s->c->info.user_id) != 0)
 			continue;
-		if (cache_find(s->c, s->realm, index) != NULL)
+		if (cache_find(s->c, s->realm, index) != NULL ||
+		    (s->c->keys.user_key == NULL && index != s->want))
 			continue;
 		if ((r = open_sealed(s, index, &k)) != 0)
 			return r;
@@ -225,6 +252,7 @@ sceau_client_realm_key(struct sceau_client *c, const char *realm_id,
 			return SCEAU_ERR_ALLOC;
 		s->c = c;
 		s->realm = realm_id;
+		s->want = index;
 		r = sceau_store_cert_foreach(c->store, 1, scan_cb, s);
 		sceau_free(s);
 		if (r != 0)
@@ -241,6 +269,46 @@ sceau_client_realm_key(struct sceau_client *c, const char *realm_id,
 
 /* ------------------------------------------------------------- acts */
 
+/*
+ * A token-backed user's key: the certificate of one of its devices bound
+ * to the card its user certificate names (fingerprint, then the wrap its
+ * token undoes).
+ */
+static int
+wrap_to_card(struct sceau_client *c, const struct sceau_chain_user *u,
+    const uint8_t key[32], struct sceau_buf **out)
+{
+	const struct sceau_chain_device *d;
+	const uint8_t *der;
+	struct sceau_cert l;
+	size_t i, pos, len;
+	int r;
+
+	for (i = 0; i < sceau_chain_device_count(c->chain); i++) {
+		d = sceau_chain_device_at(c->chain, i);
+		if (!d->token_bound || strcmp(d->user_id, u->user_id) != 0 ||
+		    memcmp(d->x509_fingerprint, u->enc_key,
+		        SCEAU_CERT_HASH_LEN) != 0)
+			continue;
+		memset(&l, 0, sizeof(l));
+		l.x509_list = d->x509_list;
+		l.x509_list_len = d->x509_list_len;
+		pos = 0;
+		if (!sceau_cert_x509_next(&l, &pos, &der, &len))
+			continue;
+		if ((*out = sceau_buf_new()) == NULL)
+			return SCEAU_ERR_ALLOC;
+		if ((r = sceau_token_wrap_to_cert(der, len,
+		         u->enc_key[SCEAU_CERT_HASH_LEN], key, *out)) != 0) {
+			sceau_buf_free(*out);
+			*out = NULL;
+		}
+		return r;
+	}
+	sceau_message("user %s: no device bound to its card", u->user_id);
+	return SCEAU_ERR_NOT_FOUND;
+}
+
 /* Seals key (index) to user's encryption key into a new buffer. */
 static int
 seal_for(struct sceau_client *c, const char *realm, uint32_t index,
@@ -251,6 +319,8 @@ seal_for(struct sceau_client *c, const char *realm, uint32_t index,
 	int r;
 
 	*out = NULL;
+	if (u != NULL && strcmp(u->enc_alg, "x509") == 0)
+		return wrap_to_card(c, u, key, out);
 	if (u == NULL || u->enc_key_len != SCEAU_BOX_PUBLIC_LEN)
 		return SCEAU_ERR_NOT_FOUND;
 	if ((aad = sceau_buf_new()) == NULL ||

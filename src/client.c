@@ -18,6 +18,9 @@
 #include "log.h"
 #include "paths.h"
 #include "secmem.h"
+#include "token.h"
+#include "hash.h"
+#include "x509.h"
 
 #define PAGE 1000
 #define SUBMIT_TRIES 5
@@ -39,6 +42,7 @@ sceau_client_close(struct sceau_client *c)
 		return;
 	client_realm_keys_free(c);
 	sceau_http_free(c->http);
+	sceau_token_close(c->token);
 	sceau_chain_free(c->chain);
 	sceau_store_close(c->store);
 	sceau_keyfile_keys_free(&c->keys);
@@ -74,6 +78,140 @@ const struct sceau_keyfile_keys *
 sceau_client_keys(const struct sceau_client *c)
 {
 	return &c->keys;
+}
+
+struct sceau_token *
+sceau_client_token(const struct sceau_client *c)
+{
+	return c->token;
+}
+
+/* The signature on the token, over what sceau_cert_sign_token gives. */
+static int
+token_sign_cb(void *arg, const uint8_t *tbs, size_t n,
+    char alg[SCEAU_CERT_TOKEN_ALG_MAX + 1], struct sceau_buf *sig)
+{
+	struct sceau_client *c = arg;
+	const char *a = NULL;
+	int r;
+
+	if ((r = sceau_token_sign(c->token, tbs, n, sig, &a)) != 0)
+		return r;
+	(void)snprintf(alg, SCEAU_CERT_TOKEN_ALG_MAX + 1, "%s", a);
+	return 0;
+}
+
+/* The trust a card's certificate is checked against, as opts say. */
+static int
+token_trust(struct sceau_client *c, const struct sceau_chain_device *d,
+    const struct sceau_client_opts *opts, struct sceau_x509_trust **tp)
+{
+	char cache[SCEAU_PATHS_MAX + 16];
+	struct sceau_cert l;
+	const uint8_t *der, *p;
+	size_t pos = 0, len, n;
+	int r, first = 1;
+
+	if (!sceau_chain_x509_anchors(c->chain, &p, &n)) {
+		sceau_message("the organization names no PKI trust anchors");
+		return SCEAU_ERR_CERT_UNTRUSTED;
+	}
+	if ((r = sceau_x509_trust_new(tp)) != 0)
+		return r;
+	memset(&l, 0, sizeof(l));
+	l.x509_list = p;
+	l.x509_list_len = n;
+	while (r == 0 && sceau_cert_x509_next(&l, &pos, &der, &len))
+		r = sceau_x509_trust_add_anchor_der(*tp, der, len);
+	l.x509_list = d->x509_list;
+	l.x509_list_len = d->x509_list_len;
+	pos = 0;
+	while (r == 0 && sceau_cert_x509_next(&l, &pos, &der, &len)) {
+		if (!first)
+			r = sceau_x509_trust_add_intermediate_der(
+			    *tp, der, len);
+		first = 0;
+	}
+	if (r != 0)
+		return r;
+	sceau_x509_trust_set_usage(
+	    *tp, SCEAU_X509_USAGE_SIGN | SCEAU_X509_USAGE_UNWRAP);
+	sceau_x509_trust_set_soft_fail(
+	    *tp, opts != NULL && opts->pki_soft_fail);
+	sceau_x509_trust_set_remote_fetch(
+	    *tp, opts != NULL && opts->pki_remote_fetch);
+	if (opts == NULL || !opts->pki_no_crl_fetch) {
+		if ((r = sceau_paths_data_dir(cache)) != 0)
+			return r;
+		(void)strncat(
+		    cache, "/pki-cache", sizeof(cache) - strlen(cache) - 1);
+		if ((r = sceau_x509_trust_set_crl_fetch(*tp, 1, cache, 0)) != 0)
+			return r;
+		sceau_x509_trust_set_crl_check(*tp, SCEAU_X509_CRL_CHECK_ALL);
+	}
+	if (opts != NULL && opts->pki_ocsp != SCEAU_X509_OCSP_OFF &&
+	    (r = sceau_x509_trust_set_ocsp(*tp,
+	         (enum sceau_x509_ocsp_mode)opts->pki_ocsp,
+	         opts->pki_ocsp == SCEAU_X509_OCSP_URL ? opts->pki_ocsp_url
+	                                               : NULL)) != 0)
+		return r;
+	return 0;
+}
+
+int
+sceau_client_token_check(struct sceau_client *c,
+    const struct sceau_client_opts *opts, struct sceau_x509_result *res)
+{
+	const struct sceau_chain_device *d;
+	struct sceau_x509_result *own = NULL;
+	struct sceau_x509_trust *t = NULL;
+	uint8_t fp[SCEAU_CERT_HASH_LEN];
+	const uint8_t *der;
+	size_t len;
+	int r;
+
+	if (c->token == NULL)
+		return 0;
+	d = sceau_chain_device(c->chain, c->info.device_id);
+	if (d == NULL || !d->token_bound) {
+		sceau_message("this device is not bound to a card in the "
+		              "organization's records");
+		return SCEAU_ERR_KEY_INVALID;
+	}
+	if ((r = sceau_token_certificate(c->token, &der, &len)) != 0 ||
+	    (r = sceau_hash_sha256(der, len, fp)) != 0)
+		return r;
+	if (sceau_timingsafe_bcmp(fp, d->x509_fingerprint, sizeof(fp)) != 0) {
+		sceau_message("this card is not the one this device is bound "
+		              "to");
+		return SCEAU_ERR_KEY_INVALID;
+	}
+	if (res == NULL && (res = own = sceau_calloc(1, sizeof(*own))) == NULL)
+		return SCEAU_ERR_ALLOC;
+	if ((r = token_trust(c, d, opts, &t)) == 0)
+		r = sceau_x509_verify(t, der, len, NULL, NULL, 0, res);
+	sceau_x509_trust_free(t);
+	sceau_free(own);
+	return r;
+}
+
+sceau_cert_token_signer
+client_token_signer(struct sceau_client *c, int *r)
+{
+	const struct sceau_chain_device *d = c->chain != NULL
+	    ? sceau_chain_device(c->chain, c->info.device_id)
+	    : NULL;
+
+	*r = 0;
+	if (d == NULL || !d->token_bound)
+		return NULL;
+	if (c->token == NULL) {
+		sceau_message("this device acts with its token: unlock it "
+		              "with the token");
+		*r = SCEAU_ERR_TOKEN_NOT_LOGGED_IN;
+		return NULL;
+	}
+	return token_sign_cb;
 }
 
 const struct sceau_chain_user *
@@ -173,8 +311,14 @@ sceau_client_open(const char *org, const char *device,
 	*cp = NULL;
 	if ((r = sceau_paths_find_device(org, device, &found)) != 0)
 		return r;
-	if ((c = sceau_calloc(1, sizeof(*c))) == NULL)
+	if ((c = sceau_calloc(1, sizeof(*c))) == NULL) {
+		if (auth != NULL && auth->kind == SCEAU_KEYFILE_TOKEN)
+			sceau_token_close(auth->token);
 		return SCEAU_ERR_ALLOC;
+	}
+	/* The token is the client's from now on, whatever happens. */
+	if (auth != NULL && auth->kind == SCEAU_KEYFILE_TOKEN)
+		c->token = auth->token;
 	if ((r = sceau_paths_device_file(found.org_id, found.device_id,
 	         SCEAU_PATHS_KEY_FILE, 0, path)) != 0 ||
 	    (r = sceau_keyfile_open(path, auth, &c->info, &c->keys)) != 0 ||
@@ -476,6 +620,7 @@ int
 sceau_client_submit(struct sceau_client *c, struct sceau_cert *cert,
     const struct sceau_buf *identity)
 {
+	sceau_cert_token_signer signer;
 	struct sceau_buf *env;
 	int r, tries;
 
@@ -492,7 +637,10 @@ sceau_client_submit(struct sceau_client *c, struct sceau_cert *cert,
 		    SCEAU_CERT_HASH_LEN);
 		cert->timestamp = SCEAU_MAX(sceau_client_now_us(),
 		    sceau_chain_last_timestamp(c->chain));
-		if ((r = sceau_cert_sign(cert, c->keys.device_key, env)) != 0 ||
+		signer = client_token_signer(c, &r);
+		if (r != 0 ||
+		    (r = sceau_cert_sign_token(
+		         cert, c->keys.device_key, signer, c, env)) != 0 ||
 		    (r = check_own_act(c, env)) != 0)
 			break;
 		r = sceau_client_post_certificate(c, env, identity);

@@ -21,13 +21,27 @@
 struct sceau_client_opts {
 	const char *ca_file; /* server TLS trust anchors; NULL: default */
 	int allow_insecure_http; /* plain HTTP to a non-loopback server */
+	/*
+	 * How a card's X.509 certificate is checked when a token-backed
+	 * device unlocks (doc/pki.md): CRLs fetched from its distribution
+	 * points (cached in the data directory), OCSP (enum
+	 * sceau_x509_ocsp_mode, ocsp_url for a configured responder),
+	 * soft-fail when a source is unreachable, sources off loopback.
+	 */
+	int pki_no_crl_fetch;
+	int pki_ocsp;
+	const char *pki_ocsp_url;
+	int pki_soft_fail;
+	int pki_remote_fetch;
 };
 
 struct sceau_client;
 
 /*
  * Unlocks the device of organization org (NULL: the only one) with id
- * device (NULL: the only one of org) and opens its store.  The chain is
+ * device (NULL: the only one of org) and opens its store.  With a TOKEN
+ * auth, the client takes auth->token (logged in): it keeps it to sign
+ * and unwrap, and closes it, even when the open fails.  The chain is
  * rebuilt from the store; nothing is fetched.  The CA file given at
  * bootstrap is remembered and used unless opts->ca_file overrides it.
  */
@@ -57,6 +71,15 @@ struct sceau_bootstrap_params {
 	const struct sceau_keyfile_auth *auth; /* protection of the key file */
 	int allow_profile_change; /* organization setting, fixed forever */
 	const char *root_key_out; /* write the root key there (0600), or NULL */
+	/*
+	 * The organization's PKI trust anchors (a PEM or DER file), or NULL:
+	 * required for a token-backed first admin (auth->kind TOKEN, whose
+	 * token, logged in, the bootstrap takes as sceau_client_open does).
+	 * pki_intermediates: certificates between the card's and an anchor,
+	 * carried in the device's binding (may be NULL).
+	 */
+	const char *pki_anchors;
+	const char *pki_intermediates;
 };
 
 /*
@@ -236,6 +259,23 @@ int sceau_client_identity(struct sceau_client *c, uint64_t index,
  */
 int sceau_client_find_user(struct sceau_client *c, const char *id_or_email,
     const struct sceau_chain_user **up) SCEAU_WUR;
+
+/*
+ * A token-backed device's card certificate, checked as it unlocks: the
+ * device's binding names it, it chains to the organization's anchors, it
+ * is valid now, usable to sign and unwrap, and not revoked (opts' CRL and
+ * OCSP settings).  res (may be NULL) says which certificate failed and
+ * why.  0 for a device without token.  SCEAU_ERR_CERT_*, _CRL_*,
+ * _REVOCATION_*, SCEAU_ERR_KEY_INVALID (another card).
+ */
+struct sceau_x509_result;
+int sceau_client_token_check(struct sceau_client *c,
+    const struct sceau_client_opts *opts, struct sceau_x509_result *res)
+    SCEAU_WUR;
+
+/* The token of a token-backed device (NULL otherwise), owned by c. */
+struct sceau_token;
+struct sceau_token *sceau_client_token(const struct sceau_client *c);
 
 /* Microseconds since 1970. */
 uint64_t sceau_client_now_us(void);

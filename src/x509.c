@@ -744,3 +744,51 @@ out:
 	ERR_clear_error();
 	return r;
 }
+
+/* One more certificate of a file, as a DER string of an X.509 list. */
+struct bundle {
+	struct sceau_buf *ders;
+	uint32_t n;
+};
+
+static int
+x509_bundle_add(X509 *x, void *arg)
+{
+	struct bundle *bd = arg;
+	unsigned char *der = NULL;
+	int len, r;
+
+	if (bd->n == SCEAU_X509_BUNDLE_MAX) {
+		sceau_message("more than %d certificates in the file",
+		    SCEAU_X509_BUNDLE_MAX);
+		return SCEAU_ERR_LIMIT_EXCEEDED;
+	}
+	if ((len = i2d_X509(x, &der)) <= 0)
+		return SCEAU_ERR_CRYPTO;
+	r = sceau_buf_put_string(bd->ders, der, (size_t)len);
+	OPENSSL_free(der);
+	if (r == 0)
+		bd->n++;
+	return r;
+}
+
+int
+sceau_x509_load_bundle(const char *path, struct sceau_buf *out)
+{
+	struct bundle bd = {NULL, 0};
+	struct sceau_buf *b;
+	int r;
+
+	if ((b = sceau_buf_new()) == NULL ||
+	    (bd.ders = sceau_buf_new()) == NULL) {
+		sceau_buf_free(b);
+		return SCEAU_ERR_ALLOC;
+	}
+	if ((r = sceau_buf_load_file(path, SCEAU_X509_FILE_MAX, b)) == 0 &&
+	    (r = x509_each_cert(b, x509_bundle_add, &bd)) == 0 &&
+	    (r = sceau_buf_put_u32(out, bd.n)) == 0)
+		r = sceau_buf_putb(out, bd.ders);
+	sceau_buf_free(bd.ders);
+	sceau_buf_free(b);
+	return r;
+}

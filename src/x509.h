@@ -75,6 +75,16 @@ int sceau_x509_load_file(const char *path, struct sceau_x509 **cp)
 /* NULL is allowed. */
 void sceau_x509_free(struct sceau_x509 *c);
 
+/*
+ * Every certificate of a PEM (or one DER) file, appended to out as an
+ * X.509 list (cert.h: u32 count, then each DER as a string), at most
+ * SCEAU_X509_BUNDLE_MAX of them: for anchors and intermediates carried
+ * in certificates.  SCEAU_ERR_X509_FORMAT, _LIMIT_EXCEEDED, file errors.
+ */
+#define SCEAU_X509_BUNDLE_MAX 8
+int sceau_x509_load_bundle(const char *path, struct sceau_buf *out)
+    SCEAU_WUR SCEAU_NONNULL(1, 2);
+
 /* The DER encoding, lent for c's lifetime. */
 void sceau_x509_der(const struct sceau_x509 *c, const uint8_t **der,
     size_t *len) SCEAU_NONNULL(1, 2, 3);

@@ -15,6 +15,8 @@ restarting it:
   forge N           replace certificate N by certificate N-1's bytes
   identity N        flip one bit of certificate N's identity blob
   lie-last N        announce last_index N without serving more
+  strip-token-sig N remove the token signature of certificate N
+  flip-token-sig N  flip a bit of the token signature of certificate N
 
 and on workspace data (any N: the first item of the answer):
   flip-vlob         flip one bit of the first vlob of GET .../vlobs
@@ -44,6 +46,7 @@ import http.client
 import http.server
 import json
 import socketserver
+import struct
 import sys
 import urllib.parse
 
@@ -87,7 +90,30 @@ def tamper(doc, mode):
         certs[i]["identity"] = flip(certs[i]["identity"])
     elif what == "lie-last":
         doc["last_index"] = n
+    elif what in ("strip-token-sig", "flip-token-sig") and i is not None:
+        certs[i]["certificate"] = token_sig(certs[i]["certificate"], what)
     return doc
+
+
+def token_sig(b64, what):
+    """Drops, or flips a bit of, the token signature of an envelope:
+    u8 version, string author, string payload, string signature,
+    u32 n, n x {string alg, string signature}."""
+    raw = base64.b64decode(b64)
+    pos = 1
+    for _ in range(3):
+        (ln,) = struct.unpack(">I", raw[pos:pos + 4])
+        pos += 4 + ln
+    (n,) = struct.unpack(">I", raw[pos:pos + 4])
+    if n == 0:
+        return b64
+    if what == "strip-token-sig":
+        out = raw[:pos] + struct.pack(">I", 0)
+    else:
+        out = bytearray(raw)
+        out[-5] ^= 0x01
+        out = bytes(out)
+    return base64.b64encode(out).decode()
 
 
 SEEN = {}

@@ -125,6 +125,7 @@ struct cli_device_opts {
 	const char *org;
 	const char *device;
 	const char *password_file;
+	const char *pin_file; /* a token-backed device's PIN */
 	const char *ca_file;
 	int insecure_http;
 };
@@ -134,11 +135,13 @@ struct cli_device_opts {
 #define CLI_OPT_PASSWORD_FILE 0x1102
 #define CLI_OPT_CA_FILE 0x1103
 #define CLI_OPT_INSECURE_HTTP 0x1104
+#define CLI_OPT_PIN_FILE 0x1105
 #define CLI_DEVICE_OPTIONS                                                     \
 	{"org", required_argument, NULL, CLI_OPT_ORG},                         \
 	    {"device", required_argument, NULL, CLI_OPT_DEVICE},               \
 	    {"password-file", required_argument, NULL, CLI_OPT_PASSWORD_FILE}, \
 	    {"ca-file", required_argument, NULL, CLI_OPT_CA_FILE},             \
+	    {"pin-file", required_argument, NULL, CLI_OPT_PIN_FILE},           \
 	{                                                                      \
 		"insecure-http", no_argument, NULL, CLI_OPT_INSECURE_HTTP      \
 	}
@@ -151,6 +154,15 @@ const char *cli_host_label(char *buf, size_t size);
 
 struct sceau_client;
 struct sceau_client_opts;
+/*
+ * Opens the token of uri, reads its PIN (pin_file, pinentry or the
+ * terminal) and logs in: auth becomes a TOKEN auth holding it.
+ */
+struct sceau_keyfile_auth;
+int cli_token_open_login(const char *uri, const char *pin_file,
+    struct sceau_keyfile_auth *auth) SCEAU_WUR;
+/* The SCEAU_PKI_* environment into co (see device-opts.c). */
+void cli_pki_env(struct sceau_client_opts *co);
 /* Client options from the device options (and SCEAU_CA_FILE). */
 void cli_client_opts(
     const struct cli_device_opts *o, struct sceau_client_opts *co);

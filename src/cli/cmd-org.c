@@ -20,11 +20,15 @@ enum {
 	OPT_KEYRING,
 	OPT_PROFILE_CHANGE,
 	OPT_ROOT_KEY_OUT,
+	OPT_TOKEN,
+	OPT_PKI_CA,
+	OPT_PKI_INTERMEDIATES,
 };
 
 struct bootstrap_args {
 	struct cli_device_opts dev;
 	const char *email, *name, *label, *root_key_out;
+	const char *token, *pki_ca, *pki_intermediates;
 	int keyring, profile_change;
 };
 
@@ -49,6 +53,16 @@ bootstrap_usage(FILE *f)
 	      "(permanent)\n"
 	      "  --root-key-out FILE     keep the root key in FILE, for "
 	      "offline storage\n"
+	      "  --token URI             a token-backed administrator: the "
+	      "smartcard\n"
+	      "                          (PKCS#11 URI) protects this device "
+	      "and "
+	      "signs\n"
+	      "  --pin-file FILE         the card's PIN, from FILE\n"
+	      "  --pki-ca FILE           the organization's PKI trust anchors "
+	      "(PEM)\n"
+	      "  --pki-intermediates FILE  certificates between the card's and "
+	      "an anchor\n"
 	      "  --ca-file FILE          trust anchors of the server's TLS "
 	      "certificate\n"
 	      "  --insecure-http         allow plain HTTP to a non-loopback "
@@ -67,6 +81,10 @@ parse_bootstrap(
 	    {"keyring", no_argument, NULL, OPT_KEYRING},
 	    {"allow-profile-change", no_argument, NULL, OPT_PROFILE_CHANGE},
 	    {"root-key-out", required_argument, NULL, OPT_ROOT_KEY_OUT},
+	    {"token", required_argument, NULL, OPT_TOKEN},
+	    {"pki-ca", required_argument, NULL, OPT_PKI_CA},
+	    {"pki-intermediates", required_argument, NULL,
+	        OPT_PKI_INTERMEDIATES},
 	    CLI_DEVICE_OPTIONS,
 	    CLI_COMMON_OPTIONS,
 	};
@@ -99,6 +117,15 @@ parse_bootstrap(
 		case OPT_ROOT_KEY_OUT:
 			a->root_key_out = optarg;
 			break;
+		case OPT_TOKEN:
+			a->token = optarg;
+			break;
+		case OPT_PKI_CA:
+			a->pki_ca = optarg;
+			break;
+		case OPT_PKI_INTERMEDIATES:
+			a->pki_intermediates = optarg;
+			break;
 		default:
 			return cli_usage_error(
 			    cli, "org bootstrap", _("bad option"));
@@ -107,9 +134,15 @@ parse_bootstrap(
 	if (optind != argc - 1 || a->email == NULL || a->name == NULL)
 		return cli_usage_error(cli, "org bootstrap",
 		    _("a link, --email and --name are needed"));
-	if (a->keyring && a->dev.password_file != NULL)
+	if ((a->keyring ? 1 : 0) + (a->dev.password_file != NULL ? 1 : 0) +
+	        (a->token != NULL ? 1 : 0) >
+	    1)
 		return cli_usage_error(cli, "org bootstrap",
-		    _("--keyring and --password-file exclude each other"));
+		    _("--keyring, --password-file and --token exclude each "
+		      "other"));
+	if (a->token != NULL && a->pki_ca == NULL)
+		return cli_usage_error(cli, "org bootstrap",
+		    _("--token needs --pki-ca: the organization's PKI"));
 	return 0;
 }
 
@@ -150,8 +183,15 @@ cmd_org_bootstrap(struct cli *cli, int argc, char **argv)
 	if (a.label == NULL)
 		a.label = cli_host_label(host, sizeof(host));
 	memset(&auth, 0, sizeof(auth));
-	auth.kind = a.keyring ? SCEAU_KEYFILE_KEYRING : SCEAU_KEYFILE_PASSWORD;
-	if (!a.keyring) {
+	if (a.token != NULL) {
+		if ((r = cli_token_open_login(
+		         a.token, a.dev.pin_file, &auth)) != 0)
+			return cli_error(cli, r, _("opening the card"));
+	} else {
+		auth.kind =
+		    a.keyring ? SCEAU_KEYFILE_KEYRING : SCEAU_KEYFILE_PASSWORD;
+	}
+	if (auth.kind == SCEAU_KEYFILE_PASSWORD) {
 		if ((r = cli_secret_read(_("New password for this device: "),
 		         a.dev.password_file, &pw)) != 0)
 			return cli_error(cli, r, _("reading the password"));
@@ -166,6 +206,8 @@ cmd_org_bootstrap(struct cli *cli, int argc, char **argv)
 	p.auth = &auth;
 	p.allow_profile_change = a.profile_change;
 	p.root_key_out = a.root_key_out;
+	p.pki_anchors = a.pki_ca;
+	p.pki_intermediates = a.pki_intermediates;
 	cli_client_opts(&a.dev, &co);
 	r = sceau_client_bootstrap(&p, &co, &c);
 	cli_secret_free(&pw);

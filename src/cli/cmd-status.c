@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "errors.h"
 #include "i18n.h"
+#include "token.h"
 
 static size_t
 count_active_users(const struct sceau_chain *ch)
@@ -75,20 +76,87 @@ describe_state(struct sceau_client *c, int rr)
 	return o;
 }
 
+/*
+ * What a token-backed device spends on its card (token operations):
+ * unlocking, then (with --workspace) reading that workspace's root
+ * folder, then reading each of its entries.
+ */
+static int
+token_costs(struct cli *cli, struct sceau_client *c, const char *ws,
+    unsigned long unlock, json_t *o)
+{
+	const struct sceau_manifest *root, *m;
+	unsigned long before, after_ws;
+	char names[64][SCEAU_ID_LEN + 1];
+	struct cli_ws w;
+	size_t i, n;
+	json_t *t;
+	int r;
+
+	if (sceau_client_token(c) == NULL)
+		return 0;
+	before = sceau_token_ops_total();
+	after_ws = before;
+	n = 0;
+	if (ws != NULL) {
+		if ((r = cli_ws_open(cli, c, ws, &w)) != 0)
+			return r;
+		if ((r = sceau_ws_lookup(w.w, "/", &root)) != 0) {
+			(void)cli_ws_close(cli, &w);
+			return cli_error(cli, r, _("reading %s"), ws);
+		}
+		after_ws = sceau_token_ops_total();
+		for (i = 0; i < root->n_entries && n < 64; i++)
+			(void)snprintf(names[n++], sizeof(names[0]), "%s",
+			    root->entries[i].child_id);
+		for (i = 0; i < n; i++) {
+			if ((r = sceau_ws_manifest(w.w, names[i], &m)) != 0)
+				break;
+		}
+		if ((r = cli_ws_close(cli, &w)) != 0)
+			return r;
+	}
+	if ((t = json_pack("{s:I, s:I, s:I, s:I}", "unlock", (json_int_t)unlock,
+	         "workspace", (json_int_t)(after_ws - before), "files",
+	         (json_int_t)(sceau_token_ops_total() - after_ws), "entries",
+	         (json_int_t)n)) == NULL ||
+	    json_object_set_new(o, "token_ops", t) != 0)
+		return CLI_EXIT_FAILURE;
+	return 0;
+}
+
 int
 cmd_status(struct cli *cli, int argc, char **argv)
 {
-	static const struct cli_setup setup = {"status", "[OPTIONS]",
+	const char *ws = NULL;
+	struct cli_opt opts[] = {
+	    {"workspace",
+	        N_("  --workspace /NAME       a token-backed device: also read "
+	           "this workspace\n"
+	           "                          and count the card's "
+	           "operations\n"),
+	        NULL, &ws},
+	    {NULL, NULL, NULL, NULL}};
+	struct cli_setup setup = {"status", "[OPTIONS]",
 	    N_("Fetches the organization's new records and shows the state.\n"),
-	    0, 0, 0, NULL};
+	    0, 0, 0, opts};
 	struct sceau_client *c;
+	unsigned long unlock;
 	json_t *o;
 	int r, rr;
 
 	if ((r = cli_member_setup(cli, argc, argv, &setup, &c)) != 0)
 		return r < 0 ? CLI_EXIT_OK : r;
+	unlock = sceau_token_ops_total();
 	rr = sceau_client_refresh(c, NULL);
 	o = describe_state(c, rr);
+	if (o != NULL && rr == 0 &&
+	    (r = token_costs(cli, c, cli_setup_value(&setup, "workspace"),
+	         unlock, o)) != 0) {
+		json_decref(o);
+		sceau_client_close(c);
+		return r;
+	}
 	sceau_client_close(c);
 	if (o == NULL)
 		return CLI_EXIT_FAILURE;

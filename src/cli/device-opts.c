@@ -18,6 +18,8 @@
 #include "errors.h"
 #include "i18n.h"
 #include "paths.h"
+#include "token.h"
+#include "x509.h"
 
 int
 cli_device_option(struct cli_device_opts *o, int ch, const char *arg)
@@ -34,6 +36,9 @@ cli_device_option(struct cli_device_opts *o, int ch, const char *arg)
 		return 1;
 	case CLI_OPT_CA_FILE:
 		o->ca_file = arg;
+		return 1;
+	case CLI_OPT_PIN_FILE:
+		o->pin_file = arg;
 		return 1;
 	case CLI_OPT_INSECURE_HTTP:
 		o->insecure_http = 1;
@@ -58,6 +63,86 @@ cli_client_opts(const struct cli_device_opts *o, struct sceau_client_opts *co)
 	memset(co, 0, sizeof(*co));
 	co->ca_file = o->ca_file != NULL ? o->ca_file : getenv("SCEAU_CA_FILE");
 	co->allow_insecure_http = o->insecure_http;
+	cli_pki_env(co);
+}
+
+/*
+ * How token-backed devices check their card's certificate as they
+ * unlock (until workstation policy says it): CRLs fetched and checked
+ * unless SCEAU_PKI_CRL_FETCH=0; SCEAU_PKI_OCSP=off|aia|URL (off);
+ * SCEAU_PKI_SOFT_FAIL=1 accepts unreachable sources; SCEAU_PKI_REMOTE=1
+ * fetches from hosts that are not loopback.
+ */
+void
+cli_pki_env(struct sceau_client_opts *co)
+{
+	const char *v;
+
+	co->pki_no_crl_fetch =
+	    (v = getenv("SCEAU_PKI_CRL_FETCH")) != NULL && strcmp(v, "0") == 0;
+	co->pki_soft_fail =
+	    (v = getenv("SCEAU_PKI_SOFT_FAIL")) != NULL && strcmp(v, "1") == 0;
+	co->pki_remote_fetch =
+	    (v = getenv("SCEAU_PKI_REMOTE")) != NULL && strcmp(v, "1") == 0;
+	co->pki_ocsp = SCEAU_X509_OCSP_OFF;
+	if ((v = getenv("SCEAU_PKI_OCSP")) == NULL || strcmp(v, "off") == 0)
+		return;
+	if (strcmp(v, "aia") == 0) {
+		co->pki_ocsp = SCEAU_X509_OCSP_AIA;
+	} else {
+		co->pki_ocsp = SCEAU_X509_OCSP_URL;
+		co->pki_ocsp_url = v;
+	}
+}
+
+int
+cli_token_open_login(
+    const char *uri, const char *pin_file, struct sceau_keyfile_auth *auth)
+{
+	struct cli_secret pin = {NULL, 0};
+	struct sceau_token *t;
+	int r;
+
+	if ((r = sceau_token_open(uri, &t)) != 0)
+		return r;
+	if ((r = cli_pin_read(_("PIN of the card: "), pin_file, &pin)) == 0)
+		r = sceau_token_login(t, pin.data, pin.len);
+	cli_secret_free(&pin);
+	if (r != 0) {
+		sceau_token_close(t);
+		return r;
+	}
+	auth->kind = SCEAU_KEYFILE_TOKEN;
+	auth->token = t;
+	auth->token_uri = uri;
+	return 0;
+}
+
+/* Opens the device's token by the key file's URI and logs in. */
+static int
+token_auth(const struct cli_device_opts *o,
+    const struct sceau_keyfile_info *info, struct sceau_keyfile_auth *auth)
+{
+	struct cli_secret pin = {NULL, 0};
+	struct sceau_token *t;
+	char label[256];
+	int r;
+
+	if ((r = sceau_token_open(info->token_uri, &t)) != 0)
+		return r;
+	(void)snprintf(label, sizeof(label),
+	    _("PIN of the card of device "
+	      "\"%s\" of %s: "),
+	    info->device_label, info->org_id);
+	if ((r = cli_pin_read(label, o->pin_file, &pin)) == 0)
+		r = sceau_token_login(t, pin.data, pin.len);
+	cli_secret_free(&pin);
+	if (r != 0) {
+		sceau_token_close(t);
+		return r;
+	}
+	auth->token = t;
+	return 0;
 }
 
 /* Reads what unlocks the device: its password, or nothing (keyring). */
@@ -75,6 +160,8 @@ device_auth(const struct cli_device_opts *o, const struct sceau_paths_device *d,
 	    (r = sceau_keyfile_read_info(path, &info)) != 0)
 		return r;
 	auth->kind = info.protection;
+	if (info.protection == SCEAU_KEYFILE_TOKEN)
+		return token_auth(o, &info, auth);
 	if (info.protection != SCEAU_KEYFILE_PASSWORD)
 		return 0;
 	(void)snprintf(prompt, sizeof(prompt),
@@ -107,6 +194,12 @@ cli_open_client(
 	cli_secret_free(&pw);
 	if (r != 0)
 		return cli_error(cli, r, _("opening the device"));
+	/* A card whose certificate is revoked or expired unlocks nothing. */
+	if ((r = sceau_client_token_check(*cp, &co, NULL)) != 0) {
+		sceau_client_close(*cp);
+		*cp = NULL;
+		return cli_error(cli, r, _("checking the card's certificate"));
+	}
 	return 0;
 }
 
@@ -115,6 +208,7 @@ static const char *const device_help =
        "several)\n"
        "  --device ID             the device to act as (if several)\n"
        "  --password-file FILE    the device's password, from FILE\n"
+       "  --pin-file FILE         the PIN of a token-backed device's card\n"
        "  --ca-file FILE          trust anchors of the server's TLS "
        "certificate\n"
        "  --insecure-http         allow plain HTTP to a non-loopback server\n"

@@ -117,8 +117,9 @@ fuzz_reseal(const struct sceau_keyfile_info *in,
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct sceau_keyfile_auth auth = {
-	    SCEAU_KEYFILE_PASSWORD, FUZZ_PASSWORD, strlen(FUZZ_PASSWORD), NULL};
+	struct sceau_keyfile_auth auth = {.kind = SCEAU_KEYFILE_PASSWORD,
+	    .password = FUZZ_PASSWORD,
+	    .password_len = strlen(FUZZ_PASSWORD)};
 	struct sceau_keyfile_info info, info2;
 	struct sceau_keyfile_keys keys;
 	int r;

@@ -1,0 +1,216 @@
+#!/bin/sh
+# Token-backed devices on the real server, with SoftHSM2 tokens holding
+# the test PKI's users (tests/pki/): an organization bootstrapped by an
+# admin whose card (alice, RSA) protects her device and signs her acts;
+# unlocking needs the PIN (a wrong one is refused, the tries left told);
+# the card's operations counted (unlock <= 2, a workspace <= 1, files 0);
+# a workspace's key unwrapped on the card; an admin act whose token
+# signature a lying server strips or alters is refused by another member;
+# a card of another CA refused; a card revoked in the CRL, or reported
+# revoked by OCSP, unlocks nothing.
+. "$top_srcdir/tests/tap.sh"
+. "$top_srcdir/tests/server-lib.sh"
+export LC_ALL=C LANGUAGE=
+srv_setup
+require_cmd jq mkfifo openssl softhsm2-util pkcs11-tool unshare nsenter ip
+py=/usr/bin/python3
+sceau="$top_builddir/sceau"
+SOFTHSM=/usr/lib/softhsm/libsofthsm2.so
+
+port=$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') ||
+	bail "no free port"
+pki="$tmp/pki"
+SCEAU_PKI_PORT=$port sh "$top_srcdir/tests/pki/make-pki.sh" "$pki" >&2 ||
+	bail "make-pki.sh failed"
+sh "$top_srcdir/tests/pki/make-tokens.sh" "$pki" "$tmp/tok" >&2 ||
+	bail "make-tokens.sh failed"
+export SOFTHSM2_CONF="$tmp/tok/softhsm2.conf"
+printf '123456\n' >"$tmp/pin"
+printf '654321\n' >"$tmp/badpin"
+chmod 600 "$tmp/pin" "$tmp/badpin"
+uri() { echo "pkcs11:token=$1?module-path=$SOFTHSM"; }
+
+# The CRLs, served on 127.0.0.1 where the certificates point.
+"$py" -m http.server "$port" --bind 127.0.0.1 --directory "$pki" \
+	>"$tmp/crl.log" 2>&1 &
+srv_extra_pids="$!"
+i=0
+until curl -sf "http://127.0.0.1:$port/int.crl" >/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 50 ] || bail "the CRL server did not start"
+	sleep 0.1
+done
+
+srv_config "$tmp/srv.conf"
+start_server "$tmp/srv.conf" || bail "sceau-server did not start"
+export SCEAU_SERVER="$srv_url" SCEAU_ADMIN_TOKEN_FILE="$srv_token_file"
+as() {
+	h=$1
+	shift
+	SCEAU_HOME="$h" "$sceau" "$@"
+}
+A="$tmp/alice" B="$tmp/bob"
+
+# ------------------------------------------------------------ bootstrap
+"$sceau" --json server create-org acme >"$tmp/org.json" || bail "create-org"
+link=$(jq -r .bootstrap_link "$tmp/org.json")
+check_status "alice bootstraps acme with her card" 0 \
+	as "$A" org bootstrap "$link" --email alice@example.org --name Alice \
+	--token "$(uri alice)" --pin-file "$tmp/pin" \
+	--pki-ca "$pki/root.crt" --pki-intermediates "$pki/int.crt"
+check_status "her device opens with the card" 0 \
+	as "$A" --json whoami --pin-file "$tmp/pin"
+check "its key file is protected by the token" \
+	jq -e '.protection == "token" and .user.profile == "admin"' "$tmp/out"
+check_status "a wrong PIN is refused (exit 3)" 3 \
+	as "$A" whoami --pin-file "$tmp/badpin"
+check_grep "it says so" "wrong PIN" "$tmp/err"
+check_grep "and how many tries are left" "tries left" "$tmp/err"
+
+# ----------------------------------------------------- workspaces, costs
+echo "secret plans of acme" >"$tmp/plans.txt"
+check_status "alice creates a workspace (its key wrapped to her card)" 0 \
+	as "$A" workspace create plans --pin-file "$tmp/pin"
+check_status "imports a file" 0 \
+	as "$A" import "$tmp/plans.txt" /plans/plans.txt --pin-file "$tmp/pin"
+check_status "and syncs" 0 as "$A" sync --pin-file "$tmp/pin"
+check_status "reads it back, the key unwrapped on the card" 0 \
+	as "$A" cat /plans/plans.txt --pin-file "$tmp/pin"
+check "byte for byte" cmp "$tmp/out" "$tmp/plans.txt"
+check_status "status counts the card's operations" 0 \
+	as "$A" --json status --workspace /plans --pin-file "$tmp/pin"
+check "unlock <= 2, the workspace <= 1, its files 0" jq -e '
+	.token_ops.unlock <= 2 and .token_ops.unlock >= 1 and
+	.token_ops.workspace <= 1 and .token_ops.files == 0 and
+	.token_ops.entries == 1' "$tmp/out"
+
+# ---------------------------------------- a member, and a lying server
+/usr/bin/python3 "$top_srcdir/tests/tamper-proxy.py" --upstream "$srv_url" \
+	--control "$tmp/mode" --port-file "$tmp/proxy.port" 2>"$tmp/proxy.log" &
+srv_pids="$srv_pids $!"
+i=0
+while [ ! -s "$tmp/proxy.port" ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+[ -s "$tmp/proxy.port" ] || bail "tamper-proxy did not start"
+echo pass >"$tmp/mode"
+as "$A" --json invite user bob@example.org --no-mail --pin-file "$tmp/pin" \
+	>"$tmp/inv.json" || bail "invite bob"
+id=$(jq -r .invitation_id "$tmp/inv.json")
+blink=$(jq -r .link "$tmp/inv.json" |
+	sed "s/127\.0\.0\.1:[0-9]*/127.0.0.1:$(cat "$tmp/proxy.port")/")
+wait_json() {
+	i=0
+	while [ $i -lt 300 ]; do
+		v=$(jq -r "$2" "$1" 2>/dev/null | head -n 1)
+		[ -n "$v" ] && {
+			printf '%s\n' "$v"
+			return 0
+		}
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+mkfifo "$tmp/gin" "$tmp/cin"
+exec 3<>"$tmp/gin" 4<>"$tmp/cin"
+as "$A" --json greet "$id" --pin-file "$tmp/pin" <"$tmp/gin" \
+	>"$tmp/gout" 2>"$tmp/gerr" &
+g=$!
+as "$B" --json claim "$blink" --name Bob --keyring <"$tmp/cin" \
+	>"$tmp/cout" 2>"$tmp/cerr" &
+c=$!
+printf '%s\n' "$(wait_json "$tmp/gout" 'select(.event == "code") | .code')" >&4
+printf '%s\n' "$(wait_json "$tmp/cout" 'select(.event == "code") | .code')" >&3
+wait "$g"
+g_rc=$?
+wait "$c"
+c_rc=$?
+exec 3>&- 4>&-
+check "a token-backed admin greets bob (her acts signed on her card)" \
+	[ "$g_rc" -eq 0 ]
+check "bob joins, through the proxy" [ "$c_rc" -eq 0 ]
+check_status "alice shares the workspace with bob" 0 \
+	as "$A" workspace share plans bob@example.org reader --pin-file "$tmp/pin"
+last=$(as "$A" --json status --pin-file "$tmp/pin" | jq -r .certificates)
+echo "strip-token-sig $last" >"$tmp/mode"
+check_status "her act without its token signature: bob refuses it" 4 \
+	as "$B" status
+check_grep "naming why" "not signed on the token" "$tmp/out"
+echo "flip-token-sig $last" >"$tmp/mode"
+check_status "with its token signature altered: refused" 4 as "$B" status
+check_grep "naming why" "token signature does not verify" "$tmp/out"
+echo pass >"$tmp/mode"
+check_status "as the server stored it: accepted" 0 as "$B" status
+check_status "bob syncs" 0 as "$B" sync
+check_status "bob reads the workspace alice shared" 0 \
+	as "$B" cat /plans/plans.txt
+check "the same bytes" cmp "$tmp/out" "$tmp/plans.txt"
+
+# ----------------------------------------------- a card of another CA
+"$sceau" --json server create-org other >"$tmp/org2.json" || bail "org 2"
+check_status "mallory's card (another CA) cannot bootstrap one" 4 \
+	as "$tmp/mallory" org bootstrap "$(jq -r .bootstrap_link "$tmp/org2.json")" \
+	--email mallory@example.org --name Mallory --token "$(uri mallory)" \
+	--pin-file "$tmp/pin" --pki-ca "$pki/root.crt"
+check_grep "its certificate is not of the organization's PKI" \
+	"not of the organization's PKI" "$tmp/err"
+
+# ---------------------------------------------- revocation blocks unlock
+# Dave's card is revoked after his organization was made with it.
+"$sceau" --json server create-org beta >"$tmp/org3.json" || bail "org 3"
+check_status "dave bootstraps beta with his card" 0 \
+	as "$tmp/dave" org bootstrap "$(jq -r .bootstrap_link "$tmp/org3.json")" \
+	--email dave@example.org --name Dave --token "$(uri dave)" \
+	--pin-file "$tmp/pin" --pki-ca "$pki/root.crt" \
+	--pki-intermediates "$pki/int.crt"
+check_status "his device opens" 0 as "$tmp/dave" whoami --pin-file "$tmp/pin"
+(cd "$pki" && UEMAIL=nobody@example.org openssl ca -batch \
+	-config openssl.cnf -name CA_int -revoke dave.crt \
+	-crl_reason keyCompromise && UEMAIL=nobody@example.org openssl ca \
+	-batch -config openssl.cnf -name CA_int -gencrl -out int.crl) \
+	>"$tmp/revoke.log" 2>&1 || bail "revoking dave: $(cat "$tmp/revoke.log")"
+# The CRL cached until its next update is the one before: a new one.
+rm -rf "$tmp/dave/pki-cache"
+check_status "once the CRL says revoked, his card unlocks nothing" 6 \
+	as "$tmp/dave" whoami --pin-file "$tmp/pin"
+check_grep "naming the certificate and why" "revoked" "$tmp/err"
+check_grep "dave's" "CN=dave" "$tmp/err"
+
+# OCSP: the responder (openssl ocsp listens on every interface) runs in
+# a private network namespace, and so does the device that asks it.
+unshare -n true 2>"$tmp/unshare.err" ||
+	bail "unshare -n not permitted here: $(cat "$tmp/unshare.err")"
+unshare -n sh -c 'ip link set lo up && exec sleep 600' &
+ns=$!
+srv_extra_pids="$srv_extra_pids $ns"
+until nsenter -t "$ns" -n ip link show lo 2>/dev/null | grep -q UP; do
+	sleep 0.1
+done
+nsenter -t "$ns" -n openssl ocsp -index "$pki/index.txt" -port "$port" \
+	-rsigner "$pki/ocsp.crt" -rkey "$pki/ocsp.key" -CA "$pki/int.crt" \
+	-nmin 5 >"$tmp/ocsp.log" 2>&1 &
+srv_extra_pids="$srv_extra_pids $!"
+i=0
+until nsenter -t "$ns" -n openssl ocsp -issuer "$pki/int.crt" \
+	-cert "$pki/alice.crt" -url "http://127.0.0.1:$port/" -noverify \
+	>/dev/null 2>&1; do
+	i=$((i + 1))
+	[ $i -lt 50 ] || bail "the OCSP responder did not start"
+	sleep 0.2
+done
+ocsp_as() {
+	h=$1
+	shift
+	SCEAU_HOME="$h" SCEAU_PKI_CRL_FETCH=0 SCEAU_PKI_OCSP=aia \
+		nsenter -t "$ns" -n "$sceau" "$@"
+}
+check_status "OCSP: alice's card is good, her device opens" 0 \
+	ocsp_as "$A" whoami --pin-file "$tmp/pin"
+check_status "OCSP: dave's is revoked, his does not" 6 \
+	ocsp_as "$tmp/dave" whoami --pin-file "$tmp/pin"
+check_grep "the responder said so" "revoked" "$tmp/err"
+check "the server never crashed" kill -0 "$srv_pid"
+
+done_testing
