@@ -35,4 +35,14 @@ void client_realm_keys_free(struct sceau_client *c);
  */
 void client_forget_device(const char *org_id, const char *device_id);
 
+/*
+ * A trust of anchors (an X.509 list) with the intermediates of list
+ * (after its leaf), usage sign and unwrap, and opts' revocation checks
+ * (CRLs cached in the data directory).
+ */
+struct sceau_x509_trust;
+int client_pki_trust(const uint8_t *anchors, size_t anchors_len,
+    const uint8_t *list, size_t list_len, const struct sceau_client_opts *opts,
+    struct sceau_x509_trust **tp);
+
 #endif /* SCEAU_CLIENT_INTERNAL_H */

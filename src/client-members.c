@@ -38,8 +38,9 @@ submit_with_identity(struct sceau_client *c, struct sceau_cert *cert,
 }
 
 static int
-device_cert(struct sceau_client *c, const char *user_id, const char *device_id,
-    const char *label, const uint8_t *verify_key)
+device_cert_bound(struct sceau_client *c, const char *user_id,
+    const char *device_id, const char *label, const uint8_t *verify_key,
+    const uint8_t *x509_list, size_t x509_list_len)
 {
 	struct sceau_cert *cert;
 	int r;
@@ -53,9 +54,19 @@ device_cert(struct sceau_client *c, const char *user_id, const char *device_id,
 	(void)snprintf(
 	    cert->device_id, sizeof(cert->device_id), "%s", device_id);
 	memcpy(cert->verify_key, verify_key, SCEAU_SIGN_PUBLIC_LEN);
+	cert->x509_list = x509_list;
+	cert->x509_list_len = x509_list_len;
 	r = submit_with_identity(c, cert, NULL, label);
 	sceau_free(cert);
 	return r;
+}
+
+static int
+device_cert(struct sceau_client *c, const char *user_id, const char *device_id,
+    const char *label, const uint8_t *verify_key)
+{
+	return device_cert_bound(
+	    c, user_id, device_id, label, verify_key, NULL, 0);
 }
 
 int
@@ -74,15 +85,22 @@ sceau_client_add_member(
 	cert->kind = SCEAU_CERT_USER;
 	(void)snprintf(cert->user_id, sizeof(cert->user_id), "%s", m->user_id);
 	cert->profile = m->profile;
-	(void)snprintf(cert->enc_alg, sizeof(cert->enc_alg), "x25519");
-	memcpy(cert->enc_key, m->enc_key, SCEAU_BOX_PUBLIC_LEN);
-	cert->enc_key_len = SCEAU_BOX_PUBLIC_LEN;
+	if (m->x509_list != NULL) {
+		/* A token-backed member: its key is its card's. */
+		(void)snprintf(cert->enc_alg, sizeof(cert->enc_alg), "x509");
+		memcpy(cert->enc_key, m->enc_x509, sizeof(m->enc_x509));
+		cert->enc_key_len = sizeof(m->enc_x509);
+	} else {
+		(void)snprintf(cert->enc_alg, sizeof(cert->enc_alg), "x25519");
+		memcpy(cert->enc_key, m->enc_key, SCEAU_BOX_PUBLIC_LEN);
+		cert->enc_key_len = SCEAU_BOX_PUBLIC_LEN;
+	}
 	r = submit_with_identity(c, cert, m->email, m->name);
 	sceau_free(cert);
 	if (r != 0)
 		return r;
-	return device_cert(
-	    c, m->user_id, m->device_id, m->device_label, m->verify_key);
+	return device_cert_bound(c, m->user_id, m->device_id, m->device_label,
+	    m->verify_key, m->x509_list, m->x509_list_len);
 }
 
 int
@@ -137,7 +155,7 @@ client_forget_device(const char *org_id, const char *device_id)
 	char path[SCEAU_PATHS_MAX];
 	static const char *const files[] = {SCEAU_PATHS_KEY_FILE,
 	    SCEAU_PATHS_STORE_FILE, SCEAU_PATHS_STORE_FILE "-wal",
-	    SCEAU_PATHS_STORE_FILE "-shm"};
+	    SCEAU_PATHS_STORE_FILE "-shm", SCEAU_PATHS_ENROLL_FILE};
 	size_t i;
 
 	for (i = 0; i < SCEAU_NELEM(files); i++) {

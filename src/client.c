@@ -101,30 +101,26 @@ token_sign_cb(void *arg, const uint8_t *tbs, size_t n,
 	return 0;
 }
 
-/* The trust a card's certificate is checked against, as opts say. */
-static int
-token_trust(struct sceau_client *c, const struct sceau_chain_device *d,
-    const struct sceau_client_opts *opts, struct sceau_x509_trust **tp)
+int
+client_pki_trust(const uint8_t *anchors, size_t anchors_len,
+    const uint8_t *list, size_t list_len, const struct sceau_client_opts *opts,
+    struct sceau_x509_trust **tp)
 {
 	char cache[SCEAU_PATHS_MAX + 16];
 	struct sceau_cert l;
-	const uint8_t *der, *p;
-	size_t pos = 0, len, n;
+	const uint8_t *der;
+	size_t pos = 0, len;
 	int r, first = 1;
 
-	if (!sceau_chain_x509_anchors(c->chain, &p, &n)) {
-		sceau_message("the organization names no PKI trust anchors");
-		return SCEAU_ERR_CERT_UNTRUSTED;
-	}
 	if ((r = sceau_x509_trust_new(tp)) != 0)
 		return r;
 	memset(&l, 0, sizeof(l));
-	l.x509_list = p;
-	l.x509_list_len = n;
+	l.x509_list = anchors;
+	l.x509_list_len = anchors_len;
 	while (r == 0 && sceau_cert_x509_next(&l, &pos, &der, &len))
 		r = sceau_x509_trust_add_anchor_der(*tp, der, len);
-	l.x509_list = d->x509_list;
-	l.x509_list_len = d->x509_list_len;
+	l.x509_list = list;
+	l.x509_list_len = list_len;
 	pos = 0;
 	while (r == 0 && sceau_cert_x509_next(&l, &pos, &der, &len)) {
 		if (!first)
@@ -156,6 +152,21 @@ token_trust(struct sceau_client *c, const struct sceau_chain_device *d,
 	                                               : NULL)) != 0)
 		return r;
 	return 0;
+}
+
+/* The trust a card's certificate is checked against, as opts say. */
+static int
+token_trust(struct sceau_client *c, const struct sceau_chain_device *d,
+    const struct sceau_client_opts *opts, struct sceau_x509_trust **tp)
+{
+	const uint8_t *p;
+	size_t n;
+
+	if (!sceau_chain_x509_anchors(c->chain, &p, &n)) {
+		sceau_message("the organization names no PKI trust anchors");
+		return SCEAU_ERR_CERT_UNTRUSTED;
+	}
+	return client_pki_trust(p, n, d->x509_list, d->x509_list_len, opts, tp);
 }
 
 int

@@ -139,6 +139,15 @@ struct sceau_new_member {
 	char device_id[SCEAU_ID_LEN + 1];
 	const char *device_label;
 	uint8_t verify_key[SCEAU_SIGN_PUBLIC_LEN]; /* device's Ed25519 key */
+	/*
+	 * A token-backed member (PKI enrollment): its card's X.509 list
+	 * (leaf first), bound to the device; enc_x509 is then the user's
+	 * key (the leaf's fingerprint and the wrap its card undoes), and
+	 * enc_key is unused.  NULL otherwise.
+	 */
+	const uint8_t *x509_list;
+	size_t x509_list_len;
+	uint8_t enc_x509[SCEAU_CERT_HASH_LEN + 1];
 };
 
 /* Admin act: the user and device certificates of a new member. */

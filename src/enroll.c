@@ -48,7 +48,10 @@ sceau_enroll_encode_payload(
 	    (e = sceau_buf_put_string(
 	         out, r->device_vk, SCEAU_SIGN_PUBLIC_LEN)) != 0)
 		return e;
-	return sceau_buf_put_string(out, r->poll_hash, SCEAU_CERT_HASH_LEN);
+	if ((e = sceau_buf_put_string(
+	         out, r->poll_hash, SCEAU_CERT_HASH_LEN)) != 0)
+		return e;
+	return sceau_buf_put_u8(out, r->wrap_alg);
 }
 
 int
@@ -200,7 +203,8 @@ sceau_enroll_decode(
 	    get_text(b, r->device_id, SCEAU_ID_LEN) != 0 ||
 	    get_text(b, r->label, SCEAU_NAME_MAX) != 0 ||
 	    get_fixed32(b, r->device_vk) != 0 ||
-	    get_fixed32(b, r->poll_hash) != 0)
+	    get_fixed32(b, r->poll_hash) != 0 ||
+	    sceau_buf_get_u8(b, &r->wrap_alg) != 0)
 		goto out;
 	if (sceau_buf_len(b) != 0) {
 		rc = SCEAU_ERR_TRAILING_DATA;

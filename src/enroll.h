@@ -27,6 +27,7 @@
  *   string  device label
  *   fixed32 device verify key Ed25519, the new device's
  *   fixed32 poll hash         SHA-256 of the requester's poll secret
+ *   u8      wrap algorithm    the wrap the card undoes (tokens.md: 2..5)
  *
  * The signature is checked before the payload is parsed: the leaf comes
  * from the envelope's list (key material, not signed data), and the
@@ -58,6 +59,7 @@ struct sceau_enroll_req {
 	char label[SCEAU_NAME_MAX + 1];
 	uint8_t device_vk[SCEAU_SIGN_PUBLIC_LEN];
 	uint8_t poll_hash[SCEAU_CERT_HASH_LEN];
+	uint8_t wrap_alg;
 };
 
 /* The parts of an envelope, lent from its bytes. */

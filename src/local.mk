@@ -38,4 +38,5 @@ libsceau_a_SOURCES += \
 ## Joining (issue 5): the code exchange of invitations, and its client.
 libsceau_a_SOURCES += \
 	src/invite.h src/invite.c src/enroll.h src/enroll.c \
-	src/client-invite.h src/client-invite.c
+	src/client-invite.h src/client-invite.c \
+	src/client-enroll.h src/client-enroll.c

@@ -240,7 +240,8 @@ sceau_paths_device_file(const char *org, const char *device_id,
 
 	static const char *const names[] = {SCEAU_PATHS_KEY_FILE,
 	    SCEAU_PATHS_STORE_FILE, SCEAU_PATHS_STORE_FILE "-wal",
-	    SCEAU_PATHS_STORE_FILE "-shm", SCEAU_PATHS_BLOCKS_DIR};
+	    SCEAU_PATHS_STORE_FILE "-shm", SCEAU_PATHS_BLOCKS_DIR,
+	    SCEAU_PATHS_ENROLL_FILE};
 	size_t i;
 
 	path[0] = '\0';

@@ -36,6 +36,7 @@ extern "C" {
 #define SCEAU_PATHS_KEY_FILE "device.key"
 #define SCEAU_PATHS_STORE_FILE "store.db"
 #define SCEAU_PATHS_BLOCKS_DIR "blocks" /* the block cache */
+#define SCEAU_PATHS_ENROLL_FILE "enroll.json" /* a waiting enrollment */
 /* Devices listed at most (a computer holds a handful). */
 #define SCEAU_PATHS_DEVICES_MAX 1024
 

@@ -92,7 +92,7 @@ tap_tmpdir() {
 }
 
 tap_cleanup() {
-	[ -n "$tap_tmp" ] && rm -rf "$tap_tmp"
+	[ -n "$tap_tmp" ] && [ "${SCEAU_TEST_KEEP:-0}" != 1 ] && rm -rf "$tap_tmp"
 	[ -n "${tap_cleanup_hook:-}" ] && eval "$tap_cleanup_hook"
 	return 0
 }

@@ -13,6 +13,7 @@ const struct cli_command cli_commands[] = {
     {"cat", cmd_cat, N_("write a workspace file to standard output")},
     {"device", cmd_device, N_("list, revoke, protect and recover devices")},
     {"claim", cmd_claim, N_("join an organization with an invitation link")},
+    {"enroll", cmd_enroll, N_("join or admit by smartcard (PKI enrollment)")},
     {"export", cmd_export, N_("decrypt files out of a workspace")},
     {"help", cmd_help, N_("show the commands, or the help of one")},
     {"greet", cmd_greet, N_("greet who claims an invitation: exchange codes")},

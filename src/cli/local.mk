@@ -11,6 +11,7 @@ sceau_SOURCES = \
 	src/cli/cmd-org.c \
 	src/cli/cmd-pki.c \
 	src/cli/cmd-invite.c \
+	src/cli/cmd-enroll.c \
 	src/cli/cmd-selftest.c \
 	src/cli/cmd-server.c \
 	src/cli/cmd-status.c \

@@ -266,9 +266,10 @@ sq_stmt(struct sq_conn *c, enum sq_stmt_id id, int *r)
 
 	if (c->st[id] == NULL) {
 		rc = sqlite3_prepare_v3(c->db,
-		    id < SQ_NBASE        ? sq_sql[id]
-		        : id < SQ_NREALM ? sq_realm_sql[id - SQ_NBASE]
-		                         : sq_invite_sql[id - SQ_NREALM],
+		    id < SQ_NBASE         ? sq_sql[id]
+		        : id < SQ_NREALM  ? sq_realm_sql[id - SQ_NBASE]
+		        : id < SQ_NINVITE ? sq_invite_sql[id - SQ_NREALM]
+		                          : sq_enroll_sql[id - SQ_NINVITE],
 		    -1, SQLITE_PREPARE_PERSISTENT, &c->st[id], NULL);
 		if (rc != SQLITE_OK) {
 			*r = sq_fail(c, rc, "prepare");

@@ -133,6 +133,11 @@ srv_error_status(int r)
 		if (srv_statuses[i].code == r)
 			return srv_statuses[i].status;
 	}
+	/* X.509: a certificate refused (which and why in the message). */
+	if (r == SCEAU_ERR_REVOCATION_UNREACHABLE)
+		return 503;
+	if (r <= SCEAU_ERR_X509_FORMAT && r >= SCEAU_ERR_OCSP_INVALID)
+		return r == SCEAU_ERR_X509_FORMAT ? 400 : 403;
 	return 500;
 }
 

@@ -42,6 +42,8 @@ until curl -sf "http://127.0.0.1:$port/int.crl" >/dev/null; do
 done
 
 srv_config "$tmp/srv.conf"
+# Enrollment requests: the server fetches CRLs to check them.
+printf '\n[pki]\ncrl_fetch = yes\n' >>"$tmp/srv.conf"
 start_server "$tmp/srv.conf" || bail "sceau-server did not start"
 export SCEAU_SERVER="$srv_url" SCEAU_ADMIN_TOKEN_FILE="$srv_token_file"
 as() {
@@ -211,6 +213,66 @@ check_status "OCSP: alice's card is good, her device opens" 0 \
 check_status "OCSP: dave's is revoked, his does not" 6 \
 	ocsp_as "$tmp/dave" whoami --pin-file "$tmp/pin"
 check_grep "the responder said so" "revoked" "$tmp/err"
+
+# ------------------------------------------------------ PKI enrollment
+check_status "alice opens enrollment" 0 \
+	as "$A" --json enroll link --pin-file "$tmp/pin"
+elink=$(jq -r .link "$tmp/out")
+check "an enroll link" sh -c "echo '$elink' | grep -q 'a=enroll&p='"
+E="$tmp/erin"
+check_status "erin asks to join with her card (EC)" 0 \
+	as "$E" --json enroll submit "$elink" --token "$(uri erin)" \
+	--pin-file "$tmp/pin" --name Erin --device-label erin-laptop \
+	--pki-ca "$pki/root.crt" --pki-intermediates "$pki/int.crt"
+erin_req=$(jq -r .request_id "$tmp/out")
+check_status "before a decision, finishing waits" 0 \
+	as "$E" --json enroll finish --pin-file "$tmp/pin"
+check "pending" jq -e '.status == "pending"' "$tmp/out"
+check_status "dave's revoked card: the server refuses his request" 6 \
+	as "$tmp/dave2" enroll submit "$elink" --token "$(uri dave)" \
+	--pin-file "$tmp/pin" --name Dave --pki-ca "$pki/root.crt" \
+	--pki-intermediates "$pki/int.crt"
+check_grep "revoked, it says" "revoked" "$tmp/err"
+check_status "mallory's card of another CA: refused" 6 \
+	as "$tmp/mallory2" enroll submit "$elink" --token "$(uri mallory)" \
+	--pin-file "$tmp/pin" --name Mallory --pki-ca "$pki/root.crt"
+check_status "bob's card asks too" 0 \
+	as "$tmp/bobcard" --json enroll submit "$elink" --token "$(uri bob)" \
+	--pin-file "$tmp/pin" --name Robert --pki-ca "$pki/root.crt" \
+	--pki-intermediates "$pki/int.crt"
+bob_req=$(jq -r .request_id "$tmp/out")
+check_status "alice lists the requests, checked again on her side" 0 \
+	as "$A" --json enroll list --pin-file "$tmp/pin"
+check "erin: her card's signature, its PKI, its CRL good" jq -e --arg id \
+	"$erin_req" '.requests[] | select(.request_id == $id) |
+	.signature_ok and .valid and .crl == "good" and
+	.email == "erin@example.org" and (.subject | test("CN=erin")) and
+	(.issuer | test("Issuing CA"))' "$tmp/out"
+check_status "alice accepts erin as member" 0 \
+	as "$A" enroll accept "$erin_req" --profile member --pin-file "$tmp/pin"
+check_status "alice rejects the other" 0 \
+	as "$A" enroll reject "$bob_req" --reason "ask Alice first" \
+	--pin-file "$tmp/pin"
+check_status "erin finishes with her card" 0 \
+	as "$E" --json enroll finish --pin-file "$tmp/pin"
+check "she joined" jq -e '.status == "accepted"' "$tmp/out"
+check_status "her device opens with her card" 0 \
+	as "$E" --json whoami --pin-file "$tmp/pin"
+check "a member, token-backed" jq -e \
+	'.protection == "token" and .user.profile == "member"' "$tmp/out"
+check_status "a wrong PIN: refused" 3 as "$E" whoami --pin-file "$tmp/badpin"
+check_status "alice shares the workspace with erin" 0 \
+	as "$A" workspace share plans erin@example.org reader \
+	--pin-file "$tmp/pin"
+check_status "erin syncs" 0 as "$E" sync --pin-file "$tmp/pin"
+check_status "and reads it: the key unwrapped on her card (ECDH)" 0 \
+	as "$E" cat /plans/plans.txt --pin-file "$tmp/pin"
+check "the same bytes" cmp "$tmp/out" "$tmp/plans.txt"
+check_status "the rejected requester learns it" 6 \
+	as "$tmp/bobcard" enroll finish --pin-file "$tmp/pin"
+check_grep "with the reason" "ask Alice first" "$tmp/out"
+check "and its waiting device is gone" \
+	sh -c "! ls '$tmp/bobcard/devices'/*/* >/dev/null 2>&1"
 check "the server never crashed" kill -0 "$srv_pid"
 
 done_testing
