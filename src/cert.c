@@ -412,6 +412,27 @@ token_sign(sceau_cert_token_signer signer, void *arg,
 	return r;
 }
 
+/* The envelope of payload tbs, its signature, and a token one (or none). */
+static int
+put_envelope(const struct sceau_cert *c, const struct sceau_buf *tbs,
+    const uint8_t sig[SCEAU_SIGN_SIG_LEN], const struct sceau_buf *tsig,
+    struct sceau_buf *env)
+{
+	int r;
+
+	if ((r = sceau_buf_put_u8(env, ENVELOPE_VERSION)) != 0 ||
+	    (r = sceau_buf_put_cstring(env, c->author)) != 0 ||
+	    (r = sceau_buf_put_stringb(env, tbs)) != 0 ||
+	    (r = sceau_buf_put_string(env, sig, SCEAU_SIGN_SIG_LEN)) != 0 ||
+	    (r = sceau_buf_put_u32(env, tsig != NULL ? 1 : 0)) != 0)
+		return r;
+	if (tsig == NULL)
+		return 0;
+	if ((r = sceau_buf_put_cstring(env, c->token_sig_alg)) != 0)
+		return r;
+	return sceau_buf_put_stringb(env, tsig);
+}
+
 int
 sceau_cert_sign_token(struct sceau_cert *c, const struct sceau_signkey *key,
     sceau_cert_token_signer signer, void *arg, struct sceau_buf *out)
@@ -439,14 +460,8 @@ sceau_cert_sign_token(struct sceau_cert *c, const struct sceau_signkey *key,
 	    (signer != NULL &&
 	        (r = token_sign(signer, arg, tbs, c, tsig)) != 0))
 		goto out;
-	if ((r = sceau_buf_put_u8(env, ENVELOPE_VERSION)) != 0 ||
-	    (r = sceau_buf_put_cstring(env, c->author)) != 0 ||
-	    (r = sceau_buf_put_stringb(env, tbs)) != 0 ||
-	    (r = sceau_buf_put_string(env, sig, sizeof(sig))) != 0 ||
-	    (r = sceau_buf_put_u32(env, signer != NULL ? 1 : 0)) != 0 ||
-	    (signer != NULL &&
-	        ((r = sceau_buf_put_cstring(env, c->token_sig_alg)) != 0 ||
-	            (r = sceau_buf_put_stringb(env, tsig)) != 0)))
+	if ((r = put_envelope(
+	         c, tbs, sig, signer != NULL ? tsig : NULL, env)) != 0)
 		goto out;
 	if (sceau_buf_len(env) > SCEAU_CERT_MAX) {
 		r = SCEAU_ERR_LIMIT_EXCEEDED;

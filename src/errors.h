@@ -168,7 +168,7 @@ extern "C" {
 	        "revocation status unavailable: its source is unreachable"))   \
 	X(REVOCATION_UNKNOWN, -611,                                            \
 	    SCEAU_N_("revocation status unknown to the responder"))            \
-	X(OCSP_INVALID, -612, SCEAU_N_("OCSP response invalid")) \
+	X(OCSP_INVALID, -612, SCEAU_N_("OCSP response invalid"))               \
 	X(TOKEN_MODULE, -500,                                                  \
 	    SCEAU_N_("cannot load or initialize the PKCS#11 module"))          \
 	X(TOKEN_MODULE_REFUSED, -501,                                          \

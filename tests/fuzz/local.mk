@@ -132,3 +132,11 @@ tests_fuzz_fuzz_invite_SOURCES = tests/fuzz/fuzz-invite.c \
 	$(FUZZ_REPLAY_SOURCES)
 tests_fuzz_fuzz_invite_LDADD = $(SCEAU_LIBS)
 script_tests += tests/fuzz/fuzz-invite.sh
+
+# PKI enrollment requests (src/enroll.c): envelope and payload.
+fuzz_targets += enroll
+check_PROGRAMS += tests/fuzz/fuzz-enroll
+tests_fuzz_fuzz_enroll_SOURCES = tests/fuzz/fuzz-enroll.c \
+	$(FUZZ_REPLAY_SOURCES)
+tests_fuzz_fuzz_enroll_LDADD = $(SCEAU_LIBS)
+script_tests += tests/fuzz/fuzz-enroll.sh
