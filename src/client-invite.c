@@ -23,6 +23,9 @@
 #include "json.h"
 #include "paths.h"
 #include "secmem.h"
+#include "hash.h"
+#include "x509.h"
+#include "token.h"
 
 #define CONDUIT_WAIT_MS 20000
 #define PATH_LEN 256
@@ -519,14 +522,20 @@ x_send_code_ok(struct xc *cd, unsigned int step)
 	return r;
 }
 
+/*
+ * The peer's sealed inner message of step, decoded.  keep (may be NULL)
+ * receives the plaintext and holds what the decoded claim lends (its
+ * X.509 list): the caller frees it after the claim.
+ */
 static int
-x_recv_inner(struct xc *cd, unsigned int step, enum sceau_invite_inner want,
-    struct sceau_invite_claim *claim, struct sceau_invite_reply *reply)
+x_recv_keep(struct xc *cd, unsigned int step, enum sceau_invite_inner want,
+    struct sceau_invite_claim *claim, struct sceau_invite_reply *reply,
+    struct sceau_buf *keep)
 {
-	struct sceau_buf *b;
+	struct sceau_buf *b = keep;
 	int r;
 
-	if ((b = sceau_buf_new()) == NULL)
+	if (b == NULL && (b = sceau_buf_new()) == NULL)
 		return SCEAU_ERR_ALLOC;
 	if ((r = x_open(cd, step, b)) == 0 &&
 	    (r = sceau_invite_decode(sceau_buf_ptr(b), sceau_buf_len(b), want,
@@ -535,8 +544,16 @@ x_recv_inner(struct xc *cd, unsigned int step, enum sceau_invite_inner want,
 		    "step %u: malformed message from the other side", step);
 		r = SCEAU_ERR_DATA_TAMPERED;
 	}
-	sceau_buf_free(b);
+	if (b != keep)
+		sceau_buf_free(b);
 	return r;
+}
+
+static int
+x_recv_inner(struct xc *cd, unsigned int step, enum sceau_invite_inner want,
+    struct sceau_invite_claim *claim, struct sceau_invite_reply *reply)
+{
+	return x_recv_keep(cd, step, want, claim, reply, NULL);
 }
 
 /* This person picks the peer's code: a wrong pick aborts both. */
@@ -650,6 +667,59 @@ xc_init(struct xc *cd, enum sceau_invite_side side,
 
 /* -------------------------------------------------------------- greet */
 
+/* A card's user key: its leaf's fingerprint, then the wrap it undoes. */
+static int
+card_key(const struct sceau_invite_claim *claim,
+    uint8_t key[SCEAU_CERT_HASH_LEN + 1])
+{
+	const uint8_t *der;
+	struct sceau_cert l;
+	size_t pos = 0, len;
+	int r;
+
+	memset(&l, 0, sizeof(l));
+	l.x509_list = claim->x509_list;
+	l.x509_list_len = claim->x509_list_len;
+	if (!sceau_cert_x509_next(&l, &pos, &der, &len))
+		return SCEAU_ERR_DATA_TAMPERED;
+	if ((r = sceau_hash_sha256(der, len, key)) != 0)
+		return r;
+	key[SCEAU_CERT_HASH_LEN] = claim->wrap_alg;
+	return 0;
+}
+
+/*
+ * A new device of a user whose key is a card comes with that card: no
+ * other device could open the user's workspace keys.
+ */
+static int
+check_same_card(struct sceau_client *c, const struct sceau_invite_claim *claim)
+{
+	const struct sceau_chain_user *u = sceau_client_self(c);
+	uint8_t key[SCEAU_CERT_HASH_LEN + 1];
+	int r;
+
+	if (u == NULL || strcmp(u->enc_alg, "x509") != 0)
+		return 0;
+	if (claim->x509_list == NULL) {
+		sceau_message("this user's key is a smartcard: the new device "
+		              "must claim with it (--token)");
+		return SCEAU_ERR_FORBIDDEN;
+	}
+	if ((r = card_key(claim, key)) != 0)
+		return r;
+	if (memcmp(key, u->enc_key, SCEAU_CERT_HASH_LEN) != 0) {
+		sceau_message("the new device claims with another card than "
+		              "this user's");
+		return SCEAU_ERR_FORBIDDEN;
+	}
+	return 0;
+}
+
+static int greet_admit(struct sceau_client *c, struct xc *cd,
+    const struct sceau_invitation *inv, const struct sceau_exchange_ui *ui,
+    struct sceau_greet_result *res, const struct sceau_invite_claim *cl);
+
 /* Step 6 to 7 of a greeter: the claimer's data, certificates, reply. */
 static int
 greet_certify(struct sceau_client *c, struct xc *cd,
@@ -657,14 +727,34 @@ greet_certify(struct sceau_client *c, struct xc *cd,
     struct sceau_greet_result *res)
 {
 	struct sceau_invite_claim claim;
+	struct sceau_buf *plain;
+	int r;
+
+	ui_status(cd, SCEAU_N_("waiting for the claimer's identity"));
+	if ((plain = sceau_buf_new()) == NULL)
+		return SCEAU_ERR_ALLOC;
+	if ((r = x_recv_keep(cd, 6, SCEAU_INVITE_CLAIM, &claim, NULL, plain)) !=
+	    0) {
+		sceau_buf_free(plain);
+		return r;
+	}
+	r = greet_admit(c, cd, inv, ui, res, &claim);
+	sceau_buf_free(plain);
+	return r;
+}
+
+/* Certificates for the claim, then the reply (step 7). */
+static int
+greet_admit(struct sceau_client *c, struct xc *cd,
+    const struct sceau_invitation *inv, const struct sceau_exchange_ui *ui,
+    struct sceau_greet_result *res, const struct sceau_invite_claim *cl)
+{
+	struct sceau_invite_claim claim = *cl;
 	struct sceau_invite_reply *reply;
 	struct sceau_new_member m;
 	struct sceau_buf *b = NULL;
 	int r;
 
-	ui_status(cd, SCEAU_N_("waiting for the claimer's identity"));
-	if ((r = x_recv_inner(cd, 6, SCEAU_INVITE_CLAIM, &claim, NULL)) != 0)
-		return r;
 	if (claim.kind != inv->kind) {
 		sceau_message(
 		    "the claimer answered another kind of invitation");
@@ -686,11 +776,19 @@ greet_certify(struct sceau_client *c, struct xc *cd,
 		memcpy(m.device_id, claim.device_id, sizeof(m.device_id));
 		m.device_label = claim.label;
 		memcpy(m.verify_key, claim.device_vk, sizeof(m.verify_key));
+		if (claim.x509_list != NULL &&
+		    (r = card_key(&claim, m.enc_x509)) != 0)
+			return r;
+		m.x509_list = claim.x509_list;
+		m.x509_list_len = claim.x509_list_len;
 		r = sceau_client_add_member(c, &m);
 		memcpy(res->user_id, claim.user_id, sizeof(res->user_id));
 	} else {
-		r = sceau_client_add_device(
-		    c, claim.device_id, claim.label, claim.device_vk);
+		if ((r = check_same_card(c, &claim)) != 0)
+			return r;
+		r = sceau_client_add_device_bound(c, claim.device_id,
+		    claim.label, claim.device_vk, claim.x509_list,
+		    claim.x509_list_len);
 		memcpy(res->user_id, sceau_client_info(c)->user_id,
 		    sizeof(res->user_id));
 	}
@@ -705,9 +803,12 @@ greet_certify(struct sceau_client *c, struct xc *cd,
 	    sizeof(reply->root_vk));
 	reply->profile = res->profile;
 	memcpy(reply->user_id, res->user_id, sizeof(reply->user_id));
-	if (inv->kind == SCEAU_INVITE_DEVICE)
+	if (inv->kind == SCEAU_INVITE_DEVICE &&
+	    sceau_client_keys(c)->user_key != NULL) {
 		sceau_box_secret(
 		    sceau_client_keys(c)->user_key, reply->user_sk);
+		reply->has_user_sk = 1;
+	}
 	if ((b = sceau_buf_new()) == NULL)
 		r = SCEAU_ERR_ALLOC;
 	else if ((r = sceau_invite_encode_reply(reply, b)) == 0)
@@ -774,6 +875,8 @@ struct claim_state {
 	struct sceau_invite_reply *reply; /* locked memory */
 	struct sceau_keyfile_info info;
 	int written; /* the device is on disk */
+	struct sceau_token *token; /* claim --token: the card (owned) */
+	struct sceau_buf *card; /* its X.509 list */
 };
 
 static void
@@ -781,6 +884,8 @@ claim_state_free(struct claim_state *s)
 {
 	sceau_sign_free(s->device_key);
 	sceau_box_free(s->user_key);
+	sceau_token_close(s->token);
+	sceau_buf_free(s->card);
 	if (s->reply != NULL) {
 		sceau_memzero(s->reply, sizeof(*s->reply));
 		sceau_secmem_free(s->reply);
@@ -813,6 +918,46 @@ claim_connect(struct claim_state *s, const struct sceau_client_opts *opts,
 	return r;
 }
 
+/* The card's X.509 list (and intermediates), and the wrap it undoes. */
+static int
+claim_card(struct claim_state *s, const struct sceau_claim_params *p)
+{
+	const uint8_t *ders[SCEAU_CERT_X509_MAX], *der;
+	size_t lens[SCEAU_CERT_X509_MAX], n = 1, pos = 0;
+	struct sceau_buf *more = NULL;
+	struct sceau_cert l;
+	int r, alg = 0;
+
+	if ((s->card = sceau_buf_new()) == NULL)
+		return SCEAU_ERR_ALLOC;
+	if ((r = sceau_token_certificate(s->token, &ders[0], &lens[0])) != 0 ||
+	    (r = sceau_token_oaep_probe(s->token, &alg)) != 0)
+		return r;
+	memset(&l, 0, sizeof(l));
+	if (p->pki_intermediates != NULL) {
+		if ((more = sceau_buf_new()) == NULL)
+			return SCEAU_ERR_ALLOC;
+		if ((r = sceau_x509_load_bundle(p->pki_intermediates, more)) !=
+		    0) {
+			sceau_buf_free(more);
+			return r;
+		}
+		l.x509_list = sceau_buf_ptr(more);
+		l.x509_list_len = sceau_buf_len(more);
+		while (n < SCEAU_CERT_X509_MAX &&
+		    sceau_cert_x509_next(&l, &pos, &der, &lens[n]))
+			ders[n++] = der;
+	}
+	r = sceau_cert_x509_encode(ders, lens, n, s->card);
+	sceau_buf_free(more);
+	if (r != 0)
+		return r;
+	s->claim.x509_list = sceau_buf_ptr(s->card);
+	s->claim.x509_list_len = sceau_buf_len(s->card);
+	s->claim.wrap_alg = (uint8_t)alg;
+	return 0;
+}
+
 /* The keys and ids this side makes, and its step-6 message. */
 static int
 claim_make(struct claim_state *s, const struct sceau_claim_params *p)
@@ -827,12 +972,18 @@ claim_make(struct claim_state *s, const struct sceau_claim_params *p)
 	sceau_sign_public(s->device_key, s->claim.device_vk);
 	(void)snprintf(
 	    s->claim.label, sizeof(s->claim.label), "%s", p->device_label);
+	if (s->token != NULL && (r = claim_card(s, p)) != 0)
+		return r;
 	if (s->inv.kind == SCEAU_INVITE_DEVICE)
 		return 0;
-	if ((r = sceau_box_generate(&s->user_key)) != 0 ||
-	    (r = sceau_cert_new_id(s->claim.user_id)) != 0)
+	if ((r = sceau_cert_new_id(s->claim.user_id)) != 0)
 		return r;
-	sceau_box_public(s->user_key, s->claim.user_pk);
+	/* With a card, the user's key is the card's. */
+	if (s->token == NULL) {
+		if ((r = sceau_box_generate(&s->user_key)) != 0)
+			return r;
+		sceau_box_public(s->user_key, s->claim.user_pk);
+	}
 	(void)snprintf(s->claim.name, sizeof(s->claim.name), "%s",
 	    p->name != NULL ? p->name : "");
 	return 0;
@@ -850,12 +1001,37 @@ claim_forget(const struct claim_state *s)
  * checked against the chain the server gives: our user and device, with
  * our keys, signed under the root key the greeter sent.
  */
+/*
+ * The user's key in the chain is what this side holds: its X25519 key,
+ * or its card (the fingerprint), and a card-bound device is bound to it.
+ */
+static int
+user_key_is_ours(const struct claim_state *s, const struct sceau_chain_user *u,
+    const struct sceau_chain_device *d)
+{
+	uint8_t pk[SCEAU_BOX_PUBLIC_LEN], fp[SCEAU_CERT_HASH_LEN + 1];
+
+	if (s->card != NULL &&
+	    (card_key(&s->claim, fp) != 0 || !d->token_bound ||
+	        memcmp(d->x509_fingerprint, fp, SCEAU_CERT_HASH_LEN) != 0))
+		return 0;
+	if (s->user_key == NULL)
+		return strcmp(u->enc_alg, "x509") == 0 &&
+		    u->enc_key_len == sizeof(fp) &&
+		    memcmp(u->enc_key, fp, SCEAU_CERT_HASH_LEN) == 0;
+	sceau_box_public(s->user_key, pk);
+	return strcmp(u->enc_alg, "x25519") == 0 &&
+	    u->enc_key_len == sizeof(pk) &&
+	    memcmp(u->enc_key, pk, sizeof(pk)) == 0;
+}
+
 static int
 claim_write(struct claim_state *s, const struct sceau_claim_params *p,
     const struct sceau_client_opts *opts, struct sceau_client **cp)
 {
 	const struct sceau_chain_device *d;
 	const struct sceau_chain_user *u;
+	struct sceau_keyfile_auth auth = *p->auth;
 	uint8_t pk[SCEAU_BOX_PUBLIC_LEN];
 	int r;
 
@@ -872,24 +1048,29 @@ claim_write(struct claim_state *s, const struct sceau_claim_params *p,
 	memcpy(s->info.root_verify_key, s->reply->root_vk,
 	    sizeof(s->info.root_verify_key));
 	s->info.created = sceau_client_now_us();
-	if (s->inv.kind == SCEAU_INVITE_DEVICE &&
+	if (s->inv.kind == SCEAU_INVITE_DEVICE && s->reply->has_user_sk &&
 	    (r = sceau_box_from_secret(s->reply->user_sk, &s->user_key)) != 0)
 		return r;
-	if ((r = sceau_client_create_device(&s->info, s->device_key,
-	         s->user_key, p->auth, opts, NULL)) != 0)
+	if (s->user_key == NULL && s->token == NULL) {
+		sceau_message("the greeter sent no user key, and this device "
+		              "has no card");
+		return SCEAU_ERR_DATA_TAMPERED;
+	}
+	if ((r = sceau_client_create_device(
+	         &s->info, s->device_key, s->user_key, &auth, opts, NULL)) != 0)
 		return r;
 	s->written = 1;
+	auth.token = s->token;
+	s->token = NULL; /* sceau_client_open takes it */
 	if ((r = sceau_client_open(
-	         s->info.org_id, s->info.device_id, p->auth, opts, cp)) != 0 ||
+	         s->info.org_id, s->info.device_id, &auth, opts, cp)) != 0 ||
 	    (r = sceau_client_refresh(*cp, NULL)) != 0)
 		return r;
 	u = sceau_chain_user(sceau_client_chain(*cp), s->info.user_id);
 	d = sceau_chain_device(sceau_client_chain(*cp), s->info.device_id);
-	sceau_box_public(s->user_key, pk);
 	if (u == NULL || d == NULL || u->revoked_index != 0 ||
 	    d->revoked_index != 0 || strcmp(d->user_id, u->user_id) != 0 ||
-	    u->enc_key_len != sizeof(pk) ||
-	    memcmp(u->enc_key, pk, sizeof(pk)) != 0 ||
+	    !user_key_is_ours(s, u, d) ||
 	    memcmp(d->verify_key, s->claim.device_vk, sizeof(pk)) != 0) {
 		sceau_message("the organization's chain does not hold this "
 		              "device as the greeter said");
@@ -973,8 +1154,13 @@ sceau_claim(const struct sceau_claim_params *p,
 	int r;
 
 	*cp = NULL;
-	if ((s = sceau_calloc(1, sizeof(*s))) == NULL)
+	if ((s = sceau_calloc(1, sizeof(*s))) == NULL) {
+		if (p->auth != NULL && p->auth->kind == SCEAU_KEYFILE_TOKEN)
+			sceau_token_close(p->auth->token);
 		return SCEAU_ERR_ALLOC;
+	}
+	if (p->auth != NULL && p->auth->kind == SCEAU_KEYFILE_TOKEN)
+		s->token = p->auth->token; /* ours now */
 	(void)xc_init(&cd, SCEAU_INVITE_CLAIMER, ui, xo);
 	if ((r = claim_check_params(p, s)) != 0 ||
 	    (r = claim_connect(s, opts, &cd.http)) != 0)

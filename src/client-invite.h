@@ -106,7 +106,13 @@ struct sceau_claim_params {
 	const char *link; /* sceau://...?a=claim_user|claim_device&p=... */
 	const char *name; /* user invitations: the person's name */
 	const char *device_label;
-	const struct sceau_keyfile_auth *auth; /* the new key file's */
+	/*
+	 * The new key file's protection.  TOKEN (claim --token): the card,
+	 * logged in, which sceau_claim takes (as sceau_client_open does);
+	 * the device is bound to it and, for a user, its key is the user's.
+	 */
+	const struct sceau_keyfile_auth *auth;
+	const char *pki_intermediates; /* with a card; may be NULL */
 };
 
 /*

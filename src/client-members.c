@@ -61,14 +61,6 @@ device_cert_bound(struct sceau_client *c, const char *user_id,
 	return r;
 }
 
-static int
-device_cert(struct sceau_client *c, const char *user_id, const char *device_id,
-    const char *label, const uint8_t *verify_key)
-{
-	return device_cert_bound(
-	    c, user_id, device_id, label, verify_key, NULL, 0);
-}
-
 int
 sceau_client_add_member(
     struct sceau_client *c, const struct sceau_new_member *m)
@@ -107,12 +99,21 @@ int
 sceau_client_add_device(struct sceau_client *c, const char *device_id,
     const char *label, const uint8_t verify_key[SCEAU_SIGN_PUBLIC_LEN])
 {
+	return sceau_client_add_device_bound(
+	    c, device_id, label, verify_key, NULL, 0);
+}
+
+int
+sceau_client_add_device_bound(struct sceau_client *c, const char *device_id,
+    const char *label, const uint8_t verify_key[SCEAU_SIGN_PUBLIC_LEN],
+    const uint8_t *x509_list, size_t x509_list_len)
+{
 	int r;
 
 	if ((r = sceau_client_refresh(c, NULL)) != 0)
 		return r;
-	return device_cert(
-	    c, sceau_client_info(c)->user_id, device_id, label, verify_key);
+	return device_cert_bound(c, sceau_client_info(c)->user_id, device_id,
+	    label, verify_key, x509_list, x509_list_len);
 }
 
 int

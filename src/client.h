@@ -157,6 +157,10 @@ int sceau_client_add_member(
 int sceau_client_add_device(struct sceau_client *c, const char *device_id,
     const char *label, const uint8_t verify_key[SCEAU_SIGN_PUBLIC_LEN])
     SCEAU_WUR;
+/* The same, bound to a card's X.509 list (leaf first); list may be NULL. */
+int sceau_client_add_device_bound(struct sceau_client *c, const char *device_id,
+    const char *label, const uint8_t verify_key[SCEAU_SIGN_PUBLIC_LEN],
+    const uint8_t *x509_list, size_t x509_list_len) SCEAU_WUR;
 
 /*
  * Writes a new device on this computer: its key file (protected by auth)

@@ -490,6 +490,29 @@ sceau_invite_encode_done(struct sceau_buf *out)
 	return put_header(out, SCEAU_INVITE_DONE);
 }
 
+/* An X.509 list (cert.h): u32 count 1..8, then non-empty DER strings. */
+static int
+list_valid(const uint8_t *p, size_t n)
+{
+	struct sceau_buf *b = sceau_buf_from(p, n);
+	const uint8_t *der;
+	uint32_t m, i;
+	size_t len;
+	int ok;
+
+	if (b == NULL)
+		return 0;
+	ok =
+	    sceau_buf_get_u32(b, &m) == 0 && m >= 1 && m <= SCEAU_CERT_X509_MAX;
+	for (i = 0; ok && i < m; i++)
+		ok = sceau_buf_get_string_direct(
+		         b, SCEAU_CERT_X509_DER_MAX, &der, &len) == 0 &&
+		    len > 0;
+	ok = ok && sceau_buf_len(b) == 0;
+	sceau_buf_free(b);
+	return ok;
+}
+
 static int
 profile_ok(enum sceau_profile p)
 {
@@ -519,9 +542,19 @@ sceau_invite_encode_claim(
 	        (r = sceau_buf_put(out, c->user_pk, sizeof(c->user_pk))) != 0))
 		return r;
 	if ((r = sceau_buf_put_cstring(out, c->device_id)) != 0 ||
-	    (r = sceau_buf_put_cstring(out, c->label)) != 0)
+	    (r = sceau_buf_put_cstring(out, c->label)) != 0 ||
+	    (r = sceau_buf_put(out, c->device_vk, sizeof(c->device_vk))) != 0 ||
+	    (r = sceau_buf_put_u8(out, c->x509_list != NULL)) != 0)
 		return r;
-	return sceau_buf_put(out, c->device_vk, sizeof(c->device_vk));
+	if (c->x509_list == NULL)
+		return 0;
+	if (c->wrap_alg < 2 || c->wrap_alg > 5 ||
+	    !list_valid(c->x509_list, c->x509_list_len))
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	if ((r = sceau_buf_put_string(out, c->x509_list, c->x509_list_len)) !=
+	    0)
+		return r;
+	return sceau_buf_put_u8(out, c->wrap_alg);
 }
 
 int
@@ -541,8 +574,11 @@ sceau_invite_encode_reply(
 		return r;
 	if (rp->kind == SCEAU_INVITE_USER)
 		return sceau_buf_put_u8(out, (uint8_t)rp->profile);
-	if ((r = sceau_buf_put_cstring(out, rp->user_id)) != 0)
+	if ((r = sceau_buf_put_cstring(out, rp->user_id)) != 0 ||
+	    (r = sceau_buf_put_u8(out, rp->has_user_sk != 0)) != 0)
 		return r;
+	if (!rp->has_user_sk)
+		return 0;
 	return sceau_buf_put(out, rp->user_sk, sizeof(rp->user_sk));
 }
 
@@ -578,6 +614,7 @@ get_kind(struct sceau_buf *b, enum sceau_invite_kind *k)
 static int
 decode_claim(struct sceau_buf *b, struct sceau_invite_claim *c)
 {
+	uint8_t card;
 	int r;
 
 	memset(c, 0, sizeof(*c));
@@ -590,7 +627,16 @@ decode_claim(struct sceau_buf *b, struct sceau_invite_claim *c)
 		return SCEAU_ERR_INVALID_FORMAT;
 	if ((r = get_text(b, c->device_id, SCEAU_ID_LEN, 1)) != 0 ||
 	    (r = get_text(b, c->label, STRING_MAX, 0)) != 0 ||
-	    sceau_buf_get(b, c->device_vk, sizeof(c->device_vk)) != 0)
+	    sceau_buf_get(b, c->device_vk, sizeof(c->device_vk)) != 0 ||
+	    sceau_buf_get_u8(b, &card) != 0 || card > 1)
+		return SCEAU_ERR_INVALID_FORMAT;
+	if (!card)
+		return 0;
+	if (sceau_buf_get_string_direct(b, SCEAU_INVITE_MSG_MAX, &c->x509_list,
+	        &c->x509_list_len) != 0 ||
+	    !list_valid(c->x509_list, c->x509_list_len) ||
+	    sceau_buf_get_u8(b, &c->wrap_alg) != 0 || c->wrap_alg < 2 ||
+	    c->wrap_alg > 5)
 		return SCEAU_ERR_INVALID_FORMAT;
 	return 0;
 }
@@ -613,7 +659,10 @@ decode_reply(struct sceau_buf *b, struct sceau_invite_reply *rp)
 		return 0;
 	}
 	if ((r = get_text(b, rp->user_id, SCEAU_ID_LEN, 1)) != 0 ||
-	    sceau_buf_get(b, rp->user_sk, sizeof(rp->user_sk)) != 0)
+	    sceau_buf_get_u8(b, &v) != 0 || v > 1)
+		return SCEAU_ERR_INVALID_FORMAT;
+	rp->has_user_sk = v;
+	if (v && sceau_buf_get(b, rp->user_sk, sizeof(rp->user_sk)) != 0)
 		return SCEAU_ERR_INVALID_FORMAT;
 	return 0;
 }

@@ -57,7 +57,7 @@ enum sceau_invite_side {
 #define SCEAU_INVITE_NONCE_LEN 32
 #define SCEAU_INVITE_CODE_LEN 4 /* characters of a code */
 #define SCEAU_INVITE_CHOICES 4 /* codes shown to pick from */
-#define SCEAU_INVITE_MSG_MAX 4096 /* bytes of any message */
+#define SCEAU_INVITE_MSG_MAX 32768 /* bytes of any message */
 /*
  * The code alphabet: Crockford's base 32 (no I, L, O, U), 5 bits a
  * character, 20 bits a code.  When a code is typed, case is ignored and
@@ -142,6 +142,15 @@ struct sceau_invite_claim {
 	char device_id[SCEAU_ID_LEN + 1];
 	char label[SCEAU_NAME_MAX + 1]; /* the device's label */
 	uint8_t device_vk[SCEAU_SIGN_PUBLIC_LEN];
+	/*
+	 * A claimer with a smartcard (claim --token): its certificate chain
+	 * (an X.509 list, leaf first; lent from the decoded bytes) binds the
+	 * new device to the card, and for a user the card's key is the
+	 * user's (wrap_alg: the wrap the card undoes).  NULL otherwise.
+	 */
+	const uint8_t *x509_list;
+	size_t x509_list_len;
+	uint8_t wrap_alg;
 };
 
 /* What the greeter sends at step 7 (the certificates are in the chain). */
@@ -149,6 +158,7 @@ struct sceau_invite_reply {
 	enum sceau_invite_kind kind;
 	uint8_t root_vk[SCEAU_SIGN_PUBLIC_LEN]; /* the organization's */
 	char user_id[SCEAU_ID_LEN + 1]; /* DEVICE: whose device */
+	int has_user_sk; /* DEVICE: 0 when the user's key is a card */
 	uint8_t user_sk[SCEAU_BOX_SECRET_LEN]; /* DEVICE: the user's key */
 	enum sceau_profile profile; /* USER: the profile given */
 };

@@ -540,11 +540,13 @@ enum {
 	OPT_LABEL,
 	OPT_KEYRING,
 	OPT_TIMEOUT,
+	OPT_TOKEN,
+	OPT_PKI_INTERMEDIATES,
 };
 
 struct claim_args {
 	struct cli_device_opts dev;
-	const char *name, *label, *timeout;
+	const char *name, *label, *timeout, *token, *pki_intermediates;
 	int keyring;
 };
 
@@ -563,6 +565,12 @@ claim_usage(FILE *f)
 	      "in FILE\n"
 	      "  --keyring               protect the device with this "
 	      "computer's keyring\n"
+	      "  --token URI             with a smartcard: it protects the "
+	      "device, is\n"
+	      "                          bound to it, and is a new user's key\n"
+	      "  --pin-file FILE         the card's PIN, from FILE\n"
+	      "  --pki-intermediates FILE  certificates between the card's and "
+	      "an anchor\n"
 	      "  --timeout SECONDS       give up after this long (default "
 	      "600)\n"
 	      "  --ca-file FILE          trust anchors of the server's TLS "
@@ -580,6 +588,9 @@ parse_claim(struct cli *cli, int argc, char **argv, struct claim_args *a)
 	    {"device-label", required_argument, NULL, OPT_LABEL},
 	    {"keyring", no_argument, NULL, OPT_KEYRING},
 	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+	    {"token", required_argument, NULL, OPT_TOKEN},
+	    {"pki-intermediates", required_argument, NULL,
+	        OPT_PKI_INTERMEDIATES},
 	    CLI_DEVICE_OPTIONS,
 	    CLI_COMMON_OPTIONS,
 	};
@@ -601,14 +612,21 @@ parse_claim(struct cli *cli, int argc, char **argv, struct claim_args *a)
 			a->keyring = 1;
 		else if (ch == OPT_TIMEOUT)
 			a->timeout = optarg;
+		else if (ch == OPT_TOKEN)
+			a->token = optarg;
+		else if (ch == OPT_PKI_INTERMEDIATES)
+			a->pki_intermediates = optarg;
 		else
 			return cli_usage_error(cli, "claim", _("bad option"));
 	}
 	if (optind != argc - 1)
 		return cli_usage_error(cli, "claim", _("a link is needed"));
-	if (a->keyring && a->dev.password_file != NULL)
+	if ((a->keyring ? 1 : 0) + (a->dev.password_file != NULL ? 1 : 0) +
+	        (a->token != NULL ? 1 : 0) >
+	    1)
 		return cli_usage_error(cli, "claim",
-		    _("--keyring and --password-file exclude each other"));
+		    _("--keyring, --password-file and --token exclude each "
+		      "other"));
 	return 0;
 }
 
@@ -658,8 +676,15 @@ cmd_claim(struct cli *cli, int argc, char **argv)
 		a.label = host;
 	}
 	memset(&auth, 0, sizeof(auth));
-	auth.kind = a.keyring ? SCEAU_KEYFILE_KEYRING : SCEAU_KEYFILE_PASSWORD;
-	if (!a.keyring) {
+	if (a.token != NULL) {
+		if ((r = cli_token_open_login(
+		         a.token, a.dev.pin_file, &auth)) != 0)
+			return cli_error(cli, r, _("opening the card"));
+	} else {
+		auth.kind =
+		    a.keyring ? SCEAU_KEYFILE_KEYRING : SCEAU_KEYFILE_PASSWORD;
+	}
+	if (auth.kind == SCEAU_KEYFILE_PASSWORD) {
 		if ((r = cli_secret_read(_("New password for this device: "),
 		         a.dev.password_file, &pw)) != 0)
 			return cli_error(cli, r, _("reading the password"));
@@ -671,6 +696,7 @@ cmd_claim(struct cli *cli, int argc, char **argv)
 	p.name = a.name;
 	p.device_label = a.label;
 	p.auth = &auth;
+	p.pki_intermediates = a.pki_intermediates;
 	cli_client_opts(&a.dev, &co);
 	xui_init(&u, &ui, cli);
 	catch_signals(&xo);

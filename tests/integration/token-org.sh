@@ -273,6 +273,65 @@ check_status "the rejected requester learns it" 6 \
 check_grep "with the reason" "ask Alice first" "$tmp/out"
 check "and its waiting device is gone" \
 	sh -c "! ls '$tmp/bobcard/devices'/*/* >/dev/null 2>&1"
+
+# ------------------------------------------- claiming with a smartcard
+# exchange GREETER-HOME ID CLAIMER-HOME CLAIM-ARGS...: both sides, the
+# codes passed as the people would; statuses in $g_rc and $c_rc.
+exchange() {
+	gh=$1 gid=$2 ch=$3
+	shift 3
+	rm -f "$tmp/gin" "$tmp/cin" "$tmp/gout" "$tmp/cout"
+	mkfifo "$tmp/gin" "$tmp/cin"
+	exec 3<>"$tmp/gin" 4<>"$tmp/cin"
+	as "$gh" --json greet "$gid" --pin-file "$tmp/pin" --timeout 60 \
+		<"$tmp/gin" >"$tmp/gout" 2>"$tmp/gerr" &
+	g=$!
+	as "$ch" --json claim "$@" --timeout 60 <"$tmp/cin" >"$tmp/cout" \
+		2>"$tmp/cerr" &
+	c=$!
+	printf '%s\n' "$(wait_json "$tmp/gout" 'select(.event == "code") | .code')" >&4
+	printf '%s\n' "$(wait_json "$tmp/cout" 'select(.event == "code") | .code')" >&3
+	wait "$g"
+	g_rc=$?
+	wait "$c"
+	c_rc=$?
+	exec 3>&- 4>&-
+}
+R="$tmp/robert"
+as "$A" --json invite user robert@example.org --no-mail --pin-file "$tmp/pin" \
+	>"$tmp/inv.json" || bail "invite robert"
+exchange "$A" "$(jq -r .invitation_id "$tmp/inv.json")" "$R" \
+	"$(jq -r .link "$tmp/inv.json")" --name Robert --token "$(uri bob)" \
+	--pin-file "$tmp/pin" --pki-intermediates "$pki/int.crt"
+check "robert joins by invitation with his card: greeter" [ "$g_rc" -eq 0 ]
+check "claimer" [ "$c_rc" -eq 0 ]
+check_status "his device opens with the card" 0 \
+	as "$R" --json whoami --pin-file "$tmp/pin"
+check "token-backed" jq -e '.protection == "token"' "$tmp/out"
+as "$A" workspace share plans robert@example.org reader --pin-file "$tmp/pin" \
+	>/dev/null || bail "share with robert"
+check_status "his card opens the workspace alice shares" 0 \
+	sh -c "SCEAU_HOME='$R' '$sceau' sync --pin-file '$tmp/pin' >/dev/null &&
+	SCEAU_HOME='$R' '$sceau' cat /plans/plans.txt --pin-file '$tmp/pin'"
+check "the same bytes" cmp "$tmp/out" "$tmp/plans.txt"
+as "$R" --json invite device --pin-file "$tmp/pin" >"$tmp/inv.json" ||
+	bail "invite device"
+exchange "$R" "$(jq -r .invitation_id "$tmp/inv.json")" "$tmp/robert2" \
+	"$(jq -r .link "$tmp/inv.json")" --keyring
+check "a new device without his card is refused (his key is the card)" \
+	[ "$g_rc" -eq 6 ]
+check_grep "saying why" "must claim with it" "$tmp/gout"
+as "$R" --json invite device --pin-file "$tmp/pin" >"$tmp/inv.json" ||
+	bail "invite device"
+exchange "$R" "$(jq -r .invitation_id "$tmp/inv.json")" "$tmp/robert3" \
+	"$(jq -r .link "$tmp/inv.json")" --token "$(uri bob)" \
+	--pin-file "$tmp/pin" --pki-intermediates "$pki/int.crt"
+check "with the same card, the new device joins" \
+	[ "$g_rc" -eq 0 ] && [ "$c_rc" -eq 0 ]
+check_status "and reads the workspace" 0 \
+	sh -c "SCEAU_HOME='$tmp/robert3' '$sceau' sync --pin-file '$tmp/pin' >/dev/null &&
+	SCEAU_HOME='$tmp/robert3' '$sceau' cat /plans/plans.txt --pin-file '$tmp/pin'"
+check "the same bytes again" cmp "$tmp/out" "$tmp/plans.txt"
 check "the server never crashed" kill -0 "$srv_pid"
 
 done_testing

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cert.h"
 #include "errors.h"
 #include "invite.h"
 #include "testutil.h"
@@ -280,6 +281,35 @@ test_invite_sealed(void **state)
 	assert_int_equal(sceau_invite_decode(sceau_buf_ptr(p), sceau_buf_len(p),
 	                     SCEAU_INVITE_CLAIM, &cl2, NULL),
 	    SCEAU_ERR_TRAILING_DATA);
+	/* With a card: its X.509 list and wrap algorithm travel too. */
+	{
+		static const uint8_t der[] = {0x30, 0x03, 0x02, 0x01, 0x05};
+		const uint8_t *ders[1] = {der};
+		const size_t lens[1] = {sizeof(der)};
+		struct sceau_buf *list = sceau_buf_new();
+
+		assert_int_equal(
+		    sceau_cert_x509_encode(ders, lens, 1, list), 0);
+		cl.x509_list = sceau_buf_ptr(list);
+		cl.x509_list_len = sceau_buf_len(list);
+		cl.wrap_alg = 2;
+		sceau_buf_reset(p);
+		assert_int_equal(sceau_invite_encode_claim(&cl, p), 0);
+		assert_int_equal(
+		    sceau_invite_decode(sceau_buf_ptr(p), sceau_buf_len(p),
+		        SCEAU_INVITE_CLAIM, &cl2, NULL),
+		    0);
+		assert_int_equal(cl2.x509_list_len, cl.x509_list_len);
+		assert_memory_equal(
+		    cl2.x509_list, cl.x509_list, cl.x509_list_len);
+		assert_int_equal(cl2.wrap_alg, 2);
+		cl.wrap_alg = 9;
+		assert_int_equal(sceau_invite_encode_claim(&cl, p),
+		    SCEAU_ERR_INVALID_ARGUMENT);
+		cl.x509_list = NULL;
+		cl.x509_list_len = 0;
+		sceau_buf_free(list);
+	}
 	/* A control character in a name is refused when encoding. */
 	cl.name[0] = '\n';
 	sceau_buf_reset(p);
@@ -290,6 +320,7 @@ test_invite_sealed(void **state)
 	rp.kind = SCEAU_INVITE_DEVICE;
 	memset(rp.root_vk, 1, sizeof(rp.root_vk));
 	memcpy(rp.user_id, "cccccccccccccccccccccccccccccccc", 33);
+	rp.has_user_sk = 1;
 	memset(rp.user_sk, 2, sizeof(rp.user_sk));
 	sceau_buf_reset(p);
 	assert_int_equal(sceau_invite_encode_reply(&rp, p), 0);
@@ -298,6 +329,15 @@ test_invite_sealed(void **state)
 	    0);
 	assert_memory_equal(rp2.user_sk, rp.user_sk, sizeof(rp.user_sk));
 	assert_string_equal(rp2.user_id, rp.user_id);
+	assert_int_equal(rp2.has_user_sk, 1);
+	/* A user whose key is a card: no secret travels. */
+	rp.has_user_sk = 0;
+	sceau_buf_reset(p);
+	assert_int_equal(sceau_invite_encode_reply(&rp, p), 0);
+	assert_int_equal(sceau_invite_decode(sceau_buf_ptr(p), sceau_buf_len(p),
+	                     SCEAU_INVITE_REPLY, NULL, &rp2),
+	    0);
+	assert_int_equal(rp2.has_user_sk, 0);
 	/* A user reply with an unknown profile is refused. */
 	rp.kind = SCEAU_INVITE_USER;
 	rp.profile = (enum sceau_profile)9;
