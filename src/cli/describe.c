@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "x509.h"
 #include "client.h"
 #include "encoding.h"
 #include "errors.h"
@@ -68,6 +69,34 @@ fail:
 	return NULL;
 }
 
+/* A card-bound device: its card's certificate subject and fingerprint. */
+static int
+add_card(json_t *o, const struct sceau_chain_device *d)
+{
+	char fp[2 * SCEAU_CERT_HASH_LEN + 1], subject[SCEAU_X509_NAME_MAX + 1];
+	struct sceau_x509 *x = NULL;
+	const uint8_t *der;
+	struct sceau_cert l;
+	size_t pos = 0, len;
+	json_t *card;
+
+	sceau_enc_hex_fixed(d->x509_fingerprint, SCEAU_CERT_HASH_LEN, fp);
+	subject[0] = '\0';
+	memset(&l, 0, sizeof(l));
+	l.x509_list = d->x509_list;
+	l.x509_list_len = d->x509_list_len;
+	if (sceau_cert_x509_next(&l, &pos, &der, &len) &&
+	    sceau_x509_parse_der(der, len, &x) == 0 &&
+	    sceau_x509_subject(x, subject, sizeof(subject)) != 0)
+		subject[0] = '\0';
+	sceau_x509_free(x);
+	sceau_message_clear();
+	if ((card = json_pack(
+	         "{s:s, s:s}", "fingerprint", fp, "subject", subject)) == NULL)
+		return -1;
+	return json_object_set_new(o, "card", card);
+}
+
 json_t *
 cli_describe_device(struct sceau_client *c, const struct sceau_chain_device *d)
 {
@@ -79,7 +108,8 @@ cli_describe_device(struct sceau_client *c, const struct sceau_chain_device *d)
 	    strcmp(d->device_id, sceau_client_info(c)->device_id) == 0);
 	if (o == NULL)
 		return NULL;
-	if (add_identity(c, o, d->created_index, d->identity_hash, 0) != 0) {
+	if (add_identity(c, o, d->created_index, d->identity_hash, 0) != 0 ||
+	    (d->token_bound && add_card(o, d) != 0)) {
 		json_decref(o);
 		return NULL;
 	}

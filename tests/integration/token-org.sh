@@ -64,6 +64,13 @@ check_status "her device opens with the card" 0 \
 	as "$A" --json whoami --pin-file "$tmp/pin"
 check "its key file is protected by the token" \
 	jq -e '.protection == "token" and .user.profile == "admin"' "$tmp/out"
+check_status "device list shows her device bound to her card" 0 \
+	as "$A" --json device list --pin-file "$tmp/pin"
+check "with the card's subject and fingerprint" jq -e '
+	.devices[0].card.subject | test("CN=alice")' "$tmp/out"
+check "the fingerprint is her certificate's" jq -e --arg fp \
+	"$(openssl x509 -in "$pki/alice.crt" -outform DER | sha256sum | cut -c1-64)" \
+	'.devices[0].card.fingerprint == $fp' "$tmp/out"
 check_status "a wrong PIN is refused (exit 3)" 3 \
 	as "$A" whoami --pin-file "$tmp/badpin"
 check_grep "it says so" "wrong PIN" "$tmp/err"
