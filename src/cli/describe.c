@@ -8,10 +8,10 @@
 #include <string.h>
 
 #include "cli.h"
-#include "x509.h"
 #include "client.h"
 #include "encoding.h"
 #include "errors.h"
+#include "x509.h"
 
 /* Identity fields, when this device may see them (not for externals). */
 static int
