@@ -47,6 +47,7 @@ piv_module=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
 piv_python=/usr/bin/python3
 piv_vsc=/usr/lib/python3/site-packages/virtualsmartcard
 piv_cryptodome=/usr/lib/python3/dist-packages/Cryptodome
+piv_pcscd_bin=/usr/sbin/pcscd
 piv_ns=
 piv_pcscd=
 piv_card=
@@ -61,7 +62,11 @@ piv_need() {
 }
 
 piv_check() {
-	for c in pcscd:pcscd opensc-tool:opensc piv-tool:opensc \
+	# pcscd is in /usr/sbin, which a user's PATH may lack.
+	piv_pcscd_bin=$(command -v pcscd 2>/dev/null) ||
+		piv_pcscd_bin=/usr/sbin/pcscd
+	piv_need "$piv_pcscd_bin" pcscd || return 1
+	for c in opensc-tool:opensc piv-tool:opensc \
 		pkcs11-tool:opensc unshare:util-linux nsenter:util-linux \
 		ip:iproute2 openssl:openssl; do
 		command -v "${c%%:*}" >/dev/null 2>&1 && continue
@@ -90,7 +95,7 @@ piv_check() {
 		return 1
 	fi
 	if command -v pgrep >/dev/null 2>&1 && p=$(pgrep -x pcscd); then
-		piv_error="pcscd already runs (PID $(echo $p)): stop it first, only one pcscd can run on a machine"
+		piv_error="pcscd already runs (PID $(echo "$p" | tr '\n' ' ')): stop it first, only one pcscd can run on a machine"
 		return 1
 	fi
 	return 0
@@ -121,7 +126,7 @@ piv_start() {
 		fi
 		sleep 0.1
 	done
-	nsenter -t "$piv_ns" -n pcscd -f >"$piv_dir/pcscd.log" 2>&1 &
+	nsenter -t "$piv_ns" -n "$piv_pcscd_bin" -f >"$piv_dir/pcscd.log" 2>&1 &
 	piv_pcscd=$!
 	# The card: started again while vpcd does not listen yet.
 	i=0
@@ -148,8 +153,8 @@ piv_genkey() {
 	if ! opensc-tool -r 0 -s 00:A4:04:00:05:A0:00:00:03:08 \
 		-s "00:47:00:$1:05:AC:03:80:01:$2:00" >"$out" 2>&1 ||
 		! "$piv_python" "$top_srcdir/tests/piv/piv-pubkey.py" \
-			<"$out" >"$3" 2>>"$out"; then
-		piv_error="key generation in slot $1 failed: $(tail -n 3 "$out")"
+			<"$out" >"$3" 2>"$out.err"; then
+		piv_error="key generation in slot $1 failed: $(tail -n 3 "$out" "$out.err")"
 		return 1
 	fi
 }
@@ -210,6 +215,8 @@ piv_stop() {
 	piv_kill "$piv_card"
 	piv_kill "$piv_pcscd"
 	piv_kill "$piv_ns"
-	piv_card= piv_pcscd= piv_ns=
+	piv_card=''
+	piv_pcscd=''
+	piv_ns=''
 	return 0
 }
