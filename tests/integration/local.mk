@@ -34,3 +34,11 @@ script_tests += tests/integration/token-cli.sh tests/integration/token-org.sh
 # CRLs fetched from a loopback-only server and cached, OCSP in a private
 # network namespace (unshare -n, as root).
 script_tests += tests/integration/pki.sh
+
+# OpenSC's PKCS#11 module over pcscd and a virtual PIV card of our own
+# (tests/piv/: pcscd and the card in a private network namespace), with
+# "sceau token", the token layer (tests/tools/sceau-test-token) and an
+# organization bootstrapped with the card.
+script_tests += tests/integration/token-piv.sh
+EXTRA_DIST += tests/piv/pivcard.py tests/piv/piv-pubkey.py \
+	tests/piv/piv-lib.sh tests/piv/lsan.supp

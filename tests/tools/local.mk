@@ -9,3 +9,10 @@ check_PROGRAMS += tests/tools/sceau-test-mail
 tests_tools_sceau_test_mail_SOURCES = tests/tools/mail.c
 tests_tools_sceau_test_mail_CPPFLAGS = $(SRV_CPPFLAGS)
 tests_tools_sceau_test_mail_LDADD = $(SRV_LIBS)
+
+# The token layer against the key pair a PKCS#11 URI names, printing TAP
+# lines (tests/integration/token-piv.sh, through OpenSC and a virtual PIV
+# card).
+check_PROGRAMS += tests/tools/sceau-test-token
+tests_tools_sceau_test_token_SOURCES = tests/tools/token.c
+tests_tools_sceau_test_token_LDADD = $(SCEAU_LIBS)
