@@ -76,38 +76,6 @@ cert_header(struct boot *b, struct sceau_cert *c, enum sceau_cert_kind kind,
 	c->timestamp = sceau_client_now_us();
 }
 
-/* The card's certificate, then the intermediates of a file, as a list. */
-static int
-binding_list(const uint8_t *der, size_t len, const char *intermediates,
-    struct sceau_buf *out)
-{
-	const uint8_t *ders[SCEAU_CERT_X509_MAX];
-	size_t lens[SCEAU_CERT_X509_MAX], n = 1, pos = 0;
-	struct sceau_buf *more = NULL;
-	struct sceau_cert l;
-	int r;
-
-	ders[0] = der;
-	lens[0] = len;
-	memset(&l, 0, sizeof(l));
-	if (intermediates != NULL) {
-		if ((more = sceau_buf_new()) == NULL)
-			return SCEAU_ERR_ALLOC;
-		if ((r = sceau_x509_load_bundle(intermediates, more)) != 0) {
-			sceau_buf_free(more);
-			return r;
-		}
-		l.x509_list = sceau_buf_ptr(more);
-		l.x509_list_len = sceau_buf_len(more);
-		while (n < SCEAU_CERT_X509_MAX &&
-		    sceau_cert_x509_next(&l, &pos, &ders[n], &lens[n]))
-			n++;
-	}
-	r = sceau_cert_x509_encode(ders, lens, n, out);
-	sceau_buf_free(more);
-	return r;
-}
-
 /*
  * The PKI of a token-backed admin: the anchors, the card's certificate
  * (with intermediates) for the device's binding, and the user's key: the
@@ -141,7 +109,7 @@ make_pki(struct boot *b, const struct sceau_bootstrap_params *p)
 	    (r = sceau_token_oaep_probe(b->token, &alg)) != 0)
 		return r;
 	b->enc_x509[SCEAU_CERT_HASH_LEN] = (uint8_t)alg;
-	return binding_list(der, len, p->pki_intermediates, b->binding);
+	return client_card_list(b->token, p->pki_intermediates, b->binding);
 }
 
 /* Keys, ids and identities of the first admin and device. */

@@ -311,38 +311,6 @@ submit_free(struct submit *s)
 	sceau_memzero(s, sizeof(*s));
 }
 
-/* The card's certificate and intermediates as an X.509 list. */
-static int
-card_list(const struct sceau_enroll_params *p, struct submit *s)
-{
-	const uint8_t *ders[SCEAU_CERT_X509_MAX], *der;
-	size_t lens[SCEAU_CERT_X509_MAX], n = 1, pos = 0;
-	struct sceau_buf *more = NULL;
-	struct sceau_cert l;
-	int r;
-
-	if ((r = sceau_token_certificate(p->token, &ders[0], &lens[0])) != 0)
-		return r;
-	memset(&l, 0, sizeof(l));
-	if (p->pki_intermediates != NULL) {
-		if ((more = sceau_buf_new()) == NULL)
-			return SCEAU_ERR_ALLOC;
-		if ((r = sceau_x509_load_bundle(p->pki_intermediates, more)) !=
-		    0) {
-			sceau_buf_free(more);
-			return r;
-		}
-		l.x509_list = sceau_buf_ptr(more);
-		l.x509_list_len = sceau_buf_len(more);
-		while (n < SCEAU_CERT_X509_MAX &&
-		    sceau_cert_x509_next(&l, &pos, &der, &lens[n]))
-			ders[n++] = der;
-	}
-	r = sceau_cert_x509_encode(ders, lens, n, s->list);
-	sceau_buf_free(more);
-	return r;
-}
-
 /* The email of the card's certificate (the request must name it). */
 static int
 card_email(const uint8_t *der, size_t len, char email[SCEAU_EMAIL_MAX + 1])
@@ -380,7 +348,8 @@ submit_make(const struct sceau_enroll_params *p, struct submit *s)
 		goto out;
 	}
 	if ((r = sceau_x509_load_bundle(p->pki_anchors, s->anchors)) != 0 ||
-	    (r = card_list(p, s)) != 0 ||
+	    (r = client_card_list(p->token, p->pki_intermediates, s->list)) !=
+	        0 ||
 	    (r = sceau_token_certificate(p->token, &der, &len)) != 0 ||
 	    (r = sceau_hash_sha256(der, len, q->leaf_fingerprint)) != 0 ||
 	    (r = sceau_token_oaep_probe(p->token, &wrap)) != 0 ||

@@ -45,4 +45,12 @@ int client_pki_trust(const uint8_t *anchors, size_t anchors_len,
     const uint8_t *list, size_t list_len, const struct sceau_client_opts *opts,
     struct sceau_x509_trust **tp);
 
+/*
+ * The X.509 list a device is bound to: the card's certificate, then the
+ * certificates of the file intermediates (may be NULL), appended to out.
+ */
+struct sceau_token;
+int client_card_list(
+    struct sceau_token *t, const char *intermediates, struct sceau_buf *out);
+
 #endif /* SCEAU_CLIENT_INTERNAL_H */

@@ -922,35 +922,13 @@ claim_connect(struct claim_state *s, const struct sceau_client_opts *opts,
 static int
 claim_card(struct claim_state *s, const struct sceau_claim_params *p)
 {
-	const uint8_t *ders[SCEAU_CERT_X509_MAX], *der;
-	size_t lens[SCEAU_CERT_X509_MAX], n = 1, pos = 0;
-	struct sceau_buf *more = NULL;
-	struct sceau_cert l;
 	int r, alg = 0;
 
 	if ((s->card = sceau_buf_new()) == NULL)
 		return SCEAU_ERR_ALLOC;
-	if ((r = sceau_token_certificate(s->token, &ders[0], &lens[0])) != 0 ||
-	    (r = sceau_token_oaep_probe(s->token, &alg)) != 0)
-		return r;
-	memset(&l, 0, sizeof(l));
-	if (p->pki_intermediates != NULL) {
-		if ((more = sceau_buf_new()) == NULL)
-			return SCEAU_ERR_ALLOC;
-		if ((r = sceau_x509_load_bundle(p->pki_intermediates, more)) !=
-		    0) {
-			sceau_buf_free(more);
-			return r;
-		}
-		l.x509_list = sceau_buf_ptr(more);
-		l.x509_list_len = sceau_buf_len(more);
-		while (n < SCEAU_CERT_X509_MAX &&
-		    sceau_cert_x509_next(&l, &pos, &der, &lens[n]))
-			ders[n++] = der;
-	}
-	r = sceau_cert_x509_encode(ders, lens, n, s->card);
-	sceau_buf_free(more);
-	if (r != 0)
+	if ((r = sceau_token_oaep_probe(s->token, &alg)) != 0 ||
+	    (r = client_card_list(s->token, p->pki_intermediates, s->card)) !=
+	        0)
 		return r;
 	s->claim.x509_list = sceau_buf_ptr(s->card);
 	s->claim.x509_list_len = sceau_buf_len(s->card);

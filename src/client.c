@@ -154,6 +154,37 @@ client_pki_trust(const uint8_t *anchors, size_t anchors_len,
 	return 0;
 }
 
+int
+client_card_list(
+    struct sceau_token *t, const char *intermediates, struct sceau_buf *out)
+{
+	const uint8_t *ders[SCEAU_CERT_X509_MAX], *der;
+	size_t lens[SCEAU_CERT_X509_MAX], n = 1, pos = 0;
+	struct sceau_buf *more = NULL;
+	struct sceau_cert l;
+	int r;
+
+	if ((r = sceau_token_certificate(t, &ders[0], &lens[0])) != 0)
+		return r;
+	memset(&l, 0, sizeof(l));
+	if (intermediates != NULL) {
+		if ((more = sceau_buf_new()) == NULL)
+			return SCEAU_ERR_ALLOC;
+		if ((r = sceau_x509_load_bundle(intermediates, more)) != 0) {
+			sceau_buf_free(more);
+			return r;
+		}
+		l.x509_list = sceau_buf_ptr(more);
+		l.x509_list_len = sceau_buf_len(more);
+		while (n < SCEAU_CERT_X509_MAX &&
+		    sceau_cert_x509_next(&l, &pos, &der, &lens[n]))
+			ders[n++] = der;
+	}
+	r = sceau_cert_x509_encode(ders, lens, n, out);
+	sceau_buf_free(more);
+	return r;
+}
+
 /* The trust a card's certificate is checked against, as opts say. */
 static int
 token_trust(struct sceau_client *c, const struct sceau_chain_device *d,
