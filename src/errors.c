@@ -97,12 +97,19 @@ static _Thread_local char last_message[MESSAGE_MAX];
 void
 sceau_message(const char *fmt, ...)
 {
+	char next[MESSAGE_MAX];
 	va_list ap;
 
+	/*
+	 * Formatted aside first: an argument may be the last message itself
+	 * ("%s: %s", path, sceau_last_message()), and vsnprintf into its own
+	 * source is undefined.  Truncation is intended: the message is a
+	 * hint, never parsed.
+	 */
 	va_start(ap, fmt);
-	/* Truncation is intended: the message is a hint, never parsed. */
-	(void)vsnprintf(last_message, sizeof(last_message), fmt, ap);
+	(void)vsnprintf(next, sizeof(next), fmt, ap);
 	va_end(ap);
+	memcpy(last_message, next, sizeof(last_message));
 }
 
 const char *

@@ -117,10 +117,24 @@ test_message_detail(void **state)
 	assert_string_equal(sceau_last_message(), "");
 }
 
+/* A message made from the last one (no overlapping format). */
+static void
+test_message_of_message(void **state)
+{
+	(void)state;
+	sceau_message("inner %d", 7);
+	sceau_message("outer: %s", sceau_last_message());
+	assert_string_equal(sceau_last_message(), "outer: inner 7");
+	sceau_message("%s%s", sceau_last_message(), "!");
+	assert_string_equal(sceau_last_message(), "outer: inner 7!");
+	sceau_message_clear();
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_message_of_message),
 	    cmocka_unit_test(test_codes_negative_and_named),
 	    cmocka_unit_test(test_codes_unique),
 	    cmocka_unit_test(test_success_and_unknown),
