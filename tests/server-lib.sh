@@ -94,13 +94,16 @@ start_server() {
 
 stop_server() {
 	sig=${1:-TERM}
-	kill "-$sig" "$srv_pid" 2>/dev/null
+	tap_own_pid "$srv_pid" && kill "-$sig" "$srv_pid" 2>/dev/null
 	i=0
-	while kill -0 "$srv_pid" 2>/dev/null && [ $i -lt 100 ]; do
+	while tap_own_pid "$srv_pid" && [ $i -lt 100 ]; do
+		# A zombie is ours until waited for: it has stopped.
+		grep -q '^[0-9]* (.*) Z ' "/proc/$srv_pid/stat" 2>/dev/null &&
+			break
 		sleep 0.1
 		i=$((i + 1))
 	done
-	if kill -0 "$srv_pid" 2>/dev/null; then
+	if [ $i -ge 100 ] && tap_own_pid "$srv_pid"; then
 		diag "sceau-server $srv_pid did not stop: killing it"
 		kill -KILL "$srv_pid" 2>/dev/null
 	fi
@@ -112,7 +115,7 @@ stop_server() {
 # At exit: whatever is still running, by PID.
 srv_kill_all() {
 	for p in $srv_pids ${srv_extra_pids:-}; do
-		kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
+		tap_own_pid "$p" && kill -KILL "$p" 2>/dev/null
 	done
 	return 0
 }

@@ -91,6 +91,17 @@ tap_tmpdir() {
 	tmp=$tap_tmp
 }
 
+# tap_own_pid PID: PID is still a child of this shell.  Tests signal the
+# processes they started by PID; once one has exited and been reaped,
+# its PID may be another process's (PIDs wrap quickly when tests run in
+# parallel), which must never be signalled.
+tap_own_pid() {
+	[ -n "$1" ] && [ -r "/proc/$1/stat" ] || return 1
+	tap_ppid=$(sed -n 's/^[0-9]* (.*) [A-Za-z] \([0-9]*\) .*/\1/p' \
+		"/proc/$1/stat" 2>/dev/null)
+	[ "$tap_ppid" = "$$" ]
+}
+
 tap_cleanup() {
 	[ -n "$tap_tmp" ] && [ "${SCEAU_TEST_KEEP:-0}" != 1 ] && rm -rf "$tap_tmp"
 	[ -n "${tap_cleanup_hook:-}" ] && eval "$tap_cleanup_hook"

@@ -44,9 +44,10 @@ start_sink() {
 
 # stop_sink PID: SIGTERM, and the sink must exit 0 within 5 s.
 stop_sink() {
-	kill -TERM "$1"
+	tap_own_pid "$1" && kill -TERM "$1"
 	i=0
-	while kill -0 "$1" 2>/dev/null && [ $i -lt 50 ]; do
+	while tap_own_pid "$1" && [ $i -lt 50 ] &&
+		! grep -q '^[0-9]* (.*) Z ' "/proc/$1/stat" 2>/dev/null; do
 		sleep 0.1
 		i=$((i + 1))
 	done

@@ -197,16 +197,18 @@ piv_write_cert() {
 # piv_kill PID: TERM, 5 s to exit, then KILL; reaped.
 piv_kill() {
 	[ -n "$1" ] || return 0
-	kill -TERM "$1" 2>/dev/null || {
+	# Only a child of ours: a PID reaped long ago may be anyone's now.
+	if ! tap_own_pid "$1" || ! kill -TERM "$1" 2>/dev/null; then
 		wait "$1" 2>/dev/null
 		return 0
-	}
+	fi
 	i=0
-	while kill -0 "$1" 2>/dev/null && [ $i -lt 50 ]; do
+	while tap_own_pid "$1" && [ $i -lt 50 ] &&
+		! grep -q '^[0-9]* (.*) Z ' "/proc/$1/stat" 2>/dev/null; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	kill -KILL "$1" 2>/dev/null
+	tap_own_pid "$1" && kill -KILL "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
 	return 0
 }
