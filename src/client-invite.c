@@ -708,7 +708,7 @@ check_same_card(struct sceau_client *c, const struct sceau_invite_claim *claim)
 	}
 	if ((r = card_key(claim, key)) != 0)
 		return r;
-	if (memcmp(key, u->enc_key, SCEAU_CERT_HASH_LEN) != 0) {
+	if (sceau_timingsafe_bcmp(key, u->enc_key, SCEAU_CERT_HASH_LEN) != 0) {
 		sceau_message("the new device claims with another card than "
 		              "this user's");
 		return SCEAU_ERR_FORBIDDEN;
@@ -991,16 +991,18 @@ user_key_is_ours(const struct claim_state *s, const struct sceau_chain_user *u,
 
 	if (s->card != NULL &&
 	    (card_key(&s->claim, fp) != 0 || !d->token_bound ||
-	        memcmp(d->x509_fingerprint, fp, SCEAU_CERT_HASH_LEN) != 0))
+	        sceau_timingsafe_bcmp(
+	            d->x509_fingerprint, fp, SCEAU_CERT_HASH_LEN) != 0))
 		return 0;
 	if (s->user_key == NULL)
 		return strcmp(u->enc_alg, "x509") == 0 &&
 		    u->enc_key_len == sizeof(fp) &&
-		    memcmp(u->enc_key, fp, SCEAU_CERT_HASH_LEN) == 0;
+		    sceau_timingsafe_bcmp(
+		        u->enc_key, fp, SCEAU_CERT_HASH_LEN) == 0;
 	sceau_box_public(s->user_key, pk);
 	return strcmp(u->enc_alg, "x25519") == 0 &&
 	    u->enc_key_len == sizeof(pk) &&
-	    memcmp(u->enc_key, pk, sizeof(pk)) == 0;
+	    sceau_timingsafe_bcmp(u->enc_key, pk, sizeof(pk)) == 0;
 }
 
 static int
@@ -1049,7 +1051,8 @@ claim_write(struct claim_state *s, const struct sceau_claim_params *p,
 	if (u == NULL || d == NULL || u->revoked_index != 0 ||
 	    d->revoked_index != 0 || strcmp(d->user_id, u->user_id) != 0 ||
 	    !user_key_is_ours(s, u, d) ||
-	    memcmp(d->verify_key, s->claim.device_vk, sizeof(pk)) != 0) {
+	    sceau_timingsafe_bcmp(
+	        d->verify_key, s->claim.device_vk, sizeof(pk)) != 0) {
 		sceau_message("the organization's chain does not hold this "
 		              "device as the greeter said");
 		return SCEAU_ERR_DATA_TAMPERED;

@@ -287,7 +287,7 @@ wrap_to_card(struct sceau_client *c, const struct sceau_chain_user *u,
 	for (i = 0; i < sceau_chain_device_count(c->chain); i++) {
 		d = sceau_chain_device_at(c->chain, i);
 		if (!d->token_bound || strcmp(d->user_id, u->user_id) != 0 ||
-		    memcmp(d->x509_fingerprint, u->enc_key,
+		    sceau_timingsafe_bcmp(d->x509_fingerprint, u->enc_key,
 		        SCEAU_CERT_HASH_LEN) != 0)
 			continue;
 		memset(&l, 0, sizeof(l));

@@ -185,9 +185,9 @@ check_recovery_device(struct sceau_client *rc)
 	}
 	sceau_sign_public(k->device_key, vk);
 	sceau_box_public(k->user_key, ek);
-	if (memcmp(vk, d->verify_key, sizeof(vk)) != 0 ||
+	if (sceau_timingsafe_bcmp(vk, d->verify_key, sizeof(vk)) != 0 ||
 	    u->enc_key_len != sizeof(ek) ||
-	    memcmp(ek, u->enc_key, sizeof(ek)) != 0) {
+	    sceau_timingsafe_bcmp(ek, u->enc_key, sizeof(ek)) != 0) {
 		sceau_message("the recovery file's keys are not the ones "
 		              "its certificates name");
 		return SCEAU_ERR_KEY_INVALID;
