@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "cert.h"
 #include "defs.h"
 
 /*
@@ -151,6 +152,45 @@ int cli_device_option(struct cli_device_opts *o, int ch, const char *arg);
 
 /* A new device's default label: the host name ("device" without one). */
 const char *cli_host_label(char *buf, size_t size);
+
+/*
+ * A new device (org bootstrap, claim, enroll submit): its user's name, its
+ * label and how its keys are kept: --keyring, the device options'
+ * --password-file, or --token (with the PKI that vouches for the card).
+ * Each command's option table lists those of these options it takes.
+ */
+struct cli_new_device {
+	const char *name;
+	const char *label; /* NULL: the host name */
+	const char *token; /* PKCS#11 URI */
+	const char *pki_ca;
+	const char *pki_intermediates;
+	int keyring;
+	char host[SCEAU_NAME_MAX + 1];
+	struct cli_secret pw; /* a new password, read by cli_new_device_auth */
+};
+
+#define CLI_OPT_NAME 0x1110
+#define CLI_OPT_LABEL 0x1111
+#define CLI_OPT_TOKEN 0x1112
+#define CLI_OPT_PKI_CA 0x1113
+#define CLI_OPT_PKI_INTERMEDIATES 0x1114
+#define CLI_OPT_KEYRING 0x1115
+
+/* Takes a new device option (with its argument); 1 if ch was one. */
+int cli_new_device_option(struct cli_new_device *n, int ch, const char *arg);
+/* A usage error of cmd if more than one way to keep the keys was given. */
+int cli_new_device_check(struct cli *cli, const char *cmd,
+    const struct cli_new_device *n, const struct cli_device_opts *dev);
+struct sceau_keyfile_auth;
+/*
+ * Gives the device its default label and fills auth: opens and logs in
+ * to the card of --token, or asks for a new password (none for
+ * --keyring).  On failure reports it and returns the exit status.  The
+ * password is n->pw: free with cli_secret_free(&n->pw).
+ */
+int cli_new_device_auth(struct cli *cli, struct cli_new_device *n,
+    const struct cli_device_opts *dev, struct sceau_keyfile_auth *auth);
 
 struct sceau_client;
 struct sceau_client_opts;

@@ -74,15 +74,7 @@ cmd_enroll_link(struct cli *cli, int argc, char **argv)
 
 struct enroll_args {
 	struct cli_device_opts dev;
-	const char *token, *name, *label, *pki_ca, *pki_intermediates;
-};
-
-enum {
-	OPT_TOKEN = 0x1200,
-	OPT_NAME,
-	OPT_LABEL,
-	OPT_PKI_CA,
-	OPT_PKI_INTERMEDIATES,
+	struct cli_new_device nd;
 };
 
 static void
@@ -113,12 +105,12 @@ static int
 parse_submit(struct cli *cli, int argc, char **argv, struct enroll_args *a)
 {
 	static const struct option opts[] = {
-	    {"token", required_argument, NULL, OPT_TOKEN},
-	    {"name", required_argument, NULL, OPT_NAME},
-	    {"device-label", required_argument, NULL, OPT_LABEL},
-	    {"pki-ca", required_argument, NULL, OPT_PKI_CA},
+	    {"token", required_argument, NULL, CLI_OPT_TOKEN},
+	    {"name", required_argument, NULL, CLI_OPT_NAME},
+	    {"device-label", required_argument, NULL, CLI_OPT_LABEL},
+	    {"pki-ca", required_argument, NULL, CLI_OPT_PKI_CA},
 	    {"pki-intermediates", required_argument, NULL,
-	        OPT_PKI_INTERMEDIATES},
+	        CLI_OPT_PKI_INTERMEDIATES},
 	    CLI_DEVICE_OPTIONS,
 	    CLI_COMMON_OPTIONS,
 	};
@@ -129,25 +121,14 @@ parse_submit(struct cli *cli, int argc, char **argv, struct enroll_args *a)
 			submit_usage(stdout);
 			return -1;
 		}
-		if (cli_common_option(cli, ch) ||
-		    cli_device_option(&a->dev, ch, optarg))
-			continue;
-		if (ch == OPT_TOKEN)
-			a->token = optarg;
-		else if (ch == OPT_NAME)
-			a->name = optarg;
-		else if (ch == OPT_LABEL)
-			a->label = optarg;
-		else if (ch == OPT_PKI_CA)
-			a->pki_ca = optarg;
-		else if (ch == OPT_PKI_INTERMEDIATES)
-			a->pki_intermediates = optarg;
-		else
+		if (!cli_common_option(cli, ch) &&
+		    !cli_device_option(&a->dev, ch, optarg) &&
+		    !cli_new_device_option(&a->nd, ch, optarg))
 			return cli_usage_error(
 			    cli, "enroll submit", _("bad option"));
 	}
-	if (optind != argc - 1 || a->token == NULL || a->name == NULL ||
-	    a->pki_ca == NULL)
+	if (optind != argc - 1 || a->nd.token == NULL || a->nd.name == NULL ||
+	    a->nd.pki_ca == NULL)
 		return cli_usage_error(cli, "enroll submit",
 		    _("a link, --token, --name and --pki-ca are needed"));
 	return 0;
@@ -157,7 +138,6 @@ static int
 cmd_enroll_submit(struct cli *cli, int argc, char **argv)
 {
 	char org[SCEAU_ORG_ID_MAX + 1], id[SCEAU_ID_LEN + 1];
-	char host[SCEAU_NAME_MAX + 1];
 	struct sceau_keyfile_auth auth;
 	struct sceau_enroll_params p;
 	struct sceau_client_opts co;
@@ -167,18 +147,16 @@ cmd_enroll_submit(struct cli *cli, int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	if ((r = parse_submit(cli, argc, argv, &a)) != 0)
 		return r < 0 ? CLI_EXIT_OK : r;
-	memset(&auth, 0, sizeof(auth));
-	if ((r = cli_token_open_login(a.token, a.dev.pin_file, &auth)) != 0)
-		return cli_error(cli, r, _("opening the card"));
+	if ((r = cli_new_device_auth(cli, &a.nd, &a.dev, &auth)) != 0)
+		return r;
 	memset(&p, 0, sizeof(p));
 	p.link = argv[optind];
-	p.name = a.name;
-	p.device_label =
-	    a.label != NULL ? a.label : cli_host_label(host, sizeof(host));
+	p.name = a.nd.name;
+	p.device_label = a.nd.label;
 	p.token = auth.token;
-	p.token_uri = a.token;
-	p.pki_anchors = a.pki_ca;
-	p.pki_intermediates = a.pki_intermediates;
+	p.token_uri = a.nd.token;
+	p.pki_anchors = a.nd.pki_ca;
+	p.pki_intermediates = a.nd.pki_intermediates;
 	cli_client_opts(&a.dev, &co);
 	r = sceau_enroll_submit(&p, &co, org, id);
 	sceau_token_close(auth.token);

@@ -536,18 +536,13 @@ cmd_greet(struct cli *cli, int argc, char **argv)
 /* ------------------------------------------------------------- claim */
 
 enum {
-	OPT_NAME = 0x1200,
-	OPT_LABEL,
-	OPT_KEYRING,
-	OPT_TIMEOUT,
-	OPT_TOKEN,
-	OPT_PKI_INTERMEDIATES,
+	OPT_TIMEOUT = 0x1200,
 };
 
 struct claim_args {
 	struct cli_device_opts dev;
-	const char *name, *label, *timeout, *token, *pki_intermediates;
-	int keyring;
+	struct cli_new_device nd;
+	const char *timeout;
 };
 
 static void
@@ -584,13 +579,13 @@ static int
 parse_claim(struct cli *cli, int argc, char **argv, struct claim_args *a)
 {
 	static const struct option opts[] = {
-	    {"name", required_argument, NULL, OPT_NAME},
-	    {"device-label", required_argument, NULL, OPT_LABEL},
-	    {"keyring", no_argument, NULL, OPT_KEYRING},
+	    {"name", required_argument, NULL, CLI_OPT_NAME},
+	    {"device-label", required_argument, NULL, CLI_OPT_LABEL},
+	    {"keyring", no_argument, NULL, CLI_OPT_KEYRING},
 	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-	    {"token", required_argument, NULL, OPT_TOKEN},
+	    {"token", required_argument, NULL, CLI_OPT_TOKEN},
 	    {"pki-intermediates", required_argument, NULL,
-	        OPT_PKI_INTERMEDIATES},
+	        CLI_OPT_PKI_INTERMEDIATES},
 	    CLI_DEVICE_OPTIONS,
 	    CLI_COMMON_OPTIONS,
 	};
@@ -602,32 +597,17 @@ parse_claim(struct cli *cli, int argc, char **argv, struct claim_args *a)
 			return -1;
 		}
 		if (cli_common_option(cli, ch) ||
-		    cli_device_option(&a->dev, ch, optarg))
+		    cli_device_option(&a->dev, ch, optarg) ||
+		    cli_new_device_option(&a->nd, ch, optarg))
 			continue;
-		if (ch == OPT_NAME)
-			a->name = optarg;
-		else if (ch == OPT_LABEL)
-			a->label = optarg;
-		else if (ch == OPT_KEYRING)
-			a->keyring = 1;
-		else if (ch == OPT_TIMEOUT)
+		if (ch == OPT_TIMEOUT)
 			a->timeout = optarg;
-		else if (ch == OPT_TOKEN)
-			a->token = optarg;
-		else if (ch == OPT_PKI_INTERMEDIATES)
-			a->pki_intermediates = optarg;
 		else
 			return cli_usage_error(cli, "claim", _("bad option"));
 	}
 	if (optind != argc - 1)
 		return cli_usage_error(cli, "claim", _("a link is needed"));
-	if ((a->keyring ? 1 : 0) + (a->dev.password_file != NULL ? 1 : 0) +
-	        (a->token != NULL ? 1 : 0) >
-	    1)
-		return cli_usage_error(cli, "claim",
-		    _("--keyring, --password-file and --token exclude each "
-		      "other"));
-	return 0;
+	return cli_new_device_check(cli, "claim", &a->nd, &a->dev);
 }
 
 static int
@@ -657,9 +637,7 @@ cmd_claim(struct cli *cli, int argc, char **argv)
 	struct sceau_client_opts co;
 	struct sceau_exchange_opts xo;
 	struct sceau_exchange_ui ui;
-	struct cli_secret pw = {NULL, 0};
 	struct sceau_client *c = NULL;
-	char host[SCEAU_NAME_MAX + 1];
 	struct xui u;
 	int r;
 
@@ -669,39 +647,19 @@ cmd_claim(struct cli *cli, int argc, char **argv)
 		return r < 0 ? CLI_EXIT_OK : r;
 	if ((r = parse_timeout(cli, "claim", a.timeout, &xo.timeout_ms)) != 0)
 		return r;
-	if (a.label == NULL) {
-		if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
-			(void)snprintf(host, sizeof(host), "device");
-		host[sizeof(host) - 1] = '\0';
-		a.label = host;
-	}
-	memset(&auth, 0, sizeof(auth));
-	if (a.token != NULL) {
-		if ((r = cli_token_open_login(
-		         a.token, a.dev.pin_file, &auth)) != 0)
-			return cli_error(cli, r, _("opening the card"));
-	} else {
-		auth.kind =
-		    a.keyring ? SCEAU_KEYFILE_KEYRING : SCEAU_KEYFILE_PASSWORD;
-	}
-	if (auth.kind == SCEAU_KEYFILE_PASSWORD) {
-		if ((r = cli_secret_read(_("New password for this device: "),
-		         a.dev.password_file, &pw)) != 0)
-			return cli_error(cli, r, _("reading the password"));
-		auth.password = pw.data;
-		auth.password_len = pw.len;
-	}
+	if ((r = cli_new_device_auth(cli, &a.nd, &a.dev, &auth)) != 0)
+		return r;
 	memset(&p, 0, sizeof(p));
 	p.link = argv[optind];
-	p.name = a.name;
-	p.device_label = a.label;
+	p.name = a.nd.name;
+	p.device_label = a.nd.label;
 	p.auth = &auth;
-	p.pki_intermediates = a.pki_intermediates;
+	p.pki_intermediates = a.nd.pki_intermediates;
 	cli_client_opts(&a.dev, &co);
 	xui_init(&u, &ui, cli);
 	catch_signals(&xo);
 	r = sceau_claim(&p, &co, &ui, &xo, &c);
-	cli_secret_free(&pw);
+	cli_secret_free(&a.nd.pw);
 	if (r != 0)
 		return cli_error(cli, r, _("claiming the invitation"));
 	r = claim_result(cli, c);

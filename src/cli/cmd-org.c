@@ -15,21 +15,15 @@
 
 enum {
 	OPT_EMAIL = 0x1200,
-	OPT_NAME,
-	OPT_LABEL,
-	OPT_KEYRING,
 	OPT_PROFILE_CHANGE,
 	OPT_ROOT_KEY_OUT,
-	OPT_TOKEN,
-	OPT_PKI_CA,
-	OPT_PKI_INTERMEDIATES,
 };
 
 struct bootstrap_args {
 	struct cli_device_opts dev;
-	const char *email, *name, *label, *root_key_out;
-	const char *token, *pki_ca, *pki_intermediates;
-	int keyring, profile_change;
+	struct cli_new_device nd;
+	const char *email, *root_key_out;
+	int profile_change;
 };
 
 static void
@@ -76,19 +70,19 @@ parse_bootstrap(
 {
 	static const struct option opts[] = {
 	    {"email", required_argument, NULL, OPT_EMAIL},
-	    {"name", required_argument, NULL, OPT_NAME},
-	    {"device-label", required_argument, NULL, OPT_LABEL},
-	    {"keyring", no_argument, NULL, OPT_KEYRING},
+	    {"name", required_argument, NULL, CLI_OPT_NAME},
+	    {"device-label", required_argument, NULL, CLI_OPT_LABEL},
+	    {"keyring", no_argument, NULL, CLI_OPT_KEYRING},
 	    {"allow-profile-change", no_argument, NULL, OPT_PROFILE_CHANGE},
 	    {"root-key-out", required_argument, NULL, OPT_ROOT_KEY_OUT},
-	    {"token", required_argument, NULL, OPT_TOKEN},
-	    {"pki-ca", required_argument, NULL, OPT_PKI_CA},
+	    {"token", required_argument, NULL, CLI_OPT_TOKEN},
+	    {"pki-ca", required_argument, NULL, CLI_OPT_PKI_CA},
 	    {"pki-intermediates", required_argument, NULL,
-	        OPT_PKI_INTERMEDIATES},
+	        CLI_OPT_PKI_INTERMEDIATES},
 	    CLI_DEVICE_OPTIONS,
 	    CLI_COMMON_OPTIONS,
 	};
-	int ch;
+	int ch, r;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch == CLI_OPT_HELP) {
@@ -96,20 +90,12 @@ parse_bootstrap(
 			return -1;
 		}
 		if (cli_common_option(cli, ch) ||
-		    cli_device_option(&a->dev, ch, optarg))
+		    cli_device_option(&a->dev, ch, optarg) ||
+		    cli_new_device_option(&a->nd, ch, optarg))
 			continue;
 		switch (ch) {
 		case OPT_EMAIL:
 			a->email = optarg;
-			break;
-		case OPT_NAME:
-			a->name = optarg;
-			break;
-		case OPT_LABEL:
-			a->label = optarg;
-			break;
-		case OPT_KEYRING:
-			a->keyring = 1;
 			break;
 		case OPT_PROFILE_CHANGE:
 			a->profile_change = 1;
@@ -117,30 +103,18 @@ parse_bootstrap(
 		case OPT_ROOT_KEY_OUT:
 			a->root_key_out = optarg;
 			break;
-		case OPT_TOKEN:
-			a->token = optarg;
-			break;
-		case OPT_PKI_CA:
-			a->pki_ca = optarg;
-			break;
-		case OPT_PKI_INTERMEDIATES:
-			a->pki_intermediates = optarg;
-			break;
 		default:
 			return cli_usage_error(
 			    cli, "org bootstrap", _("bad option"));
 		}
 	}
-	if (optind != argc - 1 || a->email == NULL || a->name == NULL)
+	if (optind != argc - 1 || a->email == NULL || a->nd.name == NULL)
 		return cli_usage_error(cli, "org bootstrap",
 		    _("a link, --email and --name are needed"));
-	if ((a->keyring ? 1 : 0) + (a->dev.password_file != NULL ? 1 : 0) +
-	        (a->token != NULL ? 1 : 0) >
-	    1)
-		return cli_usage_error(cli, "org bootstrap",
-		    _("--keyring, --password-file and --token exclude each "
-		      "other"));
-	if (a->token != NULL && a->pki_ca == NULL)
+	if ((r = cli_new_device_check(cli, "org bootstrap", &a->nd, &a->dev)) !=
+	    0)
+		return r;
+	if (a->nd.token != NULL && a->nd.pki_ca == NULL)
 		return cli_usage_error(cli, "org bootstrap",
 		    _("--token needs --pki-ca: the organization's PKI"));
 	return 0;
@@ -172,45 +146,27 @@ cmd_org_bootstrap(struct cli *cli, int argc, char **argv)
 	struct sceau_bootstrap_params p;
 	struct sceau_keyfile_auth auth;
 	struct sceau_client_opts co;
-	struct cli_secret pw = {NULL, 0};
 	struct sceau_client *c = NULL;
-	char host[SCEAU_NAME_MAX + 1];
 	int r;
 
 	memset(&a, 0, sizeof(a));
 	if ((r = parse_bootstrap(cli, argc, argv, &a)) != 0)
 		return r < 0 ? CLI_EXIT_OK : r;
-	if (a.label == NULL)
-		a.label = cli_host_label(host, sizeof(host));
-	memset(&auth, 0, sizeof(auth));
-	if (a.token != NULL) {
-		if ((r = cli_token_open_login(
-		         a.token, a.dev.pin_file, &auth)) != 0)
-			return cli_error(cli, r, _("opening the card"));
-	} else {
-		auth.kind =
-		    a.keyring ? SCEAU_KEYFILE_KEYRING : SCEAU_KEYFILE_PASSWORD;
-	}
-	if (auth.kind == SCEAU_KEYFILE_PASSWORD) {
-		if ((r = cli_secret_read(_("New password for this device: "),
-		         a.dev.password_file, &pw)) != 0)
-			return cli_error(cli, r, _("reading the password"));
-		auth.password = pw.data;
-		auth.password_len = pw.len;
-	}
+	if ((r = cli_new_device_auth(cli, &a.nd, &a.dev, &auth)) != 0)
+		return r;
 	memset(&p, 0, sizeof(p));
 	p.link = argv[optind];
 	p.email = a.email;
-	p.name = a.name;
-	p.device_label = a.label;
+	p.name = a.nd.name;
+	p.device_label = a.nd.label;
 	p.auth = &auth;
 	p.allow_profile_change = a.profile_change;
 	p.root_key_out = a.root_key_out;
-	p.pki_anchors = a.pki_ca;
-	p.pki_intermediates = a.pki_intermediates;
+	p.pki_anchors = a.nd.pki_ca;
+	p.pki_intermediates = a.nd.pki_intermediates;
 	cli_client_opts(&a.dev, &co);
 	r = sceau_client_bootstrap(&p, &co, &c);
-	cli_secret_free(&pw);
+	cli_secret_free(&a.nd.pw);
 	if (r != 0)
 		return cli_error(cli, r, _("bootstrapping the organization"));
 	r = print_result(cli, c);

@@ -1,7 +1,9 @@
 /*
  * device-opts.c: the options that choose and unlock a device (--org,
  * --device, --password-file, --ca-file, --insecure-http), shared by every
- * command that acts as a member of an organization.
+ * command that acts as a member of an organization; and those that name
+ * and protect a new device (--name, --device-label, --keyring, --token,
+ * --pki-ca, --pki-intermediates), shared by bootstrap, claim and enroll.
  */
 #include "config.h"
 
@@ -55,6 +57,74 @@ cli_host_label(char *buf, size_t size)
 		(void)snprintf(buf, size, "device");
 	buf[size - 1] = '\0';
 	return buf;
+}
+
+int
+cli_new_device_option(struct cli_new_device *n, int ch, const char *arg)
+{
+	switch (ch) {
+	case CLI_OPT_NAME:
+		n->name = arg;
+		return 1;
+	case CLI_OPT_LABEL:
+		n->label = arg;
+		return 1;
+	case CLI_OPT_TOKEN:
+		n->token = arg;
+		return 1;
+	case CLI_OPT_PKI_CA:
+		n->pki_ca = arg;
+		return 1;
+	case CLI_OPT_PKI_INTERMEDIATES:
+		n->pki_intermediates = arg;
+		return 1;
+	case CLI_OPT_KEYRING:
+		n->keyring = 1;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+cli_new_device_check(struct cli *cli, const char *cmd,
+    const struct cli_new_device *n, const struct cli_device_opts *dev)
+{
+	if ((n->keyring ? 1 : 0) + (dev->password_file != NULL ? 1 : 0) +
+	        (n->token != NULL ? 1 : 0) >
+	    1)
+		return cli_usage_error(cli, cmd,
+		    _("--keyring, --password-file and --token exclude each "
+		      "other"));
+	return 0;
+}
+
+int
+cli_new_device_auth(struct cli *cli, struct cli_new_device *n,
+    const struct cli_device_opts *dev, struct sceau_keyfile_auth *auth)
+{
+	int r;
+
+	if (n->label == NULL)
+		n->label = cli_host_label(n->host, sizeof(n->host));
+	memset(auth, 0, sizeof(*auth));
+	if (n->token != NULL) {
+		if ((r = cli_token_open_login(n->token, dev->pin_file, auth)) !=
+		    0)
+			return cli_error(cli, r, _("opening the card"));
+		return 0;
+	}
+	if (n->keyring) {
+		auth->kind = SCEAU_KEYFILE_KEYRING;
+		return 0;
+	}
+	auth->kind = SCEAU_KEYFILE_PASSWORD;
+	if ((r = cli_secret_read(_("New password for this device: "),
+	         dev->password_file, &n->pw)) != 0)
+		return cli_error(cli, r, _("reading the password"));
+	auth->password = n->pw.data;
+	auth->password_len = n->pw.len;
+	return 0;
 }
 
 void

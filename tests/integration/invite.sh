@@ -172,6 +172,9 @@ check_status "alice sees bob with his name" 0 as "$A" --json user list
 check "bob@example.org, Bob" jq -e '
 	[.users[] | select(.email == "bob@example.org" and .name == "Bob")]
 	| length == 1' "$tmp/out"
+check_status "claim: keyring and card together are a usage error" 2 \
+	as "$B2" claim "$blink" --name Bob --keyring --token "pkcs11:token=none"
+check_grep "which says they exclude each other" "exclude each other" "$tmp/err"
 check_status "the invitation is used" 6 \
 	as "$B2" claim "$blink" --name Bob --keyring
 check_grep "a used invitation says so" "cancelled or already used" \

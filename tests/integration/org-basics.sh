@@ -37,6 +37,15 @@ check_grep "and the error says why" "administration token refused" "$tmp/err"
 check_status "creating acme twice is refused" 6 "$sceau" server create-org acme
 
 # ------------------------------------------------------------ bootstrap
+printf 'pw\n' >"$tmp/pw"
+check_status "keyring and password together are a usage error" 2 \
+	as "$A" org bootstrap "$link" --email alice@example.org --name "Alice A" \
+	--keyring --password-file "$tmp/pw"
+check_grep "which says they exclude each other" "exclude each other" "$tmp/err"
+check_status "a card without the organization's PKI is a usage error" 2 \
+	as "$A" org bootstrap "$link" --email alice@example.org --name "Alice A" \
+	--token "pkcs11:token=none"
+check_grep "which names --pki-ca" "needs --pki-ca" "$tmp/err"
 check_status "alice bootstraps acme (keyring protection)" 0 \
 	as "$A" org bootstrap "$link" --email alice@example.org --name "Alice A" \
 	--device-label alice-laptop --keyring
