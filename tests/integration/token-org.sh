@@ -7,7 +7,7 @@
 # a workspace's key unwrapped on the card; an admin act whose token
 # signature a lying server strips or alters is refused by another member;
 # a card of another CA refused; a card revoked in the CRL, or reported
-# revoked by OCSP, unlocks nothing.
+# revoked by OCSP, unlocks nothing and enrolls nothing.
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/server-lib.sh"
 export LC_ALL=C LANGUAGE=
@@ -222,6 +222,38 @@ check_status "OCSP: alice's card is good, her device opens" 0 \
 check_status "OCSP: dave's is revoked, his does not" 6 \
 	ocsp_as "$tmp/dave" whoami --pin-file "$tmp/pin"
 check_grep "the responder said so" "revoked" "$tmp/err"
+
+# OCSP blocks enrollment too: a server in the namespace that asks the
+# responder (and fetches no CRL) refuses carol's revoked card, takes erin's.
+main_pid=$srv_pid main_port=$srv_port main_url=$srv_url main_bin=$srv_bin
+printf '#!/bin/sh\nexec nsenter -t %s -n "%s" "$@"\n' "$ns" "$srv_bin" \
+	>"$tmp/srv-in-ns"
+chmod +x "$tmp/srv-in-ns"
+srv_bin="$tmp/srv-in-ns"
+srv_config "$tmp/srv-ocsp.conf"
+printf '\n[pki]\ncrl_fetch = no\nocsp = aia\n' >>"$tmp/srv-ocsp.conf"
+start_server "$tmp/srv-ocsp.conf" || bail "sceau-server (OCSP) did not start"
+ocsp_pid=$srv_pid
+ocsp_as "$tmp/ocsp-admin" --json server create-org gamma \
+	--server "$srv_url" >"$tmp/org4.json" || bail "create-org gamma"
+ocsp_as "$tmp/ocsp-admin" org bootstrap \
+	"$(jq -r .bootstrap_link "$tmp/org4.json")" --email alice@example.org \
+	--name Alice --token "$(uri alice)" --pin-file "$tmp/pin" \
+	--pki-ca "$pki/root.crt" --pki-intermediates "$pki/int.crt" \
+	>/dev/null || bail "bootstrap gamma"
+ocsp_as "$tmp/ocsp-admin" --json enroll link --pin-file "$tmp/pin" \
+	>"$tmp/glink.json" || bail "enroll link of gamma"
+check_status "OCSP: the server refuses carol's request, her card revoked" 6 \
+	ocsp_as "$tmp/carol-ocsp" enroll submit "$(jq -r .link "$tmp/glink.json")" \
+	--token "$(uri carol)" --pin-file "$tmp/pin" --name Carol \
+	--pki-ca "$pki/root.crt" --pki-intermediates "$pki/int.crt"
+check_grep "the responder said so" "revoked" "$tmp/err"
+check_status "OCSP: erin's good card, her request is taken" 0 \
+	ocsp_as "$tmp/erin-ocsp" enroll submit "$(jq -r .link "$tmp/glink.json")" \
+	--token "$(uri erin)" --pin-file "$tmp/pin" --name Erin \
+	--pki-ca "$pki/root.crt" --pki-intermediates "$pki/int.crt"
+check "the OCSP server never crashed" kill -0 "$ocsp_pid"
+srv_pid=$main_pid srv_port=$main_port srv_url=$main_url srv_bin=$main_bin
 
 # ------------------------------------------------------ PKI enrollment
 check_status "alice opens enrollment" 0 \
