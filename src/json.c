@@ -414,6 +414,38 @@ sceau_json_get_string_opt(
 	return json_string_field(o, key, 1, maxlen, out);
 }
 
+int
+sceau_json_get_choice(
+    const json_t *o, const char *key, const char *const *names, size_t *out)
+{
+	char list[160];
+	const char *s;
+	size_t i, pos = 0;
+	int r;
+
+	sceau_return_val_if_fail(
+	    names != NULL && out != NULL, SCEAU_ERR_INVALID_ARGUMENT);
+	if ((r = sceau_json_get_string(o, key, sizeof(list), &s)) != 0)
+		return r;
+	for (i = 0; names[i] != NULL; i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	list[0] = '\0';
+	for (i = 0; names[i] != NULL && pos < sizeof(list); i++) {
+		r = snprintf(list + pos, sizeof(list) - pos, "%s\"%s\"",
+		    i == 0                     ? ""
+		        : names[i + 1] == NULL ? " or "
+		                               : ", ",
+		    names[i]);
+		pos += r > 0 ? (size_t)r : 0;
+	}
+	sceau_message("field \"%s\": %s", key, list);
+	return SCEAU_ERR_JSON_VALUE;
+}
+
 static int
 json_int_field(const json_t *o, const char *key, int opt, int64_t min,
     int64_t max, int64_t *out)

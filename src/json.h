@@ -55,6 +55,12 @@ int sceau_json_get_string(const json_t *o, const char *key, size_t maxlen,
     const char **out) SCEAU_WUR;
 int sceau_json_get_string_opt(const json_t *o, const char *key, size_t maxlen,
     const char **out) SCEAU_WUR;
+/*
+ * A string that must be one of names (NULL-ended): its index in *out.  Any
+ * other string is SCEAU_ERR_JSON_VALUE, the message listing the choices.
+ */
+int sceau_json_get_choice(const json_t *o, const char *key,
+    const char *const *names, size_t *out) SCEAU_WUR;
 int sceau_json_get_int(const json_t *o, const char *key, int64_t min,
     int64_t max, int64_t *out) SCEAU_WUR;
 int sceau_json_get_int_opt(const json_t *o, const char *key, int64_t min,

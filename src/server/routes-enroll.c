@@ -532,8 +532,12 @@ srv_route_enroll_decide(struct srv_ctx *ctx, const struct srv_request *req,
     const struct srv_route_args *args, struct srv_response *resp)
 {
 	const char *id = args->realm_id; /* the first id of the path */
-	const char *decision, *reason = "";
+	static const char *const decisions[] = {"accepted", "rejected", NULL};
+	static const enum srv_enroll_status statuses[] = {
+	    SRV_ENROLL_ACCEPTED, SRV_ENROLL_REJECTED};
+	const char *reason = "";
 	enum srv_enroll_status st;
+	size_t k;
 	struct decide_ctx dc;
 	json_t *body = NULL, *j;
 	int r;
@@ -544,21 +548,13 @@ srv_route_enroll_decide(struct srv_ctx *ctx, const struct srv_request *req,
 	}
 	if ((r = srv_body_json(ctx, req, &body)) != 0)
 		return r;
-	if ((r = sceau_json_get_string(body, "decision", 16, &decision)) != 0 ||
+	if ((r = sceau_json_get_choice(body, "decision", decisions, &k)) != 0 ||
 	    (r = sceau_json_get_string_opt(
 	         body, "reason", ENROLL_REASON_MAX, &reason)) != 0) {
 		r = srv_bad_request(r);
 		goto out;
 	}
-	if (strcmp(decision, "accepted") == 0) {
-		st = SRV_ENROLL_ACCEPTED;
-	} else if (strcmp(decision, "rejected") == 0) {
-		st = SRV_ENROLL_REJECTED;
-	} else {
-		sceau_message("decision: \"accepted\" or \"rejected\"");
-		r = SCEAU_ERR_BAD_REQUEST;
-		goto out;
-	}
+	st = statuses[k];
 	if (reason[0] != '\0' && !sceau_identity_name_valid(reason)) {
 		sceau_message("reason: a text without control characters");
 		r = SCEAU_ERR_BAD_REQUEST;
@@ -573,10 +569,10 @@ srv_route_enroll_decide(struct srv_ctx *ctx, const struct srv_request *req,
 	         args->caller->device_id, reason)) != 0)
 		goto out;
 	info_f("organization %s: enrollment request %s %s by %s", args->org_id,
-	    id, decision, args->caller->device_id);
+	    id, decisions[k], args->caller->device_id);
 	if ((j = json_object()) == NULL ||
 	    sceau_json_set_string(j, "request_id", id) != 0 ||
-	    sceau_json_set_string(j, "status", decision) != 0) {
+	    sceau_json_set_string(j, "status", decisions[k]) != 0) {
 		json_decref(j);
 		r = SCEAU_ERR_ALLOC;
 		goto out;

@@ -328,28 +328,25 @@ int
 srv_route_invite_close(struct srv_ctx *ctx, const struct srv_request *req,
     const struct srv_route_args *args, struct srv_response *resp)
 {
+	static const char *const names[] = {"cancelled", "finished", NULL};
+	static const enum srv_invite_status statuses[] = {
+	    SRV_INVITE_CANCELLED, SRV_INVITE_FINISHED};
 	const char *id = args->realm_id; /* the first id of the path */
 	enum srv_invite_status st;
 	struct srv_invite inv;
 	const char *status;
 	json_t *body = NULL, *j;
+	size_t k;
 	int r;
 
 	if ((r = srv_body_json(ctx, req, &body)) != 0)
 		return r;
-	if ((r = sceau_json_get_string(body, "status", 16, &status)) != 0) {
+	if ((r = sceau_json_get_choice(body, "status", names, &k)) != 0) {
 		r = srv_bad_request(r);
 		goto out;
 	}
-	if (strcmp(status, "cancelled") == 0) {
-		st = SRV_INVITE_CANCELLED;
-	} else if (strcmp(status, "finished") == 0) {
-		st = SRV_INVITE_FINISHED;
-	} else {
-		sceau_message("status: \"cancelled\" or \"finished\"");
-		r = SCEAU_ERR_BAD_REQUEST;
-		goto out;
-	}
+	st = statuses[k];
+	status = names[k];
 	if ((r = ctx->be->ops->invite_get(
 	         ctx->be, args->org_id, id, NULL, &inv)) != 0 ||
 	    (r = invite_caller_may(args->caller, &inv)) != 0 ||

@@ -248,6 +248,25 @@ check "a stranger's stream gets certificates" wait_for '^event: certificate$' "$
 sleep 1
 check_fails "but no vlob event" grep -q '^event: vlob' "$tmp/outsider.sse"
 
+# ------------------------------------------------------- invitations
+printf '{"kind":"device"}' >"$tmp/inv.json"
+body="$tmp/inv.json"
+as admin POST /v1/acme/invitations
+check_api "the admin invites a device" 201
+inv=$(jq -r .invitation_id "$tmp/body")
+printf '{"status":"bogus"}' >"$tmp/close.json"
+body="$tmp/close.json"
+as admin POST "/v1/acme/invitations/$inv/close"
+check_api "closing it neither cancelled nor finished: refused" 400 \
+	BAD_REQUEST
+check "the error names the choices" jq -e \
+	'.error.message | test("\"cancelled\" or \"finished\"")' "$tmp/body"
+printf '{"status":"cancelled"}' >"$tmp/close.json"
+body="$tmp/close.json"
+as admin POST "/v1/acme/invitations/$inv/close"
+check_api "cancelled, it closes" 200
+check "and says so" jq -e '.status == "cancelled"' "$tmp/body"
+
 # ------------------------------------------------------------- stats
 api GET /v1/admin/organizations/acme/stats -H "$(admin_auth)"
 check "storage counts certificates, vlobs and blocks" jq -e \

@@ -293,6 +293,26 @@ test_get_string(void **state)
 }
 
 static void
+test_get_choice(void **state)
+{
+	static const char *const one[] = {"hello", NULL};
+	static const char *const three[] = {"a", "b", "c", NULL};
+	const json_t *o = *state;
+	size_t i = 7;
+
+	assert_int_equal(sceau_json_get_choice(o, "s", one, &i), 0);
+	assert_int_equal(i, 0);
+	assert_refused(sceau_json_get_choice(o, "s", three, &i),
+	    SCEAU_ERR_JSON_VALUE, "s");
+	assert_non_null(strstr(sceau_last_message(), "\"a\", \"b\" or \"c\""));
+	assert_int_equal(i, 0);
+	assert_refused(sceau_json_get_choice(o, "zz", three, &i),
+	    SCEAU_ERR_JSON_MISSING, "zz");
+	assert_refused(
+	    sceau_json_get_choice(o, "i", three, &i), SCEAU_ERR_JSON_TYPE, "i");
+}
+
+static void
 test_get_int(void **state)
 {
 	const json_t *o = *state;
@@ -641,6 +661,8 @@ main(void)
 	    cmocka_unit_test(test_parse_refusals),
 	    cmocka_unit_test_setup_teardown(
 	        test_get_string, getter_setup, getter_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_get_choice, getter_setup, getter_teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_get_int, getter_setup, getter_teardown),
 	    cmocka_unit_test_setup_teardown(
