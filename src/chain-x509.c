@@ -96,31 +96,47 @@ check_list_parses(const uint8_t *list, size_t n)
 	return 0;
 }
 
-/* The trust of the chain's anchors, with a list's intermediates. */
-static int
-binding_trust(const struct sceau_chain *c, const struct sceau_cert *cert,
-    struct sceau_x509_trust **tp)
+int
+sceau_x509_list_trust(const uint8_t *anchors, size_t anchors_len,
+    const uint8_t *list, size_t list_len, struct sceau_x509_trust **tp)
 {
-	struct sceau_cert a;
+	struct sceau_cert l;
 	const uint8_t *der;
 	size_t pos = 0, len;
 	int r, first = 1;
 
 	if ((r = sceau_x509_trust_new(tp)) != 0)
 		return r;
-	memset(&a, 0, sizeof(a));
-	a.x509_list = c->anchors;
-	a.x509_list_len = c->anchors_len;
-	while (r == 0 && sceau_cert_x509_next(&a, &pos, &der, &len))
+	memset(&l, 0, sizeof(l));
+	l.x509_list = anchors;
+	l.x509_list_len = anchors_len;
+	while (r == 0 && sceau_cert_x509_next(&l, &pos, &der, &len))
 		r = sceau_x509_trust_add_anchor_der(*tp, der, len);
+	l.x509_list = list;
+	l.x509_list_len = list_len;
 	pos = 0;
-	while (r == 0 && sceau_cert_x509_next(cert, &pos, &der, &len)) {
+	while (r == 0 && sceau_cert_x509_next(&l, &pos, &der, &len)) {
 		if (!first)
 			r = sceau_x509_trust_add_intermediate_der(
 			    *tp, der, len);
 		first = 0;
 	}
-	if (r != 0)
+	if (r != 0) {
+		sceau_x509_trust_free(*tp);
+		*tp = NULL;
+	}
+	return r;
+}
+
+/* The trust of the chain's anchors, with a list's intermediates. */
+static int
+binding_trust(const struct sceau_chain *c, const struct sceau_cert *cert,
+    struct sceau_x509_trust **tp)
+{
+	int r;
+
+	if ((r = sceau_x509_list_trust(c->anchors, c->anchors_len,
+	         cert->x509_list, cert->x509_list_len, tp)) != 0)
 		return r;
 	sceau_x509_trust_set_crl_check(*tp, SCEAU_X509_CRL_CHECK_OFF);
 	sceau_x509_trust_set_time(*tp, (int64_t)(cert->timestamp / 1000000));

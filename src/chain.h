@@ -97,6 +97,18 @@ uint8_t sceau_chain_org_flags(const struct sceau_chain *c);
 int sceau_chain_x509_anchors(
     const struct sceau_chain *c, const uint8_t **p, size_t *n);
 
+/*
+ * A new X.509 trust of the certificates of two X.509 lists (as
+ * sceau_cert_x509_next() reads them): anchors, and a card's list whose
+ * first certificate, the card's own, it skips and whose others are
+ * intermediates.  Usage, time, CRL and OCSP are the caller's to set.
+ * On failure *tp is NULL.
+ */
+struct sceau_x509_trust;
+int sceau_x509_list_trust(const uint8_t *anchors, size_t anchors_len,
+    const uint8_t *list, size_t list_len, struct sceau_x509_trust **tp)
+    SCEAU_WUR;
+
 /* Lookups: NULL when unknown.  Pointers stay valid until the next append. */
 const struct sceau_chain_user *sceau_chain_user(
     const struct sceau_chain *c, const char *user_id);

@@ -107,28 +107,10 @@ client_pki_trust(const uint8_t *anchors, size_t anchors_len,
     struct sceau_x509_trust **tp)
 {
 	char cache[SCEAU_PATHS_MAX + 16];
-	struct sceau_cert l;
-	const uint8_t *der;
-	size_t pos = 0, len;
-	int r, first = 1;
+	int r;
 
-	if ((r = sceau_x509_trust_new(tp)) != 0)
-		return r;
-	memset(&l, 0, sizeof(l));
-	l.x509_list = anchors;
-	l.x509_list_len = anchors_len;
-	while (r == 0 && sceau_cert_x509_next(&l, &pos, &der, &len))
-		r = sceau_x509_trust_add_anchor_der(*tp, der, len);
-	l.x509_list = list;
-	l.x509_list_len = list_len;
-	pos = 0;
-	while (r == 0 && sceau_cert_x509_next(&l, &pos, &der, &len)) {
-		if (!first)
-			r = sceau_x509_trust_add_intermediate_der(
-			    *tp, der, len);
-		first = 0;
-	}
-	if (r != 0)
+	if ((r = sceau_x509_list_trust(
+	         anchors, anchors_len, list, list_len, tp)) != 0)
 		return r;
 	sceau_x509_trust_set_usage(
 	    *tp, SCEAU_X509_USAGE_SIGN | SCEAU_X509_USAGE_UNWRAP);

@@ -158,32 +158,6 @@ enroll_anchors(struct srv_ctx *ctx, const char *org_id, struct sceau_buf *out)
 	return r;
 }
 
-/* A trust over an X.509 list's certificates: anchors or intermediates. */
-static int
-enroll_trust_add(struct sceau_x509_trust *t, const uint8_t *list, size_t n,
-    int anchors, int skip_first)
-{
-	struct sceau_cert c;
-	const uint8_t *der;
-	size_t pos = 0, len;
-	int r = 0, first = 1;
-
-	memset(&c, 0, sizeof(c));
-	c.x509_list = list;
-	c.x509_list_len = n;
-	while (r == 0 && sceau_cert_x509_next(&c, &pos, &der, &len)) {
-		if (first && skip_first) {
-			first = 0;
-			continue;
-		}
-		first = 0;
-		r = anchors
-		    ? sceau_x509_trust_add_anchor_der(t, der, len)
-		    : sceau_x509_trust_add_intermediate_der(t, der, len);
-	}
-	return r;
-}
-
 /*
  * The card's certificate: a path to the organization's anchors, valid
  * now, usable to sign and to unwrap, not revoked where the server checks.
@@ -200,10 +174,8 @@ enroll_check_pki(
 	if ((anchors = sceau_buf_new()) == NULL)
 		return SCEAU_ERR_ALLOC;
 	if ((r = enroll_anchors(ctx, org_id, anchors)) != 0 ||
-	    (r = sceau_x509_trust_new(&t)) != 0 ||
-	    (r = enroll_trust_add(t, sceau_buf_ptr(anchors),
-	         sceau_buf_len(anchors), 1, 0)) != 0 ||
-	    (r = enroll_trust_add(t, e->x509_list, e->x509_list_len, 0, 1)) !=
+	    (r = sceau_x509_list_trust(sceau_buf_ptr(anchors),
+	         sceau_buf_len(anchors), e->x509_list, e->x509_list_len, &t)) !=
 	        0)
 		goto out;
 	srv_pki_configure(ctx, t);
