@@ -34,6 +34,7 @@
 #   expired.crl  CRL of int (carol revoked) with lastUpdate 2020-01-01,
 #                nextUpdate 2020-02-01
 #   crls.pem     root.crl + int.crl, PEM
+#   int-crl.der, root-crl.der  the same CRLs, DER
 #   chain.pem    int.crt + root.crt, PEM
 #   index.txt    int's database, for "openssl ocsp -index DIR/index.txt
 #                -CA int.crt -rsigner ocsp.crt -rkey ocsp.key"
@@ -284,5 +285,7 @@ run openssl ca -batch -config "$CNF" -name CA_int -gencrl \
 run openssl ca -batch -config "$CNF" -name CA_int -gencrl -out int.crl
 run openssl ca -batch -config "$CNF" -name CA_root -gencrl -out root.crl
 cat root.crl int.crl >crls.pem
+run openssl crl -in int.crl -outform DER -out int-crl.der
+run openssl crl -in root.crl -outform DER -out root-crl.der
 cat int.crt root.crt >chain.pem
 rm -f "$log"

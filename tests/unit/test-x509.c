@@ -373,6 +373,44 @@ test_carol_revoked(void **state)
 	sceau_x509_trust_free(t);
 }
 
+/* CRLs given as bytes, within the trust's CRL size limit. */
+static void
+test_crl_der(void **state)
+{
+	struct sceau_buf *root = load("root-crl.der"),
+	                 *in = load("int-crl.der");
+	struct sceau_x509_trust *t = trust_with(NULL);
+	struct sceau_x509_result res;
+	uint8_t big[1025];
+
+	(void)state;
+	assert_int_equal(
+	    sceau_x509_trust_set_crl_max(t, 1023), SCEAU_ERR_INVALID_ARGUMENT);
+	assert_int_equal(
+	    sceau_x509_trust_set_crl_max(t, SCEAU_X509_CRL_MAX_LIMIT + 1),
+	    SCEAU_ERR_INVALID_ARGUMENT);
+	assert_int_equal(sceau_x509_trust_set_crl_max(t, 1024), 0);
+	memset(big, 0x30, sizeof(big));
+	assert_int_equal(sceau_x509_trust_add_crl_der(t, big, sizeof(big)),
+	    SCEAU_ERR_FILE_TOO_LARGE);
+	assert_int_equal(sceau_x509_trust_add_crl_der(
+	                     t, sceau_buf_ptr(in), sceau_buf_len(in) - 1),
+	    SCEAU_ERR_X509_FORMAT);
+	assert_int_equal(sceau_x509_trust_add_crl_der(
+	                     t, sceau_buf_ptr(root), sceau_buf_len(root)),
+	    0);
+	assert_int_equal(sceau_x509_trust_add_crl_der(
+	                     t, sceau_buf_ptr(in), sceau_buf_len(in)),
+	    0);
+	assert_int_equal(verify(t, "alice", &res), 0);
+	assert_int_equal(res.crl_status, SCEAU_X509_REV_GOOD);
+	assert_int_equal(verify(t, "carol", &res), SCEAU_ERR_CERT_REVOKED);
+	assert_int_equal(res.crl_status, SCEAU_X509_REV_REVOKED);
+	sceau_x509_trust_free(t);
+	sceau_buf_free(root);
+	sceau_buf_free(in);
+}
+
 static void
 test_crl_missing_for_intermediate(void **state)
 {
@@ -765,6 +803,7 @@ main(void)
 	    cmocka_unit_test(test_alice_valid),
 	    cmocka_unit_test(test_intermediates),
 	    cmocka_unit_test(test_carol_revoked),
+	    cmocka_unit_test(test_crl_der),
 	    cmocka_unit_test(test_crl_missing_for_intermediate),
 	    cmocka_unit_test(test_crl_expired),
 	    cmocka_unit_test(test_other_ca_untrusted),
