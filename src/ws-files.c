@@ -205,6 +205,38 @@ sceau_ws_import(struct sceau_ws *w, const char *src, const char *dst,
 	return sceau_ws_commit(w);
 }
 
+int
+sceau_ws_write_fd(struct sceau_ws *w, const char *vlob_id, int fd)
+{
+	struct sceau_manifest content;
+	struct sceau_blockcache *bc;
+	struct ws_node *n;
+	int r;
+
+	if (!sceau_role_can_write(w->role) || w->at != 0) {
+		sceau_message("workspace %s: a %s cannot write", w->realm,
+		    sceau_role_name(w->role));
+		return SCEAU_ERR_FORBIDDEN;
+	}
+	if ((r = ws_node(w, vlob_id, &n)) != 0)
+		return r;
+	if (n->m->type != SCEAU_MANIFEST_FILE) {
+		sceau_message("%s: not a file", vlob_id);
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	}
+	/* The blocks are committed (durable) before a manifest names them. */
+	memset(&content, 0, sizeof(content));
+	content.type = SCEAU_MANIFEST_FILE;
+	content.block_size = SCEAU_BLOCK_SIZE;
+	if ((r = ws_blockcache(w, &bc)) != 0 ||
+	    (r = sceau_pipeline_import_fd(bc, w->realm, fd, &content.blocks,
+	         &content.n_blocks, &content.size)) != 0)
+		return r;
+	r = ws_set_content(n, &content);
+	sceau_pipeline_descs_free(content.blocks, content.n_blocks);
+	return r;
+}
+
 /* ------------------------------------------------------------ export */
 
 /* One file on its way out: where it goes, and what it is called. */

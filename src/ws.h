@@ -57,6 +57,17 @@ int sceau_ws_mv(struct sceau_ws *w, const char *src, const char *dst) SCEAU_WUR;
 int sceau_ws_put_file(struct sceau_ws *w, const char *path,
     const struct sceau_manifest *content) SCEAU_WUR;
 
+/*
+ * Encrypts the content of the regular file open on fd (read with pread,
+ * from offset 0 to its size; fd stays the caller's) into blocks, through
+ * the same pipeline as import, and makes it the content of the existing
+ * file vlob_id, wherever it is (a file renamed while open keeps its id).
+ * The blocks are durable when this returns; the manifest change waits
+ * for sceau_ws_commit().  SCEAU_ERR_FORBIDDEN for a reader or the past.
+ */
+int sceau_ws_write_fd(struct sceau_ws *w, const char *vlob_id, int fd)
+    SCEAU_WUR;
+
 /* Forgets uncommitted changes (the next reads come from the store). */
 void sceau_ws_discard(struct sceau_ws *w);
 
