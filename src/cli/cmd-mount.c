@@ -284,6 +284,12 @@ mnt_open(struct cli *cli, struct mnt *m, const char *name)
 static void
 mnt_close(struct mnt *m)
 {
+	struct mhidden *hd;
+
+	while ((hd = m->hidden) != NULL) {
+		m->hidden = hd->next;
+		sceau_free(hd);
+	}
 	if (m->w != NULL && sceau_ws_close(m->w) != 0)
 		mnt_logf(
 		    m, "saving the last changes: %s", sceau_last_message());

@@ -147,6 +147,85 @@ handle_of(const struct fuse_file_info *fi)
 	return fi != NULL ? (struct mhandle *)(uintptr_t)fi->fh : NULL;
 }
 
+static int ws_unlink(struct mnt *m, const char *path);
+static int commit(struct mnt *m, int r);
+
+/* 1 if path is a name libfuse gave an open file it was told to remove. */
+static int
+is_hidden(const char *path)
+{
+	const char *b = path != NULL ? strrchr(path, '/') : NULL;
+
+	return b != NULL && strncmp(b + 1, ".fuse_hidden", 12) == 0;
+}
+
+static struct mhidden **
+hidden_find(struct mnt *m, const char *path)
+{
+	struct mhidden **pp;
+
+	for (pp = &m->hidden; *pp != NULL; pp = &(*pp)->next)
+		if (strcmp((*pp)->path, path) == 0)
+			return pp;
+	return NULL;
+}
+
+/* The state of a hidden file: its open node's (lock held). */
+static int
+hidden_stat(struct mnt *m, const char *path, struct mstat *s)
+{
+	struct mhidden **pp = hidden_find(m, path);
+	struct mnode *n;
+
+	if (pp == NULL || (n = mnt_node_find(m, (*pp)->id)) == NULL)
+		return -ENOENT;
+	memset(s, 0, sizeof(*s));
+	s->type = SCEAU_MANIFEST_FILE;
+	(void)snprintf(s->id, sizeof(s->id), "%s", n->id);
+	s->size = n->size;
+	s->updated = n->m->updated;
+	return 0;
+}
+
+/* Removed from the workspace; known by its hidden name until closed. */
+static int
+hide(struct mnt *m, const char *from, const char *to)
+{
+	struct mhidden *hd;
+	struct mstat s;
+	int r;
+
+	if ((r = ws_stat(m, from, &s)) != 0)
+		return r;
+	if (s.type != SCEAU_MANIFEST_FILE)
+		return -EINVAL;
+	if ((hd = sceau_calloc(1, sizeof(*hd))) == NULL)
+		return -ENOMEM;
+	(void)snprintf(hd->path, sizeof(hd->path), "%s", to);
+	(void)snprintf(hd->id, sizeof(hd->id), "%s", s.id);
+	if ((r = ws_unlink(m, from)) != 0 || (r = commit(m, 0)) != 0) {
+		sceau_ws_discard(m->w);
+		sceau_free(hd);
+		return r;
+	}
+	hd->next = m->hidden;
+	m->hidden = hd;
+	return 0;
+}
+
+static int
+unhide(struct mnt *m, const char *path)
+{
+	struct mhidden **pp = hidden_find(m, path), *hd;
+
+	if (pp == NULL)
+		return -ENOENT;
+	hd = *pp;
+	*pp = hd->next;
+	sceau_free(hd);
+	return 0;
+}
+
 static int
 op_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
@@ -171,6 +250,8 @@ op_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 		s.size = h->n->size;
 		s.updated = h->n->m->updated;
 		r = 0;
+	} else if (is_hidden(path)) {
+		r = hidden_stat(m, path, &s);
 	} else {
 		r = path != NULL ? ws_stat(m, path, &s) : -EBADF;
 	}
@@ -378,7 +459,9 @@ op_unlink(const char *path)
 	if ((r = writable(m)) != 0)
 		return r;
 	LOCK(m);
-	if ((r = ws_unlink(m, path)) == 0)
+	if (is_hidden(path))
+		r = unhide(m, path);
+	else if ((r = ws_unlink(m, path)) == 0)
 		r = commit(m, 0);
 	else
 		sceau_ws_discard(m->w);
@@ -525,7 +608,9 @@ op_rename(const char *from, const char *to, unsigned int flags)
 	if (loct && (r = mnt_local_parents(m, to)) != 0)
 		return r;
 	LOCK(m);
-	if (!locf && !loct)
+	if (!locf && is_hidden(to))
+		r = hide(m, from, to);
+	else if (!locf && !loct)
 		r = rename_ws(m, from, to, flags);
 	else if (locf)
 		r = rename_in(m, lf, to, flags);
@@ -847,9 +932,10 @@ static void *
 op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	(void)conn;
-	/* Unlinked open files are not renamed to .fuse_hidden*: the open
-	 * node keeps their content; operations on them go by handle. */
-	cfg->hard_remove = 1;
+	/* An open file removed is renamed to .fuse_hiddenN by libfuse (so
+	 * that fstat finds it): hide() takes it out of the workspace at
+	 * once, and its open node keeps its content until closed. */
+	cfg->hard_remove = 0;
 	cfg->nullpath_ok = 1;
 	cfg->use_ino = 0;
 	/* Another member's change shows within a second of its sync. */

@@ -48,6 +48,13 @@ struct mhandle {
 	int fd; /* a local-only (editor temporary) file, or -1 */
 };
 
+/* A file removed while open, as libfuse hides it (".fuse_hiddenN"). */
+struct mhidden {
+	char path[MNT_PATH_MAX];
+	char id[SCEAU_ID_LEN + 1];
+	struct mhidden *next;
+};
+
 struct mnt {
 	pthread_mutex_t lock;
 	struct sceau_client *c;
@@ -62,6 +69,7 @@ struct mnt {
 	char spill_dir[SCEAU_PATHS_MAX]; /* 0700: plaintext being written */
 	char local_dir[SCEAU_PATHS_MAX]; /* 0700: editor temporary files */
 	struct mnode *open; /* files open now */
+	struct mhidden *hidden; /* open files removed, until closed */
 	unsigned int sync_interval_s;
 	volatile sig_atomic_t stop; /* the sync thread ends */
 	uint64_t last_sync_us; /* last sync that reached the server */
