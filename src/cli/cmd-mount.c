@@ -19,6 +19,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -224,6 +225,29 @@ state_dir(struct mnt *m, const char *name, char out[SCEAU_PATHS_MAX])
 	    : 0;
 }
 
+/* Refuses a folder that is already a mount point (one over another). */
+static int
+already_mounted(const char *dir)
+{
+	char up[SCEAU_PATHS_MAX + 4];
+	struct stat a, b;
+
+	(void)snprintf(up, sizeof(up), "%s/..", dir);
+	if (stat(dir, &a) != 0 || stat(up, &b) != 0) {
+		sceau_message("%s: %s", dir, strerror(errno));
+		return SCEAU_ERR_NOT_FOUND;
+	}
+	if (!S_ISDIR(a.st_mode)) {
+		sceau_message("%s: not a folder", dir);
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	}
+	if (a.st_dev != b.st_dev && strcmp(dir, "/") != 0) {
+		sceau_message("%s: already a mount point", dir);
+		return SCEAU_ERR_EXISTS;
+	}
+	return 0;
+}
+
 /* The folder: DIR, or ~/sceau/ORG/NAME (created). */
 static int
 mount_dir(struct mnt *m, const char *arg, char out[SCEAU_PATHS_MAX])
@@ -236,7 +260,7 @@ mount_dir(struct mnt *m, const char *arg, char out[SCEAU_PATHS_MAX])
 			sceau_message("%s: %s", arg, strerror(errno));
 			return SCEAU_ERR_NOT_FOUND;
 		}
-		return 0;
+		return already_mounted(out);
 	}
 	if ((r = sceau_paths_home_dir(home)) != 0)
 		return r;
@@ -247,6 +271,37 @@ mount_dir(struct mnt *m, const char *arg, char out[SCEAU_PATHS_MAX])
 		sceau_message("%s: %s", out, strerror(errno));
 		return SCEAU_ERR_SYSTEM;
 	}
+	return already_mounted(out);
+}
+
+/*
+ * One mount per device at a time: the block cache takes one writer
+ * process (blockcache.h), and a mount writes at any moment.  Held until
+ * the process exits.
+ */
+static int
+lock_device(struct mnt *m)
+{
+	const struct sceau_keyfile_info *info = sceau_client_info(m->c);
+	char dev[SCEAU_PATHS_MAX], path[SCEAU_PATHS_MAX + 16];
+	int fd, r;
+
+	if ((r = sceau_paths_device_dir(
+	         info->org_id, info->device_id, 1, dev)) != 0)
+		return r;
+	(void)snprintf(path, sizeof(path), "%s/mount.lock", dev);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) <
+	    0) {
+		sceau_message("%s: %s", path, strerror(errno));
+		return SCEAU_ERR_SYSTEM;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		(void)close(fd);
+		sceau_message(_("this device already serves a mount: unmount "
+		                "it first (one mount per device)"));
+		return SCEAU_ERR_EXISTS;
+	}
+	m->lock_fd = fd;
 	return 0;
 }
 
@@ -260,6 +315,8 @@ mnt_open(struct cli *cli, struct mnt *m, const char *name)
 	int r;
 
 	(void)snprintf(arg, sizeof(arg), "/%s", name);
+	if ((r = lock_device(m)) != 0)
+		return cli_error(cli, r, _("mounting workspace %s"), name);
 	if ((r = cli_ws_open_at(cli, m->c, arg, m->at, &ws)) != 0)
 		return r;
 	m->w = ws.w;
@@ -273,7 +330,8 @@ mnt_open(struct cli *cli, struct mnt *m, const char *name)
 	if ((m->aead = sceau_aead_new()) == NULL ||
 	    (m->ct = sceau_malloc(SCEAU_BLOCK_MAX)) == NULL)
 		r = SCEAU_ERR_ALLOC;
-	else if ((r = sceau_sync_source_new(m->c, m->realm, &m->src)) == 0 &&
+	else if ((r = sceau_ws_cache_source(m->w, &m->cache)) == 0 &&
+	    (r = sceau_sync_source_new(m->c, m->realm, &m->src)) == 0 &&
 	    (r = state_dir(m, "spill", m->spill_dir)) == 0)
 		r = state_dir(m, "local", m->local_dir);
 	if (r != 0)
@@ -298,6 +356,8 @@ mnt_close(struct mnt *m)
 	sceau_aead_free(m->aead);
 	sceau_free(m->ct);
 	(void)pthread_mutex_destroy(&m->lock);
+	if (m->lock_fd > 0)
+		(void)close(m->lock_fd);
 }
 
 /* "sceau:PID:REALM:NAME": what sceau unmount finds in mountinfo. */

@@ -171,8 +171,10 @@ block_decrypt(struct mnt *m, const struct sceau_block_desc *d, uint8_t **ptp)
 	if (d->size > SCEAU_BLOCK_SIZE ||
 	    d->ct_size != d->size + SCEAU_BLOCK_OVERHEAD)
 		return SCEAU_ERR_DATA_TAMPERED;
-	if ((r = m->src.fetch(m->src.arg, d, m->ct, SCEAU_BLOCK_MAX, &len)) !=
-	    0)
+	if (m->cache.fetch(m->cache.arg, d, m->ct, SCEAU_BLOCK_MAX, &len) !=
+	        0 &&
+	    (r = m->src.fetch(m->src.arg, d, m->ct, SCEAU_BLOCK_MAX, &len)) !=
+	        0)
 		return r;
 	if (len != d->ct_size)
 		return SCEAU_ERR_DATA_TAMPERED;

@@ -63,7 +63,8 @@ struct mnt {
 	char label[SCEAU_NAME_MAX_BYTES + 1]; /* the workspace's name */
 	int readonly; /* a reader, or --at */
 	uint64_t at; /* --at: server time, microseconds (0: now) */
-	struct sceau_ws_source src; /* blocks: this device's cache, or server */
+	struct sceau_ws_source cache; /* blocks: this device's cache, */
+	struct sceau_ws_source src; /* else the server */
 	struct sceau_aead *aead;
 	uint8_t *ct; /* one block's ciphertext, for reads */
 	char spill_dir[SCEAU_PATHS_MAX]; /* 0700: plaintext being written */
@@ -74,6 +75,7 @@ struct mnt {
 	volatile sig_atomic_t stop; /* the sync thread ends */
 	uint64_t last_sync_us; /* last sync that reached the server */
 	int last_sync_error; /* 0, or the last sync's error */
+	int lock_fd; /* the device's mount.lock, held (flock) */
 	FILE *log; /* where the serving process reports (stderr or a file) */
 };
 
