@@ -242,7 +242,7 @@ already_mounted(const char *dir)
 		return SCEAU_ERR_INVALID_ARGUMENT;
 	}
 	if (a.st_dev != b.st_dev && strcmp(dir, "/") != 0) {
-		sceau_message("%s: already a mount point", dir);
+		sceau_message(_("%s: already a mount point"), dir);
 		return SCEAU_ERR_EXISTS;
 	}
 	return 0;
@@ -369,7 +369,7 @@ fuse_args_for(
 	size_t i;
 
 	/* Commas and backslashes would end or escape the option. */
-	for (i = 0; m->label[i] != '\0' && i < sizeof(name) - 1; i++)
+	for (i = 0; i < sizeof(name) - 1 && m->label[i] != '\0'; i++)
 		name[i] = m->label[i] == ',' || m->label[i] == '\\'
 		    ? '_'
 		    : m->label[i];
