@@ -98,7 +98,7 @@ fi
 mount_sys() {
 	case $1 in
 	sceau) "$sceau" -q mount bench "$sceau_mnt" || die "sceau mount" ;;
-	gocryptfs) gocryptfs -q -passfile "$work/gc-pass" "$gc_cipher" \
+	gocryptfs) gocryptfs -q -nosyslog -passfile "$work/gc-pass" "$gc_cipher" \
 		"$gc_mnt" || die "gocryptfs mount" ;;
 	esac
 	mounted="$mounted $(dir_of "$1")"
