@@ -205,6 +205,57 @@ sceau_ws_import(struct sceau_ws *w, const char *src, const char *dst,
 	return sceau_ws_commit(w);
 }
 
+/* The one file of sceau_ws_write_fd: its blocks, taken. */
+static int
+take_content(void *arg, struct sceau_pipeline_file *f)
+{
+	struct sceau_manifest *content = arg;
+
+	if (f->status != 0)
+		return f->status;
+	content->size = f->size;
+	content->blocks = f->descs;
+	content->n_blocks = f->n_descs;
+	f->descs = NULL;
+	return 0;
+}
+
+/*
+ * Encrypts fd into the cache (committed).  A small file gets a small
+ * pipeline: one worker and two buffers, not one per core and eight (a
+ * mount saves files one by one, and each pipeline maps, touches and
+ * wipes its buffers).
+ */
+static int
+encrypt_fd(struct sceau_blockcache *bc, const char *realm, int fd,
+    struct sceau_manifest *content)
+{
+	struct sceau_pipeline_opts opts;
+	struct sceau_pipeline_import *ip = NULL;
+	struct stat st;
+	int dup_fd, r;
+
+	memset(&opts, 0, sizeof(opts));
+	if (fstat(fd, &st) != 0)
+		return SCEAU_ERR_SYSTEM;
+	if (st.st_size <= 2 * SCEAU_BLOCK_SIZE) {
+		opts.workers = 1;
+		opts.slots = 2;
+	}
+	if ((dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0)
+		return SCEAU_ERR_SYSTEM;
+	if ((r = sceau_pipeline_import_new(
+	         bc, realm, &opts, take_content, content, &ip)) != 0) {
+		(void)close(dup_fd);
+		return r;
+	}
+	/* The pipeline owns dup_fd now. */
+	if ((r = sceau_pipeline_import_add(ip, dup_fd, NULL)) == 0)
+		r = sceau_pipeline_import_finish(ip);
+	sceau_pipeline_import_free(ip);
+	return r;
+}
+
 int
 sceau_ws_write_fd(struct sceau_ws *w, const char *vlob_id, int fd)
 {
@@ -228,11 +279,9 @@ sceau_ws_write_fd(struct sceau_ws *w, const char *vlob_id, int fd)
 	memset(&content, 0, sizeof(content));
 	content.type = SCEAU_MANIFEST_FILE;
 	content.block_size = SCEAU_BLOCK_SIZE;
-	if ((r = ws_blockcache(w, &bc)) != 0 ||
-	    (r = sceau_pipeline_import_fd(bc, w->realm, fd, &content.blocks,
-	         &content.n_blocks, &content.size)) != 0)
-		return r;
-	r = ws_set_content(n, &content);
+	if ((r = ws_blockcache(w, &bc)) == 0 &&
+	    (r = encrypt_fd(bc, w->realm, fd, &content)) == 0)
+		r = ws_set_content(n, &content);
 	sceau_pipeline_descs_free(content.blocks, content.n_blocks);
 	return r;
 }
