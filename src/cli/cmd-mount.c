@@ -344,6 +344,8 @@ mnt_close(struct mnt *m)
 {
 	struct mhidden *hd;
 
+	mnt_handles_free(m);
+	mnt_nodes_free(m);
 	while ((hd = m->hidden) != NULL) {
 		m->hidden = hd->next;
 		sceau_free(hd);

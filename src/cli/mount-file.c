@@ -90,6 +90,13 @@ node_free(struct mnt *m, struct mnode *n)
 	sceau_free(n);
 }
 
+void
+mnt_nodes_free(struct mnt *m)
+{
+	while (m->open != NULL)
+		node_free(m, m->open);
+}
+
 int
 mnt_node_save(struct mnt *m, struct mnode *n)
 {

@@ -624,8 +624,9 @@ op_rename(const char *from, const char *to, unsigned int flags)
 
 /* ------------------------------------------------------------- files */
 
+/* A new handle in fi (lock held). */
 static int
-handle_new(struct fuse_file_info *fi, struct mnode *n, int fd)
+handle_new(struct mnt *m, struct fuse_file_info *fi, struct mnode *n, int fd)
 {
 	struct mhandle *h;
 
@@ -633,8 +634,39 @@ handle_new(struct fuse_file_info *fi, struct mnode *n, int fd)
 		return -ENOMEM;
 	h->n = n;
 	h->fd = fd;
+	h->next = m->handles;
+	m->handles = h;
 	fi->fh = (uint64_t)(uintptr_t)h;
 	return 0;
+}
+
+/* Unlinks h from the handle list (lock held). */
+static void
+handle_forget(struct mnt *m, struct mhandle *h)
+{
+	struct mhandle **pp;
+
+	for (pp = &m->handles; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == h) {
+			*pp = h->next;
+			return;
+		}
+	}
+}
+
+void
+mnt_handles_free(struct mnt *m)
+{
+	struct mhandle *h;
+
+	while ((h = m->handles) != NULL) {
+		m->handles = h->next;
+		if (h->fd >= 0)
+			(void)close(h->fd);
+		else
+			(void)mnt_node_put(m, h->n);
+		sceau_free(h);
+	}
 }
 
 static int
@@ -649,7 +681,10 @@ open_local(struct mnt *m, const char *path, int flags, mode_t mode,
 		return r;
 	if ((fd = open(lp, flags | O_CLOEXEC | O_NOFOLLOW, mode & 0700)) < 0)
 		return -errno;
-	if ((r = handle_new(fi, NULL, fd)) != 0)
+	LOCK(m);
+	r = handle_new(m, fi, NULL, fd);
+	UNLOCK(m);
+	if (r != 0)
 		(void)close(fd);
 	return r;
 }
@@ -681,7 +716,7 @@ open_ws(struct mnt *m, const char *path, struct fuse_file_info *fi)
 		(void)mnt_node_put(m, n);
 		return r;
 	}
-	if ((r = handle_new(fi, n, -1)) != 0)
+	if ((r = handle_new(m, fi, n, -1)) != 0)
 		(void)mnt_node_put(m, n);
 	return r;
 }
@@ -737,6 +772,8 @@ op_read(const char *path, char *buf, size_t size, off_t off,
 	ssize_t k;
 	int r;
 
+	if (h == NULL)
+		return -EBADF;
 	(void)path;
 	if (h->fd >= 0) {
 		k = pread(h->fd, buf, size, off);
@@ -757,6 +794,8 @@ op_write(const char *path, const char *buf, size_t size, off_t off,
 	ssize_t k;
 	int r;
 
+	if (h == NULL)
+		return -EBADF;
 	(void)path;
 	if (h->fd >= 0) {
 		k = pwrite(h->fd, buf, size, off);
@@ -811,6 +850,8 @@ save(struct fuse_file_info *fi, int datasync)
 	struct mhandle *h = handle_of(fi);
 	int r;
 
+	if (h == NULL)
+		return -EBADF;
 	if (h->fd >= 0)
 		return datasync >= 0 && fsync(h->fd) != 0 ? -errno : 0;
 	LOCK(m);
@@ -840,14 +881,16 @@ op_release(const char *path, struct fuse_file_info *fi)
 	struct mhandle *h = handle_of(fi);
 	int r = 0;
 
+	if (h == NULL)
+		return -EBADF;
 	(void)path;
-	if (h->fd >= 0) {
+	LOCK(m);
+	handle_forget(m, h);
+	if (h->fd >= 0)
 		(void)close(h->fd);
-	} else {
-		LOCK(m);
+	else
 		r = mnt_errno(mnt_node_put(m, h->n));
-		UNLOCK(m);
-	}
+	UNLOCK(m);
 	sceau_free(h);
 	fi->fh = 0;
 	return r;

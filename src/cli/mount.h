@@ -46,6 +46,7 @@ struct mnode {
 struct mhandle {
 	struct mnode *n; /* a workspace file, or NULL */
 	int fd; /* a local-only (editor temporary) file, or -1 */
+	struct mhandle *next; /* every handle open (freed at exit) */
 };
 
 /* A file removed while open, as libfuse hides it (".fuse_hiddenN"). */
@@ -71,6 +72,8 @@ struct mnt {
 	char local_dir[SCEAU_PATHS_MAX]; /* 0700: editor temporary files */
 	struct mnode *open; /* files open now */
 	struct mhidden *hidden; /* open files removed, until closed */
+	struct mhandle *handles; /* open handles (never released if the
+	                           * connection was cut) */
 	unsigned int sync_interval_s;
 	volatile sig_atomic_t stop; /* the sync thread ends */
 	uint64_t last_sync_us; /* last sync that reached the server */
@@ -87,6 +90,9 @@ int mnt_errno(int r);
 /* Logs a line (with the time) to m->log. */
 void mnt_logf(struct mnt *m, const char *fmt, ...) SCEAU_PRINTF(2, 3);
 
+/* Frees the handles the kernel never released (at exit). */
+void mnt_handles_free(struct mnt *m);
+
 /* ---- mount-file.c (callers hold m->lock) */
 /* The open node of vlob id (a new reference), made if needed. */
 int mnt_node_get(struct mnt *m, const char *id, struct mnode **np);
@@ -101,6 +107,8 @@ int mnt_node_write(
 int mnt_node_truncate(struct mnt *m, struct mnode *n, uint64_t size);
 /* Encrypts a changed node into the workspace and commits (fsync, close). */
 int mnt_node_save(struct mnt *m, struct mnode *n);
+/* Frees the nodes still open (at exit, after mnt_save_all). */
+void mnt_nodes_free(struct mnt *m);
 /* Saves every changed open node (before a sync, at unmount). */
 int mnt_save_all(struct mnt *m);
 /* Writes the plaintext of file manifest f to fd (from offset 0). */

@@ -271,6 +271,23 @@ check "it shows the workspace" cmp -s "$src/hello.txt" \
 	"$tmp/home/sceau/acme/docs/cp/hello.txt"
 check_status "unmount it" 0 "$sceau" unmount "$tmp/home/sceau/acme/docs"
 
+# ---------------------------------- SIGTERM with a file open and written
+MS="$tmp/mnt-term"
+mnt "$B2" "$MS" docs
+spid=$(jq -r .pid "$tmp/out")
+exec 3>"$MS/open.txt"
+printf 'written, not closed\n' >&3
+check "the serving process runs" kill -0 "$spid"
+kill -TERM "$spid"
+gone() { ! kill -0 "$spid" 2>/dev/null; }
+check "SIGTERM: it unmounts and exits" wait_for 60 gone
+exec 3>&-
+check_fails "no longer mounted" mountpoint -q "$MS"
+check_status "the open file's writes were saved and synced" 0 \
+	as "$A2" sync docs
+check_status "(alice's second device reads it)" 0 as "$A2" cat /docs/open.txt
+check "its content" grep -qx "written, not closed" "$tmp/out"
+
 # ----------------------------------------------------------- offline
 stop_server
 echo "written offline" >"$MA/offline.txt"
@@ -296,7 +313,7 @@ check "its content" grep -qx "written offline" "$tmp/out"
 cat "$tmp"/*/devices/*/*/mounts/*/mount.log >"$tmp/mount.logs" 2>/dev/null
 check_fails "no sanitizer report from a serving process" grep -E \
 	'runtime error|AddressSanitizer|LeakSanitizer' "$tmp/mount.logs"
-check "each of the 5 mounts said it unmounted" test \
-	"$(grep -c ': unmounted$' "$tmp/mount.logs")" -eq 5
+check "each of the 6 mounts said it unmounted" test \
+	"$(grep -c ': unmounted$' "$tmp/mount.logs")" -eq 6
 
 done_testing
