@@ -355,6 +355,26 @@ commit(struct mnt *m, int r)
 	return mnt_errno(r);
 }
 
+/*
+ * Takes the lock for a change.  What an earlier create left uncommitted
+ * (creates commit with the file's first save) is committed first, so
+ * that a change that fails can be forgotten alone (sceau_ws_discard).
+ */
+static int
+lock_for_change(struct mnt *m)
+{
+	int r;
+
+	LOCK(m);
+	if ((r = sceau_ws_commit(m->w)) != 0) {
+		mnt_logf(m, "committing: %s (%s)", sceau_strerror(r),
+		    sceau_last_message());
+		UNLOCK(m);
+		return mnt_errno(r);
+	}
+	return 0;
+}
+
 static int
 op_mkdir(const char *path, mode_t mode)
 {
@@ -369,9 +389,8 @@ op_mkdir(const char *path, mode_t mode)
 			return r;
 		return mkdir(lp, 0700) != 0 ? -errno : 0;
 	}
-	if ((r = writable(m)) != 0)
+	if ((r = writable(m)) != 0 || (r = lock_for_change(m)) != 0)
 		return r;
-	LOCK(m);
 	r = sceau_ws_mkdir(m->w, path, 0);
 	r = commit(m, r);
 	UNLOCK(m);
@@ -408,9 +427,8 @@ op_rmdir(const char *path)
 		return r;
 	if (mnt_is_local(path))
 		return rmdir(lp) != 0 ? -errno : 0;
-	if ((r = writable(m)) != 0)
+	if ((r = writable(m)) != 0 || (r = lock_for_change(m)) != 0)
 		return r;
-	LOCK(m);
 	if ((r = ws_stat(m, path, &s)) == 0) {
 		if (s.type != SCEAU_MANIFEST_FOLDER)
 			r = -ENOTDIR;
@@ -456,9 +474,8 @@ op_unlink(const char *path)
 			return r;
 		return unlink(lp) != 0 ? -errno : 0;
 	}
-	if ((r = writable(m)) != 0)
+	if ((r = writable(m)) != 0 || (r = lock_for_change(m)) != 0)
 		return r;
-	LOCK(m);
 	if (is_hidden(path))
 		r = unhide(m, path);
 	else if ((r = ws_unlink(m, path)) == 0)
@@ -605,9 +622,9 @@ op_rename(const char *from, const char *to, unsigned int flags)
 	}
 	if ((r = writable(m)) != 0)
 		return r;
-	if (loct && (r = mnt_local_parents(m, to)) != 0)
+	if ((loct && (r = mnt_local_parents(m, to)) != 0) ||
+	    (r = lock_for_change(m)) != 0)
 		return r;
-	LOCK(m);
 	if (!locf && is_hidden(to))
 		r = hide(m, from, to);
 	else if (!locf && !loct)
@@ -748,14 +765,17 @@ op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	if (mnt_is_local(path))
 		return open_local(
 		    m, path, fi->flags | O_CREAT, 0600 | mode, fi);
-	if ((r = writable(m)) != 0)
+	if ((r = writable(m)) != 0 || (r = lock_for_change(m)) != 0)
 		return r;
-	LOCK(m);
 	r = ws_stat(m, path, &s);
-	if (r == 0 && (fi->flags & O_EXCL) != 0)
+	if (r == 0 && (fi->flags & O_EXCL) != 0) {
 		r = -EEXIST;
-	else if (r == -ENOENT)
-		r = commit(m, sceau_ws_put_file(m->w, path, &empty));
+	} else if (r == -ENOENT) {
+		/* Committed with the file's first save, or by the next change,
+		 * sync or close: one commit (one fsync) less per new file. */
+		if ((r = mnt_errno(sceau_ws_put_file(m->w, path, &empty))) != 0)
+			sceau_ws_discard(m->w);
+	}
 	if (r == 0)
 		r = open_ws(m, path, fi);
 	UNLOCK(m);
@@ -855,9 +875,13 @@ save(struct fuse_file_info *fi, int datasync)
 	if (h->fd >= 0)
 		return datasync >= 0 && fsync(h->fd) != 0 ? -errno : 0;
 	LOCK(m);
-	r = mnt_errno(mnt_node_save(m, h->n));
+	/* Saved; or, unchanged, a create not committed yet is now. */
+	if ((r = mnt_node_save(m, h->n)) == 0 &&
+	    (r = sceau_ws_commit(m->w)) != 0)
+		mnt_logf(m, "committing: %s (%s)", sceau_strerror(r),
+		    sceau_last_message());
 	UNLOCK(m);
-	return r;
+	return mnt_errno(r);
 }
 
 static int
