@@ -286,6 +286,32 @@ sceau_ws_write_fd(struct sceau_ws *w, const char *vlob_id, int fd)
 	return r;
 }
 
+int
+sceau_ws_cache_block(struct sceau_ws *w, const struct sceau_block_desc *d,
+    const uint8_t *ct, size_t n)
+{
+	struct sceau_blockcache *bc;
+	int r;
+
+	if ((r = ws_blockcache(w, &bc)) != 0)
+		return r;
+	if (sceau_blockcache_in_batch(bc))
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	if (sceau_blockcache_has(bc, d->id) == 1)
+		return 0;
+	if ((r = sceau_blockcache_begin(bc)) != 0)
+		return r;
+	if ((r = sceau_blockcache_append(
+	         bc, w->realm, d->id, d->digest, ct, n)) != 0) {
+		sceau_blockcache_abort(bc);
+		return r;
+	}
+	if ((r = sceau_blockcache_commit(bc)) != 0)
+		return r;
+	/* It came from the server: sync has nothing to send. */
+	return sceau_blockcache_mark_uploaded(bc, &d->id, 1);
+}
+
 /* ------------------------------------------------------------ export */
 
 /* One file on its way out: where it goes, and what it is called. */

@@ -115,6 +115,14 @@ int sceau_ws_cache_source(struct sceau_ws *w, struct sceau_ws_source *src)
     SCEAU_WUR;
 
 /*
+ * Keeps block d, fetched from the server (its ciphertext ct[0..n),
+ * checked by the caller: its tag verified), in this device's cache,
+ * marked uploaded, so that it reads offline from now on.
+ */
+int sceau_ws_cache_block(struct sceau_ws *w, const struct sceau_block_desc *d,
+    const uint8_t *ct, size_t n) SCEAU_WUR;
+
+/*
  * The workspace as it was at server time at_us (microseconds), read-only,
  * from the server (which keeps every version).
  */

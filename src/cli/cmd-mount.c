@@ -32,6 +32,7 @@
 #include "i18n.h"
 #include "mount.h"
 #include "paths.h"
+#include "secmem.h"
 #include "sync.h"
 #include "ws.h"
 
@@ -328,7 +329,8 @@ mnt_open(struct cli *cli, struct mnt *m, const char *name)
 	    sceau_client_info(m->c)->user_id);
 	m->readonly = m->at != 0 || !sceau_role_can_write(role);
 	if ((m->aead = sceau_aead_new()) == NULL ||
-	    (m->ct = sceau_malloc(SCEAU_BLOCK_MAX)) == NULL)
+	    (m->ct = sceau_malloc(SCEAU_BLOCK_MAX)) == NULL ||
+	    (m->pt = sceau_malloc(SCEAU_BLOCK_SIZE)) == NULL)
 		r = SCEAU_ERR_ALLOC;
 	else if ((r = sceau_ws_cache_source(m->w, &m->cache)) == 0 &&
 	    (r = sceau_sync_source_new(m->c, m->realm, &m->src)) == 0 &&
@@ -357,6 +359,9 @@ mnt_close(struct mnt *m)
 	sceau_sync_source_free(&m->src);
 	sceau_aead_free(m->aead);
 	sceau_free(m->ct);
+	if (m->pt != NULL)
+		sceau_memzero(m->pt, SCEAU_BLOCK_SIZE);
+	sceau_free(m->pt);
 	(void)pthread_mutex_destroy(&m->lock);
 	if (m->lock_fd > 0)
 		(void)close(m->lock_fd);
@@ -449,6 +454,30 @@ serve(struct cli *cli, struct mnt *m, const char *dir)
 	return r != 0 ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
 }
 
+/* Without WORKSPACE: the user's only workspace (one mount per device). */
+static int
+only_workspace(struct cli *cli, struct sceau_client *c, char realm[33])
+{
+	const struct sceau_chain *ch = sceau_client_chain(c);
+	const char *self = sceau_client_info(c)->user_id;
+	size_t i, n = 0;
+
+	for (i = 0; i < sceau_chain_realm_count(ch); i++) {
+		const struct sceau_chain_realm *r = sceau_chain_realm_at(ch, i);
+
+		if (sceau_chain_realm_role(ch, r->realm_id, self) ==
+		    SCEAU_ROLE_NONE)
+			continue;
+		if (n++ == 0)
+			(void)snprintf(realm, 33, "%s", r->realm_id);
+	}
+	if (n == 1)
+		return 0;
+	return cli_usage_error(cli, "mount",
+	    n == 0 ? _("no workspace to mount")
+	           : _("several workspaces: name the one to mount"));
+}
+
 /* "-f" is "--foreground" (the option parser takes long options only). */
 static char **
 long_args(int argc, char **argv)
@@ -481,14 +510,15 @@ mount_run(struct cli *cli, int argc, char **argv)
 	        NULL, &interval},
 	    {NULL, NULL, NULL, NULL}};
 	const struct cli_setup setup = {"mount",
-	    N_("WORKSPACE [DIR] [OPTIONS]"),
+	    N_("[WORKSPACE [DIR]] [OPTIONS]"),
 	    N_("Shows a workspace as a folder (by default ~/sceau/ORG/NAME) "
 	       "until \"sceau unmount\".  Files are read from and written to "
 	       "this device's encrypted cache, and synced in the "
 	       "background; editors' temporary files stay on this "
 	       "computer.\n"),
-	    1, 1, 0, opts};
-	char dir[SCEAU_PATHS_MAX];
+	    0, 2, 0, opts};
+	char dir[SCEAU_PATHS_MAX], only[SCEAU_ID_LEN + 1];
+	const char *name;
 	uint64_t v = SYNC_INTERVAL_DEFAULT;
 	struct mnt m;
 	int r;
@@ -503,7 +533,10 @@ mount_run(struct cli *cli, int argc, char **argv)
 		r = cli_usage_error(
 		    cli, "mount", _("bad number '%s'"), interval);
 	m.sync_interval_s = (unsigned int)v;
-	if (r == 0 && (r = mnt_open(cli, &m, argv[optind])) == 0 &&
+	name = optind < argc ? argv[optind] : only;
+	if (r == 0 && optind == argc)
+		r = only_workspace(cli, m.c, only);
+	if (r == 0 && (r = mnt_open(cli, &m, name)) == 0 &&
 	    (r = mount_dir(
 	         &m, optind + 1 < argc ? argv[optind + 1] : NULL, dir)) != 0)
 		r = cli_error(cli, r, _("finding the folder to mount on"));

@@ -167,30 +167,39 @@ block_at(const struct sceau_manifest *f, uint64_t off)
 	return f->n_blocks;
 }
 
-/* Fetches and decrypts block d into m->ct + NONCE (in place). */
+/*
+ * Fetches block d (this device's cache, else the server) and decrypts it
+ * into m->pt.  A block from the server that decrypts is kept in the
+ * cache, so that it reads offline from then on.
+ */
 static int
 block_decrypt(struct mnt *m, const struct sceau_block_desc *d, uint8_t **ptp)
 {
 	size_t len = 0;
-	int r;
+	int r, cached = 1;
 
 	*ptp = NULL;
 	if (d->size > SCEAU_BLOCK_SIZE ||
 	    d->ct_size != d->size + SCEAU_BLOCK_OVERHEAD)
 		return SCEAU_ERR_DATA_TAMPERED;
 	if (m->cache.fetch(m->cache.arg, d, m->ct, SCEAU_BLOCK_MAX, &len) !=
-	        0 &&
-	    (r = m->src.fetch(m->src.arg, d, m->ct, SCEAU_BLOCK_MAX, &len)) !=
-	        0)
-		return r;
+	    0) {
+		cached = 0;
+		if ((r = m->src.fetch(
+		         m->src.arg, d, m->ct, SCEAU_BLOCK_MAX, &len)) != 0)
+			return r;
+	}
 	if (len != d->ct_size)
 		return SCEAU_ERR_DATA_TAMPERED;
 	if (sceau_aead_decrypt(m->aead, d->key, m->ct, NULL, 0,
 	        m->ct + SCEAU_AEAD_NONCE_LEN, d->size,
-	        m->ct + SCEAU_AEAD_NONCE_LEN + d->size,
-	        m->ct + SCEAU_AEAD_NONCE_LEN) != 0)
+	        m->ct + SCEAU_AEAD_NONCE_LEN + d->size, m->pt) != 0)
 		return SCEAU_ERR_DATA_TAMPERED;
-	*ptp = m->ct + SCEAU_AEAD_NONCE_LEN;
+	if (!cached && m->at == 0 &&
+	    (r = sceau_ws_cache_block(m->w, d, m->ct, len)) != 0)
+		mnt_logf(m, "keeping a block for offline use: %s (%s)",
+		    sceau_strerror(r), sceau_last_message());
+	*ptp = m->pt;
 	return 0;
 }
 

@@ -68,6 +68,7 @@ struct mnt {
 	struct sceau_ws_source src; /* else the server */
 	struct sceau_aead *aead;
 	uint8_t *ct; /* one block's ciphertext, for reads */
+	uint8_t *pt; /* and its plaintext */
 	char spill_dir[SCEAU_PATHS_MAX]; /* 0700: plaintext being written */
 	char local_dir[SCEAU_PATHS_MAX]; /* 0700: editor temporary files */
 	struct mnode *open; /* files open now */

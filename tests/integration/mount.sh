@@ -301,6 +301,15 @@ check "the sync failure is reported in the log" wait_for 15 sh -c \
 check_status "unmount by workspace name (carol's reader mount)" 0 \
 	"$sceau" --json unmount pub
 check "JSON names it" jq -e '.unmounted[0].workspace == "pub"' "$tmp/out"
+check_status "no workspace named, several: a usage error" 2 \
+	as "$A2" mount
+check_status "no workspace named, one: carol's (offline)" 0 \
+	env HOME="$tmp/home2" SCEAU_HOME="$C" "$sceau" --json mount
+mounts="$mounts $tmp/home2/sceau/acme/pub"
+check "pub, on ~/sceau/acme/pub" jq -e --arg d "$tmp/home2/sceau/acme/pub" \
+	'.dir == $d and .workspace == "pub"' "$tmp/out"
+check "it shows pub" cmp -s "$tmp/pub.txt" "$tmp/home2/sceau/acme/pub/pub.txt"
+check_status "unmount it" 0 "$sceau" unmount "$tmp/home2/sceau/acme/pub"
 check_status "unmount alice's mount by folder" 0 "$sceau" unmount "$MA"
 check_fails "no longer mounted" mountpoint -q "$MA"
 check_status "unmount bob's mount" 0 "$sceau" unmount "$MB"
@@ -313,7 +322,7 @@ check "its content" grep -qx "written offline" "$tmp/out"
 cat "$tmp"/*/devices/*/*/mounts/*/mount.log >"$tmp/mount.logs" 2>/dev/null
 check_fails "no sanitizer report from a serving process" grep -E \
 	'runtime error|AddressSanitizer|LeakSanitizer' "$tmp/mount.logs"
-check "each of the 6 mounts said it unmounted" test \
-	"$(grep -c ': unmounted$' "$tmp/mount.logs")" -eq 6
+check "each of the 7 mounts said it unmounted" test \
+	"$(grep -c ': unmounted$' "$tmp/mount.logs")" -eq 7
 
 done_testing
