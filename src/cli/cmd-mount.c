@@ -281,18 +281,43 @@ mount_dir(struct mnt *m, const char *arg, char out[SCEAU_PATHS_MAX])
  * the process exits.
  */
 static int
-lock_device(struct mnt *m)
+lock_path(struct sceau_client *c, char path[SCEAU_PATHS_MAX + 16])
 {
-	const struct sceau_keyfile_info *info = sceau_client_info(m->c);
-	char dev[SCEAU_PATHS_MAX], path[SCEAU_PATHS_MAX + 16];
-	int fd, r;
+	const struct sceau_keyfile_info *info = sceau_client_info(c);
+	char dev[SCEAU_PATHS_MAX];
+	int r;
 
 	if ((r = sceau_paths_device_dir(
 	         info->org_id, info->device_id, 1, dev)) != 0)
 		return r;
-	(void)snprintf(path, sizeof(path), "%s/mount.lock", dev);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) <
-	    0) {
+	(void)snprintf(path, SCEAU_PATHS_MAX + 16, "%s/mount.lock", dev);
+	return 0;
+}
+
+int
+cli_device_mounted(struct sceau_client *c)
+{
+	char path[SCEAU_PATHS_MAX + 16];
+	int fd, busy;
+
+	if (lock_path(c, path) != 0 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return 0;
+	busy = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+	(void)close(fd);
+	return busy;
+}
+
+static int
+lock_device(struct mnt *m)
+{
+	char path[SCEAU_PATHS_MAX + 16];
+	int fd, r;
+
+	if ((r = lock_path(m->c, path)) != 0)
+		return r;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
 		sceau_message("%s: %s", path, strerror(errno));
 		return SCEAU_ERR_SYSTEM;
 	}

@@ -111,6 +111,15 @@ check_status "one mount per device: a second one is refused" 6 \
 check_grep "it says why" "one mount per device" "$tmp/err"
 check_status "another device cannot mount on a mount point" 6 \
 	as "$A2" mount docs "$MA"
+echo x >"$tmp/x.txt"
+check_status "the mounted device's import is refused" 6 \
+	as "$A" import "$tmp/x.txt" /docs/x.txt
+check_grep "it says why" "serves this device" "$tmp/err"
+check_status "and its sync" 6 as "$A" sync docs
+check_status "and its mkdir" 6 as "$A" mkdir /docs/x
+check_status "but it lists" 0 as "$A" ls /docs
+check_status "another device imports meanwhile" 0 \
+	as "$A2" import "$tmp/x.txt" /docs/x.txt
 check_status "an unknown workspace" 7 as "$A2" mount nosuch "$tmp"
 
 # --------------------------------------------------- POSIX behaviour
