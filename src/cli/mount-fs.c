@@ -862,6 +862,33 @@ op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	return r;
 }
 
+/* Mode 0 only: makes the file at least off + len long (zeros). */
+static int
+op_fallocate(
+    const char *path, int mode, off_t off, off_t len, struct fuse_file_info *fi)
+{
+	struct mnt *m = ctx();
+	struct mhandle *h = handle_of(fi);
+	int r = 0;
+
+	(void)path;
+	if (h == NULL)
+		return -EBADF;
+	if (h->fd >= 0)
+		return posix_fallocate(h->fd, off, len) == 0 ? 0 : -EIO;
+	if (mode != 0)
+		return -EOPNOTSUPP;
+	if (off < 0 || len <= 0)
+		return -EINVAL;
+	if ((r = writable(m)) != 0)
+		return r;
+	LOCK(m);
+	if ((uint64_t)off + (uint64_t)len > h->n->size)
+		r = mnt_node_truncate(m, h->n, (uint64_t)off + (uint64_t)len);
+	UNLOCK(m);
+	return r;
+}
+
 /* Saves a handle's file: encrypted and committed. */
 static int
 save(struct fuse_file_info *fi, int datasync)
@@ -1028,6 +1055,7 @@ const struct fuse_operations mnt_ops = {
     .read = op_read,
     .write = op_write,
     .truncate = op_truncate,
+    .fallocate = op_fallocate,
     .flush = op_flush,
     .fsync = op_fsync,
     .release = op_release,

@@ -252,6 +252,25 @@ t_sparse(void)
 }
 
 static void
+t_fallocate(void)
+{
+	static uint8_t want[8192];
+	struct stat st;
+	int fd;
+
+	memcpy(want, "ab", 2);
+	fd = open(P("falloc.bin"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	check(fd >= 0 && write(fd, "ab", 2) == 2 &&
+	        posix_fallocate(fd, 0, sizeof(want)) == 0 &&
+	        fstat(fd, &st) == 0 && st.st_size == (off_t)sizeof(want),
+	    "posix_fallocate grows a file");
+	if (fd >= 0)
+		(void)close(fd);
+	check(has_content(P("falloc.bin"), want, sizeof(want)),
+	    "with zeros after the data");
+}
+
+static void
 t_shared(void)
 {
 	char buf[8] = {0};
@@ -428,6 +447,7 @@ main(int argc, char **argv)
 		t_unlink_open();
 		t_truncate();
 		t_sparse();
+		t_fallocate();
 		t_shared();
 		t_readdir();
 		t_misc();
