@@ -96,6 +96,24 @@ struct mstat {
 	size_t entries;
 };
 
+/* Why the workspace refused path: a name too long, else a file in it. */
+static int
+bad_path(const char *path)
+{
+	const char *p = path, *end;
+
+	while (*p != '\0') {
+		while (*p == '/')
+			p++;
+		if ((end = strchr(p, '/')) == NULL)
+			end = p + strlen(p);
+		if ((size_t)(end - p) > SCEAU_NAME_MAX_BYTES)
+			return -ENAMETOOLONG;
+		p = end;
+	}
+	return -ENOTDIR;
+}
+
 static int
 ws_stat(struct mnt *m, const char *path, struct mstat *s)
 {
@@ -104,7 +122,7 @@ ws_stat(struct mnt *m, const char *path, struct mstat *s)
 	int r;
 
 	if ((r = sceau_ws_lookup(m->w, path, &f)) != 0)
-		return r == SCEAU_ERR_INVALID_ARGUMENT ? -ENOTDIR
+		return r == SCEAU_ERR_INVALID_ARGUMENT ? bad_path(path)
 		                                       : mnt_errno(r);
 	s->type = f->type;
 	(void)snprintf(s->id, sizeof(s->id), "%s", f->vlob_id);

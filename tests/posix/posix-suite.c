@@ -271,6 +271,43 @@ t_fallocate(void)
 }
 
 static void
+t_names(void)
+{
+	char name[300];
+	int fd;
+
+	memset(name, 'n', 255);
+	name[255] = '\0';
+	check(write_file(P(name), "x", 1) == 0 && has_content(P(name), "x", 1),
+	    "a name of 255 bytes");
+	memset(name, 'n', 256);
+	name[256] = '\0';
+	errno = 0;
+	fd = open(P(name), O_WRONLY | O_CREAT, 0644);
+	check(fd < 0 && errno == ENAMETOOLONG, "256 bytes: ENAMETOOLONG");
+	if (fd >= 0)
+		(void)close(fd);
+	errno = 0;
+	check(write_file(P("caf\xc3\xa9 \xe2\x82\xac.txt"), "utf8", 4) == 0 &&
+	        has_content(P("caf\xc3\xa9 \xe2\x82\xac.txt"), "utf8", 4),
+	    "a UTF-8 name with spaces");
+	fd = open(P("bad\xff.txt"), O_WRONLY | O_CREAT, 0644);
+	check(fd < 0 && errno == EINVAL, "a name that is not UTF-8: EINVAL");
+	if (fd >= 0)
+		(void)close(fd);
+	errno = 0;
+	check(symlink("new.txt", P("link")) != 0 && errno == EPERM,
+	    "symbolic links refused: EPERM");
+	errno = 0;
+	check(link(P("new.txt"), P("hard")) != 0 && errno == EPERM,
+	    "hard links refused: EPERM");
+	errno = 0;
+	check(rename(P("new.txt"), P("new.txt")) == 0 &&
+	        has_content(P("new.txt"), "abc\n", 4),
+	    "rename onto itself changes nothing");
+}
+
+static void
 t_shared(void)
 {
 	char buf[8] = {0};
@@ -448,6 +485,7 @@ main(int argc, char **argv)
 		t_truncate();
 		t_sparse();
 		t_fallocate();
+		t_names();
 		t_shared();
 		t_readdir();
 		t_misc();
