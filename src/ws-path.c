@@ -310,6 +310,19 @@ sceau_ws_put_file(
 }
 
 int
+sceau_ws_set_mtime(struct sceau_ws *w, const char *vlob_id, uint64_t us)
+{
+	struct ws_node *n;
+	int r;
+
+	if ((r = need_write(w)) != 0 || (r = ws_node(w, vlob_id, &n)) != 0)
+		return r;
+	n->m->updated = us;
+	n->dirty = 1;
+	return 0;
+}
+
+int
 ws_set_content(struct ws_node *n, const struct sceau_manifest *content)
 {
 	struct sceau_manifest *m = n->m;

@@ -68,6 +68,13 @@ int sceau_ws_put_file(struct sceau_ws *w, const char *path,
 int sceau_ws_write_fd(struct sceau_ws *w, const char *vlob_id, int fd)
     SCEAU_WUR;
 
+/*
+ * Sets the modification time (microseconds) of the file or folder
+ * vlob_id, as utimens(2) asks; committed with the next commit.
+ */
+int sceau_ws_set_mtime(struct sceau_ws *w, const char *vlob_id, uint64_t us)
+    SCEAU_WUR;
+
 /* Forgets uncommitted changes (the next reads come from the store). */
 void sceau_ws_discard(struct sceau_ws *w);
 

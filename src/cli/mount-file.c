@@ -109,7 +109,10 @@ mnt_node_save(struct mnt *m, struct mnode *n)
 		n->dirty = 0;
 		return 0;
 	}
+	/* A time set while changed (cp -p sets it before closing) stays. */
 	if ((r = sceau_ws_write_fd(m->w, n->id, n->spill)) != 0 ||
+	    (n->mtime != 0 &&
+	        (r = sceau_ws_set_mtime(m->w, n->id, n->mtime)) != 0) ||
 	    (r = sceau_ws_commit(m->w)) != 0) {
 		mnt_logf(m, "saving a file: %s (%s)", sceau_strerror(r),
 		    sceau_last_message());
@@ -381,6 +384,7 @@ mnt_node_write(
 	if (off + size > n->size)
 		n->size = off + size;
 	n->dirty = 1;
+	n->mtime = 0;
 	return 0;
 }
 
@@ -395,5 +399,6 @@ mnt_node_truncate(struct mnt *m, struct mnode *n, uint64_t size)
 		return -errno;
 	n->size = size;
 	n->dirty = 1;
+	n->mtime = 0;
 	return 0;
 }

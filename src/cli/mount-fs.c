@@ -6,10 +6,10 @@
  * from them; every change is committed to the local store at once (a
  * file's content when it is saved: fsync, close), and the sync thread
  * sends it.  Names an editor uses for temporary and lock files stay on
- * this computer (mount-local.c).  Modes, owners and times given by
- * chmod, chown and utimens are accepted and not kept: files show 0644,
- * folders 0755 (0444 and 0555 on a read-only mount), owned by the user
- * who mounted.
+ * this computer (mount-local.c).  Modification times given by utimens
+ * are kept in the manifests; modes and owners given by chmod and chown
+ * are accepted and not kept: files show 0644, folders 0755 (0444 and
+ * 0555 on a read-only mount), owned by the user who mounted.
  */
 #include "config.h"
 
@@ -547,6 +547,9 @@ rename_ws(struct mnt *m, const char *from, const char *to, unsigned int flags)
 		return 0;
 	if (r == 0)
 		r = mnt_errno(sceau_ws_mv(m->w, from, to));
+	/* A rename leaves the modification time alone (rsync's temp files). */
+	if (r == 0)
+		r = mnt_errno(sceau_ws_set_mtime(m->w, s.id, s.updated));
 	if (r != 0) {
 		sceau_ws_discard(m->w);
 		return r;
@@ -965,7 +968,7 @@ op_release(const char *path, struct fuse_file_info *fi)
 	return r;
 }
 
-/* Modes, owners and times: accepted, not kept (but local files keep them). */
+/* Modes and owners: accepted, not kept (but local files keep them). */
 static int
 op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
@@ -996,13 +999,37 @@ op_utimens(
 	struct mnt *m = ctx();
 	char lp[MNT_LOCAL_MAX];
 
-	(void)fi;
-	if (path != NULL && mnt_is_local(path) &&
-	    mnt_local_path(m, path, lp) == 0)
+	struct mhandle *h = handle_of(fi);
+	struct mnode *n;
+	struct mstat s;
+	uint64_t us;
+	int r;
+
+	if (h != NULL && h->fd >= 0)
+		return futimens(h->fd, tv) != 0 ? -errno : 0;
+	if (h == NULL && mnt_is_local(path) && mnt_local_path(m, path, lp) == 0)
 		return utimensat(AT_FDCWD, lp, tv, AT_SYMLINK_NOFOLLOW) != 0
 		    ? -errno
 		    : 0;
-	return writable(m);
+	if (tv != NULL && tv[1].tv_nsec == UTIME_OMIT)
+		return 0;
+	if (tv != NULL && tv[1].tv_nsec != UTIME_NOW && tv[1].tv_sec < 0)
+		return -EINVAL;
+	us = tv == NULL || tv[1].tv_nsec == UTIME_NOW
+	    ? sceau_client_now_us()
+	    : (uint64_t)tv[1].tv_sec * 1000000 + (uint64_t)tv[1].tv_nsec / 1000;
+	if ((r = writable(m)) != 0 || (r = lock_for_change(m)) != 0)
+		return r;
+	if (h != NULL)
+		(void)snprintf(s.id, sizeof(s.id), "%s", h->n->id);
+	else
+		r = ws_stat(m, path, &s);
+	if (r == 0 && (n = mnt_node_find(m, s.id)) != NULL && n->dirty)
+		n->mtime = us; /* applied when saved */
+	if (r == 0)
+		r = commit(m, sceau_ws_set_mtime(m->w, s.id, us));
+	UNLOCK(m);
+	return r;
 }
 
 static int

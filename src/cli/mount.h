@@ -36,6 +36,7 @@ struct mnode {
 	int spill; /* -1, or the plaintext being written (unlinked file) */
 	int dirty; /* the spill holds changes not encrypted yet */
 	uint64_t size; /* the size the file has now */
+	uint64_t mtime; /* set by utimens while changed (0: none) */
 	uint8_t *blk; /* the last block decrypted, and its index */
 	size_t blk_idx;
 	int blk_valid;

@@ -138,7 +138,10 @@ check "cp -a" cp -a "$src" "$MA/cp"
 check "cp -a: the same tree" diff -r "$src" "$MA/cp"
 check "rsync -a" rsync -a "$src/" "$MA/rs/"
 check "rsync -a: the same tree" diff -r "$src" "$MA/rs"
-check "rsync -a again (nothing to do)" rsync -a "$src/" "$MA/rs/"
+rsync_again() { rsync -a -i "$src/" "$MA/rs/" >"$tmp/rsync2.out"; }
+check "rsync -a again" rsync_again
+check "has nothing to send (sizes and times kept)" test ! -s "$tmp/rsync2.out"
+[ -s "$tmp/rsync2.out" ] && diag "$(head -5 "$tmp/rsync2.out")"
 (cd "$tmp" && tar -cf "$tmp/src.tar" src) || bail "tar -c"
 mkdir "$MA/tar"
 check "tar x" tar -xf "$tmp/src.tar" -C "$MA/tar"

@@ -393,6 +393,34 @@ t_readdir(void)
 	errno = 0;
 }
 
+/* Modification times are kept (what cp -p, tar and rsync set). */
+static void
+t_times(void)
+{
+	struct timespec tv[2] = {{0, UTIME_OMIT}, {1000000000, 0}};
+	struct stat st;
+	int fd;
+
+	check(utimensat(AT_FDCWD, P("new.txt"), tv, 0) == 0 &&
+	        stat(P("new.txt"), &st) == 0 && st.st_mtime == 1000000000,
+	    "utimensat sets the modification time");
+	tv[1].tv_sec = 1100000000;
+	fd = open(P("timed.txt"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	check(fd >= 0 && write(fd, "t", 1) == 1 && futimens(fd, tv) == 0 &&
+	        close(fd) == 0 && stat(P("timed.txt"), &st) == 0 &&
+	        st.st_mtime == 1100000000,
+	    "futimens before close survives the save");
+	tv[1].tv_sec = 1200000000;
+	check(mkdir(P("timed-dir"), 0755) == 0 &&
+	        utimensat(AT_FDCWD, P("timed-dir"), tv, 0) == 0 &&
+	        stat(P("timed-dir"), &st) == 0 && st.st_mtime == 1200000000,
+	    "a folder's modification time");
+	fd = open(P("timed.txt"), O_WRONLY | O_APPEND);
+	check(fd >= 0 && write(fd, "u", 1) == 1 && close(fd) == 0 &&
+	        stat(P("timed.txt"), &st) == 0 && st.st_mtime > 1100000000,
+	    "a later write moves it to now");
+}
+
 static void
 t_misc(void)
 {
@@ -401,8 +429,9 @@ t_misc(void)
 
 	check(statvfs(base, &sv) == 0 && sv.f_namemax >= 255, "statvfs");
 	check(chmod(P("new.txt"), 0600) == 0, "chmod is accepted");
-	check(utimensat(AT_FDCWD, P("new.txt"), NULL, 0) == 0,
-	    "utimens is accepted");
+	check(
+	    utimensat(AT_FDCWD, P("new.txt"), NULL, 0) == 0, "utimens to now");
+	t_times();
 	check(write_file(P(".doc.txt.swp"), "swap", 4) == 0 &&
 	        stat(P(".doc.txt.swp"), &st) == 0 && st.st_size == 4 &&
 	        count_entries(base, ".doc.txt.swp") == 1,
