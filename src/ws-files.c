@@ -312,6 +312,17 @@ sceau_ws_cache_block(struct sceau_ws *w, const struct sceau_block_desc *d,
 	return sceau_blockcache_mark_uploaded(bc, &d->id, 1);
 }
 
+int
+sceau_ws_block_cached(struct sceau_ws *w, const uint8_t id[SCEAU_BLOCK_ID_LEN])
+{
+	struct sceau_blockcache *bc;
+	int r;
+
+	if ((r = ws_blockcache(w, &bc)) != 0)
+		return r;
+	return sceau_blockcache_has(bc, id);
+}
+
 /* ------------------------------------------------------------ export */
 
 /* One file on its way out: where it goes, and what it is called. */

@@ -129,6 +129,10 @@ int sceau_ws_cache_source(struct sceau_ws *w, struct sceau_ws_source *src)
 int sceau_ws_cache_block(struct sceau_ws *w, const struct sceau_block_desc *d,
     const uint8_t *ct, size_t n) SCEAU_WUR;
 
+/* 1 if this device's cache holds block id, 0 if not, or an error. */
+int sceau_ws_block_cached(
+    struct sceau_ws *w, const uint8_t id[SCEAU_BLOCK_ID_LEN]);
+
 /*
  * The workspace as it was at server time at_us (microseconds), read-only,
  * from the server (which keeps every version).

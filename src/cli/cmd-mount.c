@@ -151,10 +151,12 @@ sync_pass(struct mnt *m)
 	memset(&st, 0, sizeof(st));
 	so.stop = &m->stop;
 	(void)pthread_mutex_lock(&m->lock);
-	if ((r = sceau_ws_commit(m->w)) == 0)
+	/* What the sync pulled or merged is read again from the store (what
+	 * could not be committed stays, for the next try). */
+	if ((r = sceau_ws_commit(m->w)) == 0) {
 		r = sceau_sync_realm(m->c, m->realm, &so, &st);
-	/* What the sync pulled or merged is read again from the store. */
-	sceau_ws_discard(m->w);
+		sceau_ws_discard(m->w);
+	}
 	(void)pthread_mutex_unlock(&m->lock);
 	if (r != 0 && r != m->last_sync_error)
 		mnt_logf(m, "sync: %s (%s); working offline, trying again",
@@ -169,6 +171,36 @@ sync_pass(struct mnt *m)
 		    (unsigned long long)st.vlobs_down,
 		    (unsigned long long)st.conflict_copies);
 	m->last_sync_error = r == SCEAU_ERR_INTERRUPTED ? 0 : r;
+	/* Something new may lack blocks here. */
+	if (r == 0 && (st.vlobs_down > 0 || st.conflict_copies > 0))
+		m->offline_done = 0;
+}
+
+#define PREFETCH_BUDGET (64ULL * 1024 * 1024) /* per pass, then a pause */
+
+/* --keep-offline: fetches missing blocks until all are here. */
+static void
+prefetch(struct mnt *m)
+{
+	int r = 1;
+
+	while (r == 1 && !m->stop && m->last_sync_error == 0) {
+		(void)pthread_mutex_lock(&m->lock);
+		r = mnt_prefetch(m, PREFETCH_BUDGET);
+		/* The manifests it loaded go (what is pending first). */
+		if (sceau_ws_commit(m->w) == 0)
+			sceau_ws_discard(m->w);
+		(void)pthread_mutex_unlock(&m->lock);
+		if (r == 1)
+			(void)sceau_sync_sleep(50, &m->stop);
+	}
+	if (r == 0 && !m->offline_done) {
+		m->offline_done = 1;
+		mnt_logf(m, "offline: every file is available offline");
+	} else if (r < 0) {
+		mnt_logf(m, "offline: %s (%s)", sceau_strerror(r),
+		    sceau_last_message());
+	}
 }
 
 static void *
@@ -178,6 +210,8 @@ sync_thread(void *arg)
 
 	while (!m->stop) {
 		sync_pass(m);
+		if (m->keep_offline && !m->offline_done)
+			prefetch(m);
 		if (sceau_sync_sleep(m->sync_interval_s * 1000, &m->stop) != 0)
 			break;
 	}
@@ -520,7 +554,7 @@ static int
 mount_run(struct cli *cli, int argc, char **argv)
 {
 	const char *interval = NULL, *at = NULL;
-	int foreground = 0;
+	int foreground = 0, keep_offline = 0;
 	const struct cli_opt opts[] = {
 	    {"foreground",
 	        N_("  -f, --foreground        serve in the foreground (until "
@@ -530,6 +564,10 @@ mount_run(struct cli *cli, int argc, char **argv)
 	        N_("  --at DATE               the workspace as it was then, "
 	           "read-only\n"),
 	        NULL, &at},
+	    {"keep-offline",
+	        N_("  --keep-offline          fetch every file into this "
+	           "device's cache, to read them all offline\n"),
+	        &keep_offline, NULL},
 	    {"sync-interval",
 	        N_("  --sync-interval SECONDS sync this often (default 2)\n"),
 	        NULL, &interval},
@@ -558,6 +596,7 @@ mount_run(struct cli *cli, int argc, char **argv)
 		r = cli_usage_error(
 		    cli, "mount", _("bad number '%s'"), interval);
 	m.sync_interval_s = (unsigned int)v;
+	m.keep_offline = keep_offline;
 	name = optind < argc ? argv[optind] : only;
 	if (r == 0 && optind == argc)
 		r = only_workspace(cli, m.c, only);

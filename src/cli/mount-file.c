@@ -206,6 +206,25 @@ block_decrypt(struct mnt *m, const struct sceau_block_desc *d, uint8_t **ptp)
 	return 0;
 }
 
+int
+mnt_blocks_keep(struct mnt *m, const struct sceau_block_desc *d, size_t n)
+{
+	uint8_t *pt;
+	size_t i;
+	int r;
+
+	/* Announced first: the server sends them many per request. */
+	if (m->src.enqueue != NULL &&
+	    (r = m->src.enqueue(m->src.arg, d, n)) != 0)
+		return r;
+	for (i = 0; i < n; i++) {
+		if ((r = block_decrypt(m, &d[i], &pt)) != 0)
+			return r;
+		sceau_memzero(pt, d[i].size);
+	}
+	return 0;
+}
+
 static int
 pwrite_full(int fd, const void *p, size_t n, uint64_t off)
 {

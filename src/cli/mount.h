@@ -78,7 +78,8 @@ struct mnt {
 	                           * connection was cut) */
 	unsigned int sync_interval_s;
 	volatile sig_atomic_t stop; /* the sync thread ends */
-	uint64_t last_sync_us; /* last sync that reached the server */
+	int keep_offline; /* --keep-offline: fetch every file's blocks */
+	int offline_done; /* they are all here (until the next pull) */
 	int last_sync_error; /* 0, or the last sync's error */
 	int lock_fd; /* the device's mount.lock, held (flock) */
 	FILE *log; /* where the serving process reports (stderr or a file) */
@@ -113,6 +114,14 @@ int mnt_node_save(struct mnt *m, struct mnode *n);
 void mnt_nodes_free(struct mnt *m);
 /* Saves every changed open node (before a sync, at unmount). */
 int mnt_save_all(struct mnt *m);
+/* Fetches, checks and keeps in the cache the n blocks of d (lock held). */
+int mnt_blocks_keep(struct mnt *m, const struct sceau_block_desc *d, size_t n);
+/*
+ * --keep-offline: fetches missing blocks of the workspace's files, up to
+ * budget bytes; 0 when every block is here, 1 when more remain, or an
+ * error (lock held).
+ */
+int mnt_prefetch(struct mnt *m, uint64_t budget);
 /* Writes the plaintext of file manifest f to fd (from offset 0). */
 int mnt_copy_out(struct mnt *m, const struct sceau_manifest *f, int fd);
 /* A new unlinked 0600 file in the spill folder. */

@@ -215,7 +215,7 @@ check "and git reads it: two commits" test \
 	"$(git -C "$tmp/bob-repo" log --oneline | wc -l)" -eq 2
 
 MB="$tmp/mnt-bob"
-mnt "$B" "$MB" docs
+mnt "$B" "$MB" docs --keep-offline
 check "bob's mount: the same tree as alice's" diff -r "$MA/cp" "$MB/cp"
 check "bob's mount: the same database" cmp -s "$MA/app.sqlite" \
 	"$MB/app.sqlite"
@@ -301,11 +301,17 @@ check_status "(alice's second device reads it)" 0 as "$A2" cat /docs/open.txt
 check "its content" grep -qx "written, not closed" "$tmp/out"
 
 # ----------------------------------------------------------- offline
+check "bob's mount (--keep-offline) has every file's blocks" wait_for 60 \
+	sh -c "grep -q 'every file is available offline' \
+	'$B'/devices/*/*/mounts/*/mount.log"
 stop_server
 echo "written offline" >"$MA/offline.txt"
 check "writing works with the server down" grep -qx "written offline" \
 	"$MA/offline.txt"
 check "and reading" diff -r "$src" "$MA/cp"
+check "bob's mount reads offline what it never read (--keep-offline)" \
+	diff -r "$src" "$MB/tar/src"
+check "and the database" cmp -s "$tmp/app.sqlite" "$MB/app.sqlite"
 check "the sync failure is reported in the log" wait_for 15 sh -c \
 	"grep -q 'sync: .*working offline' '$A'/devices/*/*/mounts/*/mount.log"
 
