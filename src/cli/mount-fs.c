@@ -131,8 +131,12 @@ ws_stat(struct mnt *m, const char *path, struct mstat *s)
 	s->updated = f->updated;
 	s->entries = f->n_entries;
 	if (f->type == SCEAU_MANIFEST_FILE &&
-	    (n = mnt_node_find(m, f->vlob_id)) != NULL && n->spill >= 0)
-		s->size = n->size;
+	    (n = mnt_node_find(m, f->vlob_id)) != NULL) {
+		if (n->spill >= 0)
+			s->size = n->size;
+		if (n->mtime != 0) /* set while changed, not saved yet */
+			s->updated = n->mtime;
+	}
 	return 0;
 }
 
@@ -266,7 +270,7 @@ op_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 		memset(&s, 0, sizeof(s));
 		s.type = SCEAU_MANIFEST_FILE;
 		s.size = h->n->size;
-		s.updated = h->n->m->updated;
+		s.updated = h->n->mtime != 0 ? h->n->mtime : h->n->m->updated;
 		r = 0;
 	} else if (is_hidden(path)) {
 		r = hidden_stat(m, path, &s);
@@ -1025,8 +1029,8 @@ op_utimens(
 	else
 		r = ws_stat(m, path, &s);
 	if (r == 0 && (n = mnt_node_find(m, s.id)) != NULL && n->dirty)
-		n->mtime = us; /* applied when saved */
-	if (r == 0)
+		n->mtime = us; /* applied (and committed) when saved */
+	else if (r == 0)
 		r = commit(m, sceau_ws_set_mtime(m->w, s.id, us));
 	UNLOCK(m);
 	return r;
