@@ -15,10 +15,12 @@
 # 127.0.0.1 (the mount syncs to it meanwhile, as in real use); gocryptfs
 # runs with its defaults.
 #
-# Output: a JSON line per system x workload x phase on stdout (system,
-# workload, phase, bytes, files, seconds, mb_per_s, files_per_s), then a
-# line per workload x phase with the ratio of sceau's throughput to
-# gocryptfs's.  Progress on stderr.  gocryptfs is installed with apt-get
+# Each phase runs BENCH_RUNS times (3; new files each time, nothing
+# deleted before a timed phase).  Output: a JSON line per system x
+# workload x phase on stdout, the run with the median time (system,
+# workload, phase, bytes, files, seconds, mb_per_s, files_per_s, runs),
+# then a line per workload x phase with the ratio of sceau's throughput
+# to gocryptfs's.  Every run's line and progress go to stderr.  gocryptfs is installed with apt-get
 # if missing (as root); without it, only sceau is measured.
 set -u
 : "${top_srcdir:=.}"
@@ -26,6 +28,7 @@ set -u
 BENCH_DIR=${BENCH_DIR:-/tmp/sceau-bench-mount}
 SEQ_MB=${BENCH_SEQ_MB:-200}
 SMALL_FILES=${BENCH_SMALL_FILES:-2000}
+RUNS=${BENCH_RUNS:-3}
 sceau="$top_builddir/sceau"
 
 say() { printf 'bench-mount: %s\n' "$*" >&2; }
@@ -125,7 +128,7 @@ emit() {
 		printf "{\"system\":\"%s\",\"workload\":\"%s\",\"phase\":\"%s\",", s, w, p
 		printf "\"bytes\":%d,\"files\":%d,\"seconds\":%.3f,", b, f, t
 		printf "\"mb_per_s\":%.2f,\"files_per_s\":%.1f}\n", b / t / 1e6, f / t
-	}' | tee -a "$work/results.jsonl"
+	}' | tee -a "$work/results.jsonl" >&2
 }
 
 seq_bytes=$((SEQ_MB * 1024 * 1024))
@@ -135,33 +138,49 @@ systems=sceau
 for sys in $systems; do
 	d=$(dir_of "$sys")
 	mount_sys "$sys"
-	say "$sys: sequential write"
-	t0=$(now)
-	dd if="$in/seq.bin" of="$d/seq.bin" bs=1M conv=fsync status=none ||
-		die "$sys: seq write"
-	t1=$(now)
-	emit "$sys" seq write $seq_bytes 1 "$t0" "$t1"
-	say "$sys: small-file write"
-	t0=$(now)
-	cp -r "$in/small" "$d/small" && sync -f "$d" || die "$sys: small write"
-	t1=$(now)
-	emit "$sys" small write $small_bytes "$SMALL_FILES" "$t0" "$t1"
+	run=1
+	while [ $run -le "$RUNS" ]; do
+		say "$sys: sequential write ($run)"
+		t0=$(now)
+		dd if="$in/seq.bin" of="$d/seq$run.bin" bs=1M conv=fsync \
+			status=none || die "$sys: seq write"
+		t1=$(now)
+		emit "$sys" seq write $seq_bytes 1 "$t0" "$t1"
+		say "$sys: small-file write ($run)"
+		t0=$(now)
+		cp -r "$in/small" "$d/small$run" && sync -f "$d" ||
+			die "$sys: small write"
+		t1=$(now)
+		emit "$sys" small write $small_bytes "$SMALL_FILES" "$t0" "$t1"
+		run=$((run + 1))
+	done
 	umount_sys "$sys"
 	mount_sys "$sys"
-	say "$sys: sequential read"
-	t0=$(now)
-	cat "$d/seq.bin" >/dev/null || die "$sys: seq read"
-	t1=$(now)
-	emit "$sys" seq read $seq_bytes 1 "$t0" "$t1"
-	say "$sys: small-file read"
-	t0=$(now)
-	find "$d/small" -type f -exec cat {} + >/dev/null || die "$sys: small read"
-	t1=$(now)
-	emit "$sys" small read $small_bytes "$SMALL_FILES" "$t0" "$t1"
-	cmp -s "$in/seq.bin" "$d/seq.bin" || die "$sys: seq.bin differs"
-	diff -r "$in/small" "$d/small" >/dev/null || die "$sys: small differs"
+	run=1
+	while [ $run -le "$RUNS" ]; do
+		say "$sys: sequential read ($run)"
+		t0=$(now)
+		cat "$d/seq$run.bin" >/dev/null || die "$sys: seq read"
+		t1=$(now)
+		emit "$sys" seq read $seq_bytes 1 "$t0" "$t1"
+		say "$sys: small-file read ($run)"
+		t0=$(now)
+		find "$d/small$run" -type f -exec cat {} + >/dev/null ||
+			die "$sys: small read"
+		t1=$(now)
+		emit "$sys" small read $small_bytes "$SMALL_FILES" "$t0" "$t1"
+		run=$((run + 1))
+	done
+	cmp -s "$in/seq.bin" "$d/seq1.bin" || die "$sys: seq1.bin differs"
+	diff -r "$in/small" "$d/small1" >/dev/null || die "$sys: small differs"
 	umount_sys "$sys"
 done
+
+# The median run of each system x workload x phase.
+jq -c -s 'group_by([.system, .workload, .phase])[] |
+	sort_by(.seconds) | .[(length / 2 | floor)] + {runs: length}' \
+	"$work/results.jsonl" >"$work/medians.jsonl"
+cat "$work/medians.jsonl"
 
 # Ratios: sceau's throughput over gocryptfs's (above 1: sceau is faster).
 if [ $have_gocryptfs = 1 ]; then
@@ -172,5 +191,5 @@ if [ $have_gocryptfs = 1 ]; then
 		 sceau_mb_per_s: $s.mb_per_s, gocryptfs_mb_per_s: $g.mb_per_s,
 		 ratio: (if $g.mb_per_s > 0 then
 			(($s.mb_per_s / $g.mb_per_s) * 1000 | round) / 1000
-			else null end)}' "$work/results.jsonl"
+			else null end)}' "$work/medians.jsonl"
 fi
