@@ -1074,7 +1074,9 @@ op_link(const char *from, const char *to)
 static void *
 op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
-	(void)conn;
+	/* Bigger requests: fewer round trips (the kernel may cap them). */
+	conn->max_write = 1024 * 1024;
+	conn->max_readahead = 1024 * 1024;
 	/* An open file removed is renamed to .fuse_hiddenN by libfuse (so
 	 * that fstat finds it): hide() takes it out of the workspace at
 	 * once, and its open node keeps its content until closed. */
