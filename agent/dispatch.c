@@ -12,7 +12,6 @@
 #include "dispatch.h"
 #include "errors.h"
 #include "protocol.h"
-#include "reqsign.h"
 #include "secmem.h"
 #include "token.h"
 
@@ -47,30 +46,39 @@ do_list(struct agent_state *s, struct sceau_agent_msg *a)
 	return 0;
 }
 
+/* SIGN: a statement of this device, signed with its key. */
 static int
-do_sign_request(struct agent_state *s, const struct sceau_agent_msg *q,
-    struct sceau_agent_msg *a, struct sceau_buf *authz)
+do_sign(struct agent_state *s, const struct sceau_agent_msg *q,
+    struct sceau_agent_msg *a, struct sceau_buf *out)
 {
-	const struct sceau_keyfile_info *info;
 	struct sceau_client *c;
-	char *target;
+	uint8_t *sig;
 	int r;
 
-	if ((r = agent_state_find(s, q->org, q->device, &c)) != 0)
+	if ((r = agent_state_find(s, q->org, q->device, &c)) != 0 ||
+	    (r = sceau_buf_reserve(out, SCEAU_SIGN_SIG_LEN, &sig)) != 0 ||
+	    (r = sceau_client_sign_statement(c, q->data, q->data_len, sig)) !=
+	        0)
 		return r;
-	if ((target = sceau_malloc(q->target_len + 1)) == NULL)
-		return SCEAU_ERR_ALLOC;
-	memcpy(target, q->target, q->target_len);
-	target[q->target_len] = '\0';
-	info = sceau_client_info(c);
-	r = sceau_reqsign_sign(sceau_client_keys(c)->device_key, info->org_id,
-	    info->device_id, q->method, target, q->body_sha256, q->ts_ms,
-	    authz);
-	sceau_free(target);
-	if (r != 0)
+	a->data = sceau_buf_ptr(out);
+	a->data_len = sceau_buf_len(out);
+	return 0;
+}
+
+/* SIGN_TOKEN: a certificate's token statement, signed on the card. */
+static int
+do_sign_token(struct agent_state *s, const struct sceau_agent_msg *q,
+    struct sceau_agent_msg *a, struct sceau_buf *out)
+{
+	struct sceau_client *c;
+	int r;
+
+	if ((r = agent_state_find(s, q->org, q->device, &c)) != 0 ||
+	    (r = sceau_client_token_sign_statement(
+	         c, q->data, q->data_len, a->alg, out)) != 0)
 		return r;
-	a->data = sceau_buf_ptr(authz);
-	a->data_len = sceau_buf_len(authz);
+	a->data = sceau_buf_ptr(out);
+	a->data_len = sceau_buf_len(out);
 	return 0;
 }
 
@@ -114,18 +122,15 @@ act(struct agent_state *s, const struct sceau_agent_msg *q,
 		    (q->flags & SCEAU_AGENT_LOCK_ALL) != 0, &a->count);
 	case SCEAU_AGENT_LIST:
 		return do_list(s, a);
-	case SCEAU_AGENT_SIGN_REQUEST:
-		return do_sign_request(s, q, a, scratch);
+	case SCEAU_AGENT_SIGN:
+		return do_sign(s, q, a, scratch);
+	case SCEAU_AGENT_SIGN_TOKEN:
+		return do_sign_token(s, q, a, scratch);
 	case SCEAU_AGENT_REALM_KEY:
 		return do_realm_key(s, q, a);
 	case SCEAU_AGENT_STATUS:
 		do_status(s, a);
 		return 0;
-	case SCEAU_AGENT_SIGN_CERT:
-		/* The check that tbs is a certificate of this device: to come. */
-		sceau_message("certificate signing through the agent is not "
-		              "built yet");
-		return SCEAU_ERR_NOT_SUPPORTED;
 	default:
 		/* Replies and FAILURE are not requests. */
 		return SCEAU_ERR_INVALID_FORMAT;

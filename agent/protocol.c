@@ -103,7 +103,6 @@ get_failure(struct sceau_buf *b, struct sceau_agent_msg *m)
 static int
 get_request(struct sceau_buf *b, struct sceau_agent_msg *m)
 {
-	const uint8_t *t;
 	int r;
 
 	switch (m->type) {
@@ -128,20 +127,8 @@ get_request(struct sceau_buf *b, struct sceau_agent_msg *m)
 	case SCEAU_AGENT_LIST:
 	case SCEAU_AGENT_STATUS:
 		return 0;
-	case SCEAU_AGENT_SIGN_REQUEST:
-		if ((r = get_org_device(b, m)) != 0 ||
-		    (r = get_cstr(b, SCEAU_AGENT_METHOD_MAX, m->method)) != 0 ||
-		    (r = get_blob(
-		         b, SCEAU_AGENT_TARGET_MAX, &t, &m->target_len)) != 0)
-			return r;
-		if (m->target_len == 0 ||
-		    memchr(t, '\0', m->target_len) != NULL)
-			return SCEAU_ERR_INVALID_FORMAT;
-		m->target = (const char *)t;
-		if ((r = sceau_buf_get_fixed(b, m->body_sha256, 32)) != 0)
-			return r;
-		return sceau_buf_get_u64(b, &m->ts_ms);
-	case SCEAU_AGENT_SIGN_CERT:
+	case SCEAU_AGENT_SIGN:
+	case SCEAU_AGENT_SIGN_TOKEN:
 		if ((r = get_org_device(b, m)) != 0)
 			return r;
 		return get_blob(b, SCEAU_AGENT_TBS_MAX, &m->data, &m->data_len);
@@ -171,10 +158,14 @@ get_reply(struct sceau_buf *b, struct sceau_agent_msg *m)
 		return sceau_buf_get_u32(b, &m->count);
 	case SCEAU_AGENT_LIST:
 		return get_list(b, m);
-	case SCEAU_AGENT_SIGN_REQUEST:
-		return get_blob(
-		    b, SCEAU_AGENT_AUTHZ_MAX, &m->data, &m->data_len);
-	case SCEAU_AGENT_SIGN_CERT:
+	case SCEAU_AGENT_SIGN:
+		if ((r = get_blob(b, SCEAU_AGENT_SIG_MAX, &m->data,
+		         &m->data_len)) != 0)
+			return r;
+		return m->data_len == SCEAU_SIGN_SIG_LEN
+		    ? 0
+		    : SCEAU_ERR_INVALID_FORMAT;
+	case SCEAU_AGENT_SIGN_TOKEN:
 		if ((r = get_cstr(b, SCEAU_AGENT_ALG_MAX, m->alg)) != 0)
 			return r;
 		return get_blob(b, SCEAU_AGENT_SIG_MAX, &m->data, &m->data_len);
@@ -288,18 +279,8 @@ put_request(struct sceau_buf *b, const struct sceau_agent_msg *m)
 	case SCEAU_AGENT_LIST:
 	case SCEAU_AGENT_STATUS:
 		return 0;
-	case SCEAU_AGENT_SIGN_REQUEST:
-		if (m->target_len == 0 ||
-		    memchr(m->target, '\0', m->target_len) != NULL)
-			return SCEAU_ERR_INVALID_ARGUMENT;
-		if ((r = put_org_device(b, m)) != 0 ||
-		    (r = put_cstr(b, m->method, SCEAU_AGENT_METHOD_MAX)) != 0 ||
-		    (r = put_blob(b, m->target, m->target_len,
-		         SCEAU_AGENT_TARGET_MAX)) != 0 ||
-		    (r = sceau_buf_put_string(b, m->body_sha256, 32)) != 0)
-			return r;
-		return sceau_buf_put_u64(b, m->ts_ms);
-	case SCEAU_AGENT_SIGN_CERT:
+	case SCEAU_AGENT_SIGN:
+	case SCEAU_AGENT_SIGN_TOKEN:
 		if ((r = put_org_device(b, m)) != 0)
 			return r;
 		return put_blob(b, m->data, m->data_len, SCEAU_AGENT_TBS_MAX);
@@ -337,9 +318,11 @@ put_reply(struct sceau_buf *b, const struct sceau_agent_msg *m)
 			if ((r = put_entry(b, &m->entries[i])) != 0)
 				return r;
 		return 0;
-	case SCEAU_AGENT_SIGN_REQUEST:
-		return put_blob(b, m->data, m->data_len, SCEAU_AGENT_AUTHZ_MAX);
-	case SCEAU_AGENT_SIGN_CERT:
+	case SCEAU_AGENT_SIGN:
+		if (m->data_len != SCEAU_SIGN_SIG_LEN)
+			return SCEAU_ERR_INVALID_ARGUMENT;
+		return put_blob(b, m->data, m->data_len, SCEAU_AGENT_SIG_MAX);
+	case SCEAU_AGENT_SIGN_TOKEN:
 		if ((r = put_cstr(b, m->alg, SCEAU_AGENT_ALG_MAX)) != 0)
 			return r;
 		return put_blob(b, m->data, m->data_len, SCEAU_AGENT_SIG_MAX);
@@ -436,7 +419,7 @@ const char *
 sceau_agent_type_name(uint8_t type)
 {
 	static const char *const names[] = {"failure", "hello", "unlock",
-	    "lock", "list", "sign-request", "sign-cert", "realm-key", "status"};
+	    "lock", "list", "sign", "sign-token", "realm-key", "status"};
 	unsigned int t = type & ~SCEAU_AGENT_REPLY;
 
 	if (t >= sizeof(names) / sizeof(names[0]))

@@ -17,15 +17,16 @@
 #include "buf.h"
 #include "cert.h"
 #include "defs.h"
+#include "manifest.h"
+#include "sign.h"
 
 #define SCEAU_AGENT_VERSION 1
-#define SCEAU_AGENT_FRAME_MAX (1024 * 1024) /* body bytes of one frame */
+/* Body bytes of one frame: a vlob to sign, with room for the fields. */
+#define SCEAU_AGENT_FRAME_MAX (SCEAU_VLOB_MAX + 64 * 1024)
 #define SCEAU_AGENT_NAME_MAX 64 /* HELLO: client and agent names */
 #define SCEAU_AGENT_SECRET_MAX 1024 /* password or PIN */
-#define SCEAU_AGENT_METHOD_MAX 16
-#define SCEAU_AGENT_TARGET_MAX 40000 /* = SCEAU_REQSIGN_TARGET_MAX */
-#define SCEAU_AGENT_AUTHZ_MAX 512 /* = SCEAU_REQSIGN_HEADER_MAX */
-#define SCEAU_AGENT_TBS_MAX (64 * 1024)
+/* SIGN: a request, certificate or vlob statement (domain, header). */
+#define SCEAU_AGENT_TBS_MAX (SCEAU_VLOB_MAX + 1024)
 #define SCEAU_AGENT_SIG_MAX 1024 /* = SCEAU_TOKEN_SIG_MAX */
 #define SCEAU_AGENT_ALG_MAX 32
 #define SCEAU_AGENT_MESSAGE_MAX 1024
@@ -38,8 +39,8 @@ enum sceau_agent_type {
 	SCEAU_AGENT_UNLOCK = 0x02,
 	SCEAU_AGENT_LOCK = 0x03,
 	SCEAU_AGENT_LIST = 0x04,
-	SCEAU_AGENT_SIGN_REQUEST = 0x05,
-	SCEAU_AGENT_SIGN_CERT = 0x06,
+	SCEAU_AGENT_SIGN = 0x05,
+	SCEAU_AGENT_SIGN_TOKEN = 0x06,
 	SCEAU_AGENT_REALM_KEY = 0x07,
 	SCEAU_AGENT_STATUS = 0x08,
 };
@@ -69,12 +70,7 @@ struct sceau_agent_msg {
 	uint8_t flags; /* LOCK */
 	const uint8_t *secret; /* UNLOCK: borrowed */
 	size_t secret_len;
-	char method[SCEAU_AGENT_METHOD_MAX + 1]; /* SIGN_REQUEST */
-	const char *target; /* borrowed, not NUL-terminated */
-	size_t target_len;
-	uint8_t body_sha256[32];
-	uint64_t ts_ms;
-	/* SIGN_CERT: tbs (request), signature (reply); SIGN_REQUEST reply. */
+	/* SIGN, SIGN_TOKEN: tbs (request), signature (reply); borrowed. */
 	const uint8_t *data;
 	size_t data_len;
 	char alg[SCEAU_AGENT_ALG_MAX + 1];

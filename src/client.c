@@ -101,6 +101,16 @@ token_sign_cb(void *arg, const uint8_t *tbs, size_t n,
 	return 0;
 }
 
+/* The same, by the process that holds the token (sceau-agent). */
+static int
+remote_token_sign_cb(void *arg, const uint8_t *tbs, size_t n,
+    char alg[SCEAU_CERT_TOKEN_ALG_MAX + 1], struct sceau_buf *sig)
+{
+	struct sceau_client *c = arg;
+
+	return c->remote.token_sign(c->remote.arg, tbs, n, alg, sig);
+}
+
 int
 client_pki_trust(const uint8_t *anchors, size_t anchors_len,
     const uint8_t *list, size_t list_len, const struct sceau_client_opts *opts,
@@ -229,6 +239,8 @@ client_token_signer(struct sceau_client *c, int *r)
 	*r = 0;
 	if (d == NULL || !d->token_bound)
 		return NULL;
+	if (c->remote.sign != NULL)
+		return remote_token_sign_cb;
 	if (c->token == NULL) {
 		sceau_message("this device acts with its token: unlock it "
 		              "with the token");
@@ -295,31 +307,103 @@ connect_http(struct sceau_client *c, const struct sceau_client_opts *opts)
 	return r;
 }
 
+/* Rebuilds the chain from the open store. */
+static int
+rebuild_chain(struct sceau_client *c)
+{
+	int r;
+
+	if ((r = sceau_chain_new(
+	         c->info.org_id, c->info.root_verify_key, &c->chain)) != 0)
+		return r;
+	return sceau_store_cert_foreach(c->store, 1, replay_cb, c);
+}
+
 /* Rebuilds the chain from the open store, and connects. */
 static int
 start(struct sceau_client *c, const struct sceau_client_opts *opts)
 {
 	int r;
 
-	if ((r = sceau_chain_new(
-	         c->info.org_id, c->info.root_verify_key, &c->chain)) != 0 ||
-	    (r = sceau_store_cert_foreach(c->store, 1, replay_cb, c)) != 0)
+	if ((r = rebuild_chain(c)) != 0)
 		return r;
 	return connect_http(c, opts);
+}
+
+/* Opens the store of the device c->info names. */
+static int
+open_store(struct sceau_client *c)
+{
+	char path[SCEAU_PATHS_MAX];
+	int r;
+
+	if ((r = sceau_paths_device_file(c->info.org_id, c->info.device_id,
+	         SCEAU_PATHS_STORE_FILE, 1, path)) != 0)
+		return r;
+	return sceau_store_open(path, &c->store);
 }
 
 /* Opens the store of an unlocked device and rebuilds its chain. */
 static int
 open_state(struct sceau_client *c, const struct sceau_client_opts *opts)
 {
-	char path[SCEAU_PATHS_MAX];
 	int r;
 
-	if ((r = sceau_paths_device_file(c->info.org_id, c->info.device_id,
-	         SCEAU_PATHS_STORE_FILE, 1, path)) != 0 ||
-	    (r = sceau_store_open(path, &c->store)) != 0)
+	if ((r = open_store(c)) != 0)
 		return r;
 	return start(c, opts);
+}
+
+/*
+ * The device key of a remote client: a remote signing key with the
+ * device's public key in the chain (the one the server and members check).
+ */
+static int
+remote_device_key(struct sceau_client *c)
+{
+	const struct sceau_chain_device *d =
+	    sceau_chain_device(c->chain, c->info.device_id);
+
+	if (d == NULL) {
+		sceau_message("device %s is not in the organization's records "
+		              "on this computer",
+		    c->info.device_id);
+		return SCEAU_ERR_KEY_INVALID;
+	}
+	return sceau_sign_remote(d->verify_key, c->remote.sign, c->remote.arg,
+	    &c->keys.device_key);
+}
+
+int
+sceau_client_open_remote(const char *org, const char *device,
+    const struct sceau_client_remote *rm, const struct sceau_client_opts *opts,
+    struct sceau_client **cp)
+{
+	struct sceau_paths_device found;
+	char path[SCEAU_PATHS_MAX];
+	struct sceau_client *c;
+	int r;
+
+	*cp = NULL;
+	if (rm == NULL || rm->sign == NULL || rm->token_sign == NULL ||
+	    rm->realm_key == NULL)
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	if ((r = sceau_paths_find_device(org, device, &found)) != 0)
+		return r;
+	if ((c = sceau_calloc(1, sizeof(*c))) == NULL)
+		return SCEAU_ERR_ALLOC;
+	c->remote = *rm;
+	if ((r = sceau_paths_device_file(found.org_id, found.device_id,
+	         SCEAU_PATHS_KEY_FILE, 0, path)) != 0 ||
+	    (r = sceau_keyfile_read_info(path, &c->info)) != 0 ||
+	    (r = open_store(c)) != 0 || (r = rebuild_chain(c)) != 0 ||
+	    (r = remote_device_key(c)) != 0 ||
+	    (r = connect_http(c, opts)) != 0) {
+		sceau_client_close(c);
+		return r;
+	}
+	*cp = c;
+	return 0;
 }
 
 int

@@ -63,6 +63,50 @@ int sceau_client_open_keys(const struct sceau_keyfile_info *info,
     struct sceau_keyfile_keys *keys, const struct sceau_client_opts *opts,
     struct sceau_client **cp) SCEAU_WUR;
 
+/*
+ * Keys held by another process (sceau-agent), for a client opened with
+ * sceau_client_open_remote: the device key signs through sign (the
+ * signature is checked against the device's key in the chain), a
+ * token-bound device's acts are signed on its token through token_sign
+ * (the sceau_cert_token_signer contract), and workspace keys come from
+ * realm_key.  Each gets arg.  The client never holds the user's key, the
+ * device's seed or a token.
+ */
+struct sceau_client_remote {
+	int (*sign)(void *arg, const void *m, size_t n,
+	    uint8_t sig[SCEAU_SIGN_SIG_LEN]);
+	int (*token_sign)(void *arg, const uint8_t *tbs, size_t n,
+	    char alg[SCEAU_CERT_TOKEN_ALG_MAX + 1], struct sceau_buf *sig);
+	int (*realm_key)(void *arg, const char *realm_id, uint32_t index,
+	    uint8_t key[32]);
+	void *arg;
+};
+
+/*
+ * Opens the device of org (NULL: the only one) with id device (NULL: the
+ * only one of org) without unlocking its key file: its store and chain as
+ * sceau_client_open does, its keys through rm (copied; arg must outlive
+ * the client).  What needs the keys themselves (writing a key file:
+ * recovery devices) fails with SCEAU_ERR_AGENT_HELD.
+ */
+int sceau_client_open_remote(const char *org, const char *device,
+    const struct sceau_client_remote *rm, const struct sceau_client_opts *opts,
+    struct sceau_client **cp) SCEAU_WUR;
+
+/*
+ * For a signer that signs for a client opened elsewhere with
+ * sceau_client_open_remote (sceau-agent): signs tbs with this device's key
+ * only when it is a request, certificate or vlob statement of this device
+ * of this organization (reqsign.h, cert.h, manifest.h), and on the token
+ * only a certificate's token statement of this device.  Anything else is
+ * SCEAU_ERR_AGENT_REFUSED: the signer is no oracle for arbitrary bytes.
+ */
+int sceau_client_sign_statement(struct sceau_client *c, const uint8_t *tbs,
+    size_t n, uint8_t sig[SCEAU_SIGN_SIG_LEN]) SCEAU_WUR;
+int sceau_client_token_sign_statement(struct sceau_client *c,
+    const uint8_t *tbs, size_t n, char alg[SCEAU_CERT_TOKEN_ALG_MAX + 1],
+    struct sceau_buf *sig) SCEAU_WUR;
+
 struct sceau_bootstrap_params {
 	const char *link; /* sceau://…?a=bootstrap_organization&p=… */
 	const char *email; /* the first admin */

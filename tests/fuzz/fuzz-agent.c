@@ -7,7 +7,9 @@
  * Properties: the dispatcher always replies (only allocation failure
  * returns an error); the reply decodes strictly; it is FAILURE or the
  * reply to the request's own type; a request that decodes re-encodes to
- * the same bytes.
+ * the same bytes.  The statement a SIGN or SIGN_TOKEN carries also goes
+ * through the parsers that decide what the agent signs (with no device
+ * unlocked, the dispatcher stops before them).
  */
 #include "config.h"
 
@@ -19,9 +21,30 @@
 #include "dispatch.h"
 #include "errors.h"
 #include "fuzz.h"
+#include "manifest.h"
 #include "protocol.h"
+#include "reqsign.h"
 
 static struct agent_state *state;
+
+/* What the agent checks before it signs: never crashes, whatever tbs is. */
+static void
+statements(const uint8_t *tbs, size_t n)
+{
+	char org[SCEAU_ORG_ID_MAX + 1], dev[SCEAU_ID_LEN + 1];
+	struct sceau_vlob_header h;
+	struct sceau_cert *c = calloc(1, sizeof(*c));
+
+	fuzz_assert(c != NULL);
+	if (sceau_reqsign_tbs_author(tbs, n, org, dev) == 0)
+		fuzz_assert(sceau_org_id_valid(org) && sceau_cert_id_valid(dev));
+	if (sceau_vlob_tbs_parse(tbs, n, &h) == 0)
+		fuzz_assert(h.ciphertext >= tbs && h.ciphertext_len <= n);
+	if (sceau_cert_tbs_decode(tbs, n, 0, c) == 0 ||
+	    sceau_cert_tbs_decode(tbs, n, 1, c) == 0)
+		fuzz_assert(sceau_org_id_valid(c->org_id));
+	free(c);
+}
 
 static void
 init(void)
@@ -57,6 +80,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sceau_agent_msg_clear(&a);
 	}
 	if (sceau_agent_decode(data, size, &q) == 0) {
+		if (q.type == SCEAU_AGENT_SIGN || q.type == SCEAU_AGENT_SIGN_TOKEN)
+			statements(q.data, q.data_len);
 		fuzz_assert(sceau_agent_encode(&q, again) == 0);
 		fuzz_assert(sceau_buf_len(again) == size &&
 		    memcmp(sceau_buf_ptr(again), data, size) == 0);

@@ -2,8 +2,9 @@
  * test-agent-dispatch.c: the agent's dispatcher over a state
  * (agent/dispatch.c, agent/state.c), with a password-protected device
  * made by the test in a temporary data directory: hello, unlock (wrong
- * password, then right), list, request signatures that verify, lock
- * (what follows fails until unlock), malformed requests.
+ * password, then right), list, request and vlob signatures through a
+ * remote key that verify, refusals of other devices' statements and of
+ * raw bytes, lock (what follows fails until unlock), malformed requests.
  */
 #include "config.h"
 
@@ -16,6 +17,7 @@
 #include "client.h"
 #include "dispatch.h"
 #include "errors.h"
+#include "manifest.h"
 #include "protocol.h"
 #include "reqsign.h"
 #include "testutil.h"
@@ -118,36 +120,86 @@ simple(struct agent_state *s, uint8_t type, struct sceau_buf *reply,
 	call(s, &q, reply, a);
 }
 
-/* A signed GET: the header verifies with the device's key. */
-static void
-sign_request(
-    struct agent_state *s, struct sceau_buf *reply, struct sceau_agent_msg *a)
+/* A key whose signatures the dispatcher makes (SIGN), as the CLI's is. */
+struct remote {
+	struct agent_state *s;
+	struct sceau_buf *reply;
+};
+
+static int
+remote_sign(void *arg, const void *m, size_t n, uint8_t sig[SCEAU_SIGN_SIG_LEN])
 {
-	struct sceau_agent_msg q;
+	struct remote *rm = arg;
+	struct sceau_agent_msg q, a;
+	int r = 0;
 
 	memset(&q, 0, sizeof(q));
-	q.type = SCEAU_AGENT_SIGN_REQUEST;
-	(void)snprintf(q.method, sizeof(q.method), "GET");
-	q.target = "/v1/x";
-	q.target_len = 5;
-	call(s, &q, reply, a);
+	q.type = SCEAU_AGENT_SIGN;
+	q.data = m;
+	q.data_len = n;
+	call(rm->s, &q, rm->reply, &a);
+	if (a.type == SCEAU_AGENT_FAILURE) {
+		r = a.code;
+	} else {
+		assert_int_equal(a.type, SCEAU_AGENT_SIGN | SCEAU_AGENT_REPLY);
+		assert_int_equal(a.data_len, SCEAU_SIGN_SIG_LEN);
+		memcpy(sig, a.data, SCEAU_SIGN_SIG_LEN);
+	}
+	sceau_agent_msg_clear(&a);
+	return r;
 }
 
-static void
-check_signature(const struct sceau_agent_msg *a)
+/* A signed GET of device dev through the agent; its result. */
+static int
+sign_request(struct sceau_signkey *rk, const char *dev)
 {
 	uint8_t vk[SCEAU_SIGN_PUBLIC_LEN], zero[32] = {0};
+	struct sceau_buf *h = sceau_buf_new();
 	struct sceau_reqsign rs;
-	char h[SCEAU_AGENT_AUTHZ_MAX + 1];
+	int r;
 
-	assert_int_equal(a->type, SCEAU_AGENT_SIGN_REQUEST | SCEAU_AGENT_REPLY);
-	memcpy(h, a->data, a->data_len);
-	h[a->data_len] = '\0';
-	assert_int_equal(sceau_reqsign_parse(h, &rs), 0);
-	assert_string_equal(rs.device_id, DEV);
-	sceau_sign_public(device_key, vk);
-	assert_int_equal(
-	    sceau_reqsign_verify(&rs, vk, "GET", "/v1/x", zero), 0);
+	assert_non_null(h);
+	r = sceau_reqsign_sign(rk, ORG, dev, "GET", "/v1/x", zero, 0, h);
+	if (r == 0) {
+		assert_int_equal(sceau_buf_put_u8(h, 0), 0);
+		assert_int_equal(
+		    sceau_reqsign_parse((const char *)sceau_buf_ptr(h), &rs),
+		    0);
+		assert_string_equal(rs.device_id, DEV);
+		sceau_sign_public(device_key, vk);
+		assert_int_equal(
+		    sceau_reqsign_verify(&rs, vk, "GET", "/v1/x", zero), 0);
+	}
+	sceau_buf_free(h);
+	return r;
+}
+
+/* A vlob by author through the agent; its result (verified if made). */
+static int
+sign_vlob(struct sceau_signkey *rk, const char *author)
+{
+	uint8_t vk[SCEAU_SIGN_PUBLIC_LEN], key[32] = {1};
+	struct sceau_vlob_header h, got;
+	struct sceau_buf *out = sceau_buf_new();
+	int r;
+
+	assert_non_null(out);
+	memset(&h, 0, sizeof(h));
+	(void)snprintf(h.org_id, sizeof(h.org_id), ORG);
+	(void)snprintf(h.realm_id, sizeof(h.realm_id), USER);
+	(void)snprintf(h.vlob_id, sizeof(h.vlob_id), USER);
+	(void)snprintf(h.author, sizeof(h.author), "%s", author);
+	h.version = 1;
+	h.key_index = 1;
+	r = sceau_vlob_seal(&h, key, (const uint8_t *)"manifest", 8, rk, out);
+	if (r == 0) {
+		sceau_sign_public(device_key, vk);
+		assert_int_equal(sceau_vlob_verify(sceau_buf_ptr(out),
+		                     sceau_buf_len(out), vk, &got),
+		    0);
+	}
+	sceau_buf_free(out);
+	return r;
 }
 
 static void
@@ -156,17 +208,20 @@ test_session(void **state)
 	struct agent_state *s = agent_state_new(NULL, 60);
 	struct sceau_buf *reply = sceau_buf_new();
 	struct sceau_agent_msg a;
+	struct remote rm = {s, sceau_buf_new()};
+	struct sceau_signkey *rk;
+	uint8_t vk[SCEAU_SIGN_PUBLIC_LEN], sig[SCEAU_SIGN_SIG_LEN];
 
 	(void)state;
 	assert_non_null(s);
+	sceau_sign_public(device_key, vk);
+	assert_int_equal(sceau_sign_remote(vk, remote_sign, &rm, &rk), 0);
+	assert_true(sceau_sign_is_remote(rk));
 	simple(s, SCEAU_AGENT_HELLO, reply, &a);
 	assert_int_equal(a.version, SCEAU_AGENT_VERSION);
 	sceau_agent_msg_clear(&a);
 	/* Nothing unlocked yet. */
-	sign_request(s, reply, &a);
-	assert_int_equal(a.type, SCEAU_AGENT_FAILURE);
-	assert_int_equal(a.code, SCEAU_ERR_AGENT_LOCKED);
-	sceau_agent_msg_clear(&a);
+	assert_int_equal(sign_request(rk, DEV), SCEAU_ERR_AGENT_LOCKED);
 	unlock(s, "wrong", reply, &a);
 	assert_int_equal(a.type, SCEAU_AGENT_FAILURE);
 	assert_int_equal(a.code, SCEAU_ERR_WRONG_PASSWORD);
@@ -181,9 +236,14 @@ test_session(void **state)
 	assert_string_equal(a.entries[0].label, "laptop");
 	assert_string_equal(a.entries[0].user, USER);
 	sceau_agent_msg_clear(&a);
-	sign_request(s, reply, &a);
-	check_signature(&a);
-	sceau_agent_msg_clear(&a);
+	assert_int_equal(sign_request(rk, DEV), 0);
+	assert_int_equal(sign_vlob(rk, DEV), 0);
+	/* Only this device's statements: not another's, not raw bytes. */
+	assert_int_equal(sign_request(rk, USER), SCEAU_ERR_AGENT_REFUSED);
+	assert_int_equal(sign_vlob(rk, USER), SCEAU_ERR_AGENT_REFUSED);
+	assert_int_equal(
+	    sceau_sign(rk, "sceau-request-v1\n", 17, sig), SCEAU_ERR_AGENT_REFUSED);
+	assert_int_equal(sceau_sign(rk, "hello", 5, sig), SCEAU_ERR_AGENT_REFUSED);
 	simple(s, SCEAU_AGENT_STATUS, reply, &a);
 	assert_int_equal(a.count, 1);
 	assert_int_equal(a.idle_timeout_s, 60);
@@ -195,14 +255,12 @@ test_session(void **state)
 	simple(s, SCEAU_AGENT_LIST, reply, &a);
 	assert_int_equal(a.nentries, 0);
 	sceau_agent_msg_clear(&a);
-	sign_request(s, reply, &a);
-	assert_int_equal(a.code, SCEAU_ERR_AGENT_LOCKED);
-	sceau_agent_msg_clear(&a);
+	assert_int_equal(sign_request(rk, DEV), SCEAU_ERR_AGENT_LOCKED);
 	unlock(s, PW, reply, &a);
 	sceau_agent_msg_clear(&a);
-	sign_request(s, reply, &a);
-	check_signature(&a);
-	sceau_agent_msg_clear(&a);
+	assert_int_equal(sign_request(rk, DEV), 0);
+	sceau_sign_free(rk);
+	sceau_buf_free(rm.reply);
 	sceau_buf_free(reply);
 	agent_state_free(s);
 }

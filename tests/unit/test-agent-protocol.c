@@ -18,7 +18,8 @@
 #define REALM "ffeeddccbbaa99887766554433221100"
 
 static const uint8_t pin[] = "123456";
-static const uint8_t tbs[] = {1, 2, 3, 4, 5};
+/* As long as a signature, so that it fits SIGN's reply too. */
+static const uint8_t tbs[SCEAU_SIGN_SIG_LEN] = {1, 2, 3, 4, 5};
 
 /* Fills m as a message of type t with every field it has set. */
 static void
@@ -35,11 +36,6 @@ sample(uint8_t t, struct sceau_agent_msg *m, struct sceau_agent_entry *e)
 	m->flags = SCEAU_AGENT_LOCK_ALL;
 	m->secret = pin;
 	m->secret_len = 6;
-	(void)snprintf(m->method, sizeof(m->method), "GET");
-	m->target = "/v1/orgs/acme/certificates?after=3";
-	m->target_len = strlen(m->target);
-	memset(m->body_sha256, 0xab, 32);
-	m->ts_ms = 1700000000000ULL;
 	m->data = tbs;
 	m->data_len = sizeof(tbs);
 	(void)snprintf(m->alg, sizeof(m->alg), "ecdsa-p256-sha256");
@@ -70,8 +66,8 @@ static const uint8_t all_types[] = {
     SCEAU_AGENT_UNLOCK,
     SCEAU_AGENT_LOCK,
     SCEAU_AGENT_LIST,
-    SCEAU_AGENT_SIGN_REQUEST,
-    SCEAU_AGENT_SIGN_CERT,
+    SCEAU_AGENT_SIGN,
+    SCEAU_AGENT_SIGN_TOKEN,
     SCEAU_AGENT_REALM_KEY,
     SCEAU_AGENT_STATUS,
     SCEAU_AGENT_FAILURE,
@@ -79,8 +75,8 @@ static const uint8_t all_types[] = {
     SCEAU_AGENT_UNLOCK | SCEAU_AGENT_REPLY,
     SCEAU_AGENT_LOCK | SCEAU_AGENT_REPLY,
     SCEAU_AGENT_LIST | SCEAU_AGENT_REPLY,
-    SCEAU_AGENT_SIGN_REQUEST | SCEAU_AGENT_REPLY,
-    SCEAU_AGENT_SIGN_CERT | SCEAU_AGENT_REPLY,
+    SCEAU_AGENT_SIGN | SCEAU_AGENT_REPLY,
+    SCEAU_AGENT_SIGN_TOKEN | SCEAU_AGENT_REPLY,
     SCEAU_AGENT_REALM_KEY | SCEAU_AGENT_REPLY,
     SCEAU_AGENT_STATUS | SCEAU_AGENT_REPLY,
 };
@@ -199,6 +195,7 @@ test_refusals(void **state)
 	static const uint8_t nul[] = {3, 1, 0, 0, 0, 2, 'a', 0, 0, 0, 0, 0};
 	/* LIST reply, 65 entries */
 	static const uint8_t many[] = {0x84, 0, 0, 0, 65};
+	static const uint8_t short_sig[] = {0x85, 0, 0, 0, 1, 7};
 	/* HELLO 1, name of 65 bytes announced */
 	static const uint8_t long_name[] = {1, 0, 0, 0, 1, 0, 0, 0, 65};
 
@@ -211,6 +208,8 @@ test_refusals(void **state)
 	refused(bad_flags, sizeof(bad_flags), SCEAU_ERR_INVALID_FORMAT);
 	refused(nul, sizeof(nul), SCEAU_ERR_INVALID_FORMAT);
 	refused(many, sizeof(many), SCEAU_ERR_INVALID_FORMAT);
+	/* A SIGN reply whose signature is not 64 bytes. */
+	refused(short_sig, sizeof(short_sig), SCEAU_ERR_INVALID_FORMAT);
 	assert_int_not_equal(
 	    sceau_agent_decode(long_name, sizeof(long_name), &m), 0);
 	sceau_agent_msg_clear(&m);
@@ -231,7 +230,8 @@ static void
 test_frames(void **state)
 {
 	struct sceau_buf *body = sceau_buf_new(), *in = sceau_buf_new();
-	static const uint8_t huge[] = {0x00, 0x10, 0x00, 0x01, 1};
+	/* One byte over SCEAU_AGENT_FRAME_MAX (4 MiB + 64 KiB). */
+	static const uint8_t huge[] = {0x00, 0x41, 0x00, 0x01, 1};
 	static const uint8_t empty[] = {0, 0, 0, 0};
 	const uint8_t *p;
 	size_t n;
