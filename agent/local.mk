@@ -7,8 +7,16 @@ noinst_LIBRARIES += agent/libagent.a
 agent_libagent_a_SOURCES = \
 	agent/protocol.h agent/protocol.c \
 	agent/state.h agent/state.c \
-	agent/dispatch.h agent/dispatch.c
+	agent/dispatch.h agent/dispatch.c \
+	agent/conn.h agent/conn.c
 agent_libagent_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/agent $(CURL_CFLAGS) $(SQLITE_CFLAGS) $(LIBXML_CFLAGS) $(P11KIT_CFLAGS)
+
+# The program.
+bin_PROGRAMS += sceau-agent
+sceau_agent_SOURCES = agent/main.c
+sceau_agent_CPPFLAGS = $(agent_libagent_a_CPPFLAGS)
+sceau_agent_LDADD = agent/libagent.a $(SCEAU_LIBS) $(CURL_LIBS) \
+	$(SQLITE_LIBS) $(LIBXML_LIBS) $(P11KIT_LIBS)
 
 # Unit tests of the agent's modules.
 AGENT_TEST_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/agent

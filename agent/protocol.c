@@ -159,8 +159,8 @@ get_reply(struct sceau_buf *b, struct sceau_agent_msg *m)
 	case SCEAU_AGENT_LIST:
 		return get_list(b, m);
 	case SCEAU_AGENT_SIGN:
-		if ((r = get_blob(b, SCEAU_AGENT_SIG_MAX, &m->data,
-		         &m->data_len)) != 0)
+		if ((r = get_blob(
+		         b, SCEAU_AGENT_SIG_MAX, &m->data, &m->data_len)) != 0)
 			return r;
 		return m->data_len == SCEAU_SIGN_SIG_LEN
 		    ? 0

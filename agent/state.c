@@ -66,6 +66,24 @@ agent_state_lock_all(struct agent_state *s)
 	return n;
 }
 
+uint32_t
+agent_state_lock_absent(struct agent_state *s)
+{
+	struct sceau_token *t;
+	uint32_t n = 0;
+	size_t i;
+
+	for (i = 0; i < SCEAU_AGENT_LIST_MAX; i++) {
+		if (s->devs[i].client == NULL ||
+		    (t = sceau_client_token(s->devs[i].client)) == NULL ||
+		    sceau_token_present(t) == 0)
+			continue;
+		dev_lock(&s->devs[i]);
+		n++;
+	}
+	return n;
+}
+
 void
 agent_state_free(struct agent_state *s)
 {

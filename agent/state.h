@@ -46,6 +46,11 @@ int agent_state_lock(struct agent_state *s, const char *org, const char *device,
     int all, uint32_t *count) SCEAU_WUR;
 /* Locks everything (idle timeout, signals); the number locked. */
 uint32_t agent_state_lock_all(struct agent_state *s);
+/*
+ * Locks the token-backed devices whose card is gone or logged out
+ * (sceau_token_present); the number locked.
+ */
+uint32_t agent_state_lock_absent(struct agent_state *s);
 
 /*
  * The unlocked client of (org, device) ("" as in agent_state_lock), its

@@ -250,8 +250,8 @@ sceau_client_realm_key(struct sceau_client *c, const char *realm_id,
 	if ((k = cache_find(c, realm_id, index)) == NULL &&
 	    c->remote.realm_key != NULL) {
 		/* Unwrapped and checked by the process that holds the keys. */
-		if ((r = c->remote.realm_key(c->remote.arg, realm_id, index,
-		         key)) != 0 ||
+		if ((r = c->remote.realm_key(
+		         c->remote.arg, realm_id, index, key)) != 0 ||
 		    (r = cache_add(c, realm_id, index, key)) != 0) {
 			memset(key, 0, 32);
 			return r;

@@ -73,9 +73,8 @@ sceau_client_sign_statement(struct sceau_client *c, const uint8_t *tbs,
 }
 
 int
-sceau_client_token_sign_statement(struct sceau_client *c,
-    const uint8_t *tbs, size_t n, char alg[SCEAU_CERT_TOKEN_ALG_MAX + 1],
-    struct sceau_buf *sig)
+sceau_client_token_sign_statement(struct sceau_client *c, const uint8_t *tbs,
+    size_t n, char alg[SCEAU_CERT_TOKEN_ALG_MAX + 1], struct sceau_buf *sig)
 {
 	sceau_cert_token_signer signer;
 	struct sceau_cert *cert;

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -42,6 +43,8 @@ sceau_client_close(struct sceau_client *c)
 		return;
 	client_realm_keys_free(c);
 	sceau_http_free(c->http);
+	if (c->remote.free != NULL)
+		c->remote.free(c->remote.arg);
 	sceau_token_close(c->token);
 	sceau_chain_free(c->chain);
 	sceau_store_close(c->store);
@@ -109,6 +112,35 @@ remote_token_sign_cb(void *arg, const uint8_t *tbs, size_t n,
 	struct sceau_client *c = arg;
 
 	return c->remote.token_sign(c->remote.arg, tbs, n, alg, sig);
+}
+
+/*
+ * How token-backed devices check their card's certificate as they
+ * unlock (until workstation policy says it): CRLs fetched and checked
+ * unless SCEAU_PKI_CRL_FETCH=0; SCEAU_PKI_OCSP=off|aia|URL (off);
+ * SCEAU_PKI_SOFT_FAIL=1 accepts unreachable sources; SCEAU_PKI_REMOTE=1
+ * fetches from hosts that are not loopback.
+ */
+void
+sceau_client_pki_env(struct sceau_client_opts *co)
+{
+	const char *v;
+
+	co->pki_no_crl_fetch =
+	    (v = getenv("SCEAU_PKI_CRL_FETCH")) != NULL && strcmp(v, "0") == 0;
+	co->pki_soft_fail =
+	    (v = getenv("SCEAU_PKI_SOFT_FAIL")) != NULL && strcmp(v, "1") == 0;
+	co->pki_remote_fetch =
+	    (v = getenv("SCEAU_PKI_REMOTE")) != NULL && strcmp(v, "1") == 0;
+	co->pki_ocsp = SCEAU_X509_OCSP_OFF;
+	if ((v = getenv("SCEAU_PKI_OCSP")) == NULL || strcmp(v, "off") == 0)
+		return;
+	if (strcmp(v, "aia") == 0) {
+		co->pki_ocsp = SCEAU_X509_OCSP_AIA;
+	} else {
+		co->pki_ocsp = SCEAU_X509_OCSP_URL;
+		co->pki_ocsp_url = v;
+	}
 }
 
 int
@@ -370,8 +402,8 @@ remote_device_key(struct sceau_client *c)
 		    c->info.device_id);
 		return SCEAU_ERR_KEY_INVALID;
 	}
-	return sceau_sign_remote(d->verify_key, c->remote.sign, c->remote.arg,
-	    &c->keys.device_key);
+	return sceau_sign_remote(
+	    d->verify_key, c->remote.sign, c->remote.arg, &c->keys.device_key);
 }
 
 int
@@ -388,10 +420,12 @@ sceau_client_open_remote(const char *org, const char *device,
 	if (rm == NULL || rm->sign == NULL || rm->token_sign == NULL ||
 	    rm->realm_key == NULL)
 		return SCEAU_ERR_INVALID_ARGUMENT;
-	if ((r = sceau_paths_find_device(org, device, &found)) != 0)
-		return r;
-	if ((c = sceau_calloc(1, sizeof(*c))) == NULL)
-		return SCEAU_ERR_ALLOC;
+	if ((r = sceau_paths_find_device(org, device, &found)) != 0 ||
+	    (c = sceau_calloc(1, sizeof(*c))) == NULL) {
+		if (rm->free != NULL)
+			rm->free(rm->arg);
+		return r != 0 ? r : SCEAU_ERR_ALLOC;
+	}
 	c->remote = *rm;
 	if ((r = sceau_paths_device_file(found.org_id, found.device_id,
 	         SCEAU_PATHS_KEY_FILE, 0, path)) != 0 ||

@@ -64,6 +64,16 @@ int sceau_client_open_keys(const struct sceau_keyfile_info *info,
     struct sceau_client **cp) SCEAU_WUR;
 
 /*
+ * How token-backed devices check their card's certificate as they
+ * unlock (until workstation policy says it), from the environment: CRLs
+ * fetched and checked unless SCEAU_PKI_CRL_FETCH=0;
+ * SCEAU_PKI_OCSP=off|aia|URL (off); SCEAU_PKI_SOFT_FAIL=1 accepts
+ * unreachable sources; SCEAU_PKI_REMOTE=1 fetches from hosts that are not
+ * loopback.  Sets co's pki_* fields only.
+ */
+void sceau_client_pki_env(struct sceau_client_opts *co);
+
+/*
  * Keys held by another process (sceau-agent), for a client opened with
  * sceau_client_open_remote: the device key signs through sign (the
  * signature is checked against the device's key in the chain), a
@@ -77,16 +87,17 @@ struct sceau_client_remote {
 	    uint8_t sig[SCEAU_SIGN_SIG_LEN]);
 	int (*token_sign)(void *arg, const uint8_t *tbs, size_t n,
 	    char alg[SCEAU_CERT_TOKEN_ALG_MAX + 1], struct sceau_buf *sig);
-	int (*realm_key)(void *arg, const char *realm_id, uint32_t index,
-	    uint8_t key[32]);
+	int (*realm_key)(
+	    void *arg, const char *realm_id, uint32_t index, uint8_t key[32]);
+	void (*free)(void *arg); /* at sceau_client_close; may be NULL */
 	void *arg;
 };
 
 /*
  * Opens the device of org (NULL: the only one) with id device (NULL: the
  * only one of org) without unlocking its key file: its store and chain as
- * sceau_client_open does, its keys through rm (copied; arg must outlive
- * the client).  What needs the keys themselves (writing a key file:
+ * sceau_client_open does, its keys through rm (copied; rm->free(arg), if
+ * set, runs when the client closes, or here on failure).  What needs the keys themselves (writing a key file:
  * recovery devices) fails with SCEAU_ERR_AGENT_HELD.
  */
 int sceau_client_open_remote(const char *org, const char *device,

@@ -197,8 +197,8 @@ extern "C" {
 	X(AGENT_LOCKED, -901,                                                  \
 	    SCEAU_N_("the device is not unlocked in the agent"))               \
 	X(AGENT_VERSION, -902,                                                 \
-	    SCEAU_N_("the agent speaks another protocol version")) \
-	X(AGENT_HELD, -903, SCEAU_N_("the key is held by the agent")) \
+	    SCEAU_N_("the agent speaks another protocol version"))             \
+	X(AGENT_HELD, -903, SCEAU_N_("the key is held by the agent"))          \
 	X(AGENT_REFUSED, -904, SCEAU_N_("the agent refuses to sign this"))
 
 enum sceau_err {

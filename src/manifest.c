@@ -120,8 +120,7 @@ sceau_vlob_parse(const uint8_t *blob, size_t n, struct sceau_vlob_header *h)
 }
 
 int
-sceau_vlob_tbs_parse(
-    const uint8_t *tbs, size_t n, struct sceau_vlob_header *h)
+sceau_vlob_tbs_parse(const uint8_t *tbs, size_t n, struct sceau_vlob_header *h)
 {
 	struct sceau_buf *b;
 	int r = SCEAU_ERR_INVALID_FORMAT;
@@ -131,8 +130,8 @@ sceau_vlob_tbs_parse(
 	    memcmp(tbs, vlob_domain, sizeof(vlob_domain)) != 0 ||
 	    n - sizeof(vlob_domain) > SCEAU_VLOB_MAX)
 		return SCEAU_ERR_INVALID_FORMAT;
-	if ((b = sceau_buf_from(tbs + sizeof(vlob_domain),
-	         n - sizeof(vlob_domain))) == NULL)
+	if ((b = sceau_buf_from(
+	         tbs + sizeof(vlob_domain), n - sizeof(vlob_domain))) == NULL)
 		return SCEAU_ERR_ALLOC;
 	if (get_header(b, h) == 0 && sceau_buf_len(b) == 0)
 		r = 0;

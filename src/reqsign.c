@@ -132,8 +132,7 @@ sceau_reqsign_tbs_author(const uint8_t *tbs, size_t n,
 	if (n < pos || memcmp(tbs, head, pos) != 0)
 		return SCEAU_ERR_INVALID_FORMAT;
 	for (i = 0; i < 7; i++)
-		if (tbs_line(tbs, n, &pos, max[i], i == 6, &f[i], &len[i]) !=
-		    0)
+		if (tbs_line(tbs, n, &pos, max[i], i == 6, &f[i], &len[i]) != 0)
 			return SCEAU_ERR_INVALID_FORMAT;
 	if (len[6] != 64 || strspn(f[4], "0123456789") < len[4])
 		return SCEAU_ERR_INVALID_FORMAT;

@@ -37,7 +37,8 @@ statements(const uint8_t *tbs, size_t n)
 
 	fuzz_assert(c != NULL);
 	if (sceau_reqsign_tbs_author(tbs, n, org, dev) == 0)
-		fuzz_assert(sceau_org_id_valid(org) && sceau_cert_id_valid(dev));
+		fuzz_assert(
+		    sceau_org_id_valid(org) && sceau_cert_id_valid(dev));
 	if (sceau_vlob_tbs_parse(tbs, n, &h) == 0)
 		fuzz_assert(h.ciphertext >= tbs && h.ciphertext_len <= n);
 	if (sceau_cert_tbs_decode(tbs, n, 0, c) == 0 ||
@@ -80,7 +81,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sceau_agent_msg_clear(&a);
 	}
 	if (sceau_agent_decode(data, size, &q) == 0) {
-		if (q.type == SCEAU_AGENT_SIGN || q.type == SCEAU_AGENT_SIGN_TOKEN)
+		if (q.type == SCEAU_AGENT_SIGN ||
+		    q.type == SCEAU_AGENT_SIGN_TOKEN)
 			statements(q.data, q.data_len);
 		fuzz_assert(sceau_agent_encode(&q, again) == 0);
 		fuzz_assert(sceau_buf_len(again) == size &&
