@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,6 +186,20 @@ sceau_paths_data_dir(char dir[SCEAU_PATHS_MAX])
 		dir[0] = '\0';
 		return r;
 	}
+	return 0;
+}
+
+int
+sceau_paths_create_private(const char *path)
+{
+	int fd = open(
+	    path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0 && errno == EEXIST)
+		return 0;
+	if (fd < 0)
+		return paths_errno("cannot create", path);
+	(void)close(fd);
 	return 0;
 }
 
