@@ -51,14 +51,12 @@ static int
 do_sign(struct agent_state *s, const struct sceau_agent_msg *q,
     struct sceau_agent_msg *a, struct sceau_buf *out)
 {
-	struct sceau_client *c;
 	uint8_t *sig;
 	int r;
 
-	if ((r = agent_state_find(s, q->org, q->device, &c)) != 0 ||
-	    (r = sceau_buf_reserve(out, SCEAU_SIGN_SIG_LEN, &sig)) != 0 ||
-	    (r = sceau_client_sign_statement(c, q->data, q->data_len, sig)) !=
-	        0)
+	if ((r = sceau_buf_reserve(out, SCEAU_SIGN_SIG_LEN, &sig)) != 0 ||
+	    (r = agent_state_sign(
+	         s, q->org, q->device, q->data, q->data_len, sig)) != 0)
 		return r;
 	a->data = sceau_buf_ptr(out);
 	a->data_len = sceau_buf_len(out);
@@ -70,12 +68,10 @@ static int
 do_sign_token(struct agent_state *s, const struct sceau_agent_msg *q,
     struct sceau_agent_msg *a, struct sceau_buf *out)
 {
-	struct sceau_client *c;
 	int r;
 
-	if ((r = agent_state_find(s, q->org, q->device, &c)) != 0 ||
-	    (r = sceau_client_token_sign_statement(
-	         c, q->data, q->data_len, a->alg, out)) != 0)
+	if ((r = agent_state_token_sign(
+	         s, q->org, q->device, q->data, q->data_len, a->alg, out)) != 0)
 		return r;
 	a->data = sceau_buf_ptr(out);
 	a->data_len = sceau_buf_len(out);
@@ -83,17 +79,15 @@ do_sign_token(struct agent_state *s, const struct sceau_agent_msg *q,
 }
 
 static int
-do_realm_key(struct agent_state *s, const struct sceau_agent_msg *q,
+do_sync_status(struct agent_state *s, const struct sceau_agent_msg *q,
     struct sceau_agent_msg *a)
 {
-	struct sceau_client *c;
-	int r;
-
-	if ((r = agent_state_find(s, q->org, q->device, &c)) != 0)
-		return r;
-	if (q->realm[0] == '\0')
-		return SCEAU_ERR_INVALID_ARGUMENT;
-	return sceau_client_realm_key(c, q->realm, q->index, a->key);
+	a->sync = sceau_calloc(SCEAU_AGENT_SYNC_MAX, sizeof(*a->sync));
+	if (a->sync == NULL)
+		return SCEAU_ERR_ALLOC;
+	a->nsync = agent_state_sync_status(
+	    s, q->org, q->device, a->sync, SCEAU_AGENT_SYNC_MAX);
+	return 0;
 }
 
 static void
@@ -127,7 +121,14 @@ act(struct agent_state *s, const struct sceau_agent_msg *q,
 	case SCEAU_AGENT_SIGN_TOKEN:
 		return do_sign_token(s, q, a, scratch);
 	case SCEAU_AGENT_REALM_KEY:
-		return do_realm_key(s, q, a);
+		return agent_state_realm_key(
+		    s, q->org, q->device, q->realm, q->index, a->key);
+	case SCEAU_AGENT_SYNC_STATUS:
+		return do_sync_status(s, q, a);
+	case SCEAU_AGENT_SYNC_NOW:
+		a->count =
+		    agent_state_sync_wake(s, q->org, q->device, q->realm);
+		return 0;
 	case SCEAU_AGENT_STATUS:
 		do_status(s, a);
 		return 0;

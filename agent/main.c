@@ -54,6 +54,7 @@ struct agent_args {
 	int foreground;
 	int debug;
 	int token_watch;
+	int no_sync;
 };
 
 struct conn {
@@ -96,6 +97,8 @@ usage(FILE *f)
 	              "                        (0: never, the default)\n"
 	              "  --no-token-watch      do not lock a device whose "
 	              "card is removed\n"
+	              "  --no-sync             do not sync workspaces in the "
+	              "background\n"
 	              "  -D, --foreground      stay in the foreground "
 	              "(systemd)\n"
 	              "  -d, --debug           foreground, with debug "
@@ -124,11 +127,12 @@ parse_seconds(const char *s, uint32_t *out)
 static int
 parse_args(int argc, char **argv, struct agent_args *a)
 {
-	enum { OPT_NO_WATCH = 0x100 };
+	enum { OPT_NO_WATCH = 0x100, OPT_NO_SYNC };
 	static const struct option opts[] = {
 	    {"socket", required_argument, NULL, 'a'},
 	    {"timeout", required_argument, NULL, 't'},
 	    {"no-token-watch", no_argument, NULL, OPT_NO_WATCH},
+	    {"no-sync", no_argument, NULL, OPT_NO_SYNC},
 	    {"foreground", no_argument, NULL, 'D'},
 	    {"debug", no_argument, NULL, 'd'},
 	    {"version", no_argument, NULL, 'V'},
@@ -152,6 +156,9 @@ parse_args(int argc, char **argv, struct agent_args *a)
 			break;
 		case OPT_NO_WATCH:
 			a->token_watch = 0;
+			break;
+		case OPT_NO_SYNC:
+			a->no_sync = 1;
 			break;
 		case 'd':
 			a->debug = 1;
@@ -486,6 +493,7 @@ run(struct agent *ag)
 	sceau_client_pki_env(&co);
 	if ((ag->st = agent_state_new(&co, ag->args->idle_s)) == NULL)
 		return fail(SCEAU_ERR_ALLOC, _("starting"));
+	agent_state_set_sync(ag->st, !ag->args->no_sync);
 	for (i = 0; i < CONN_MAX; i++)
 		ag->conns[i].fd = -1;
 	if ((r = listen_on(ag)) != 0) {

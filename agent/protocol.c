@@ -58,9 +58,10 @@ get_entry(struct sceau_buf *b, struct sceau_agent_entry *e)
 	    (r = get_cstr(b, SCEAU_NAME_MAX, e->label)) != 0 ||
 	    (r = sceau_buf_get_u8(b, &e->protection)) != 0 ||
 	    (r = sceau_buf_get_u64(b, &e->unlocked_us)) != 0 ||
-	    (r = sceau_buf_get_u64(b, &e->used_us)) != 0)
+	    (r = sceau_buf_get_u64(b, &e->used_us)) != 0 ||
+	    (r = sceau_buf_get_u64(b, &e->token_ops)) != 0)
 		return r;
-	return sceau_buf_get_u64(b, &e->token_ops);
+	return sceau_buf_get_fixed(b, e->verify_key, SCEAU_SIGN_PUBLIC_LEN);
 }
 
 static int
@@ -81,6 +82,49 @@ get_list(struct sceau_buf *b, struct sceau_agent_msg *m)
 	m->nentries = n;
 	for (i = 0; i < n; i++)
 		if ((r = get_entry(b, &m->entries[i])) != 0)
+			return r;
+	return 0;
+}
+
+static int
+get_sync_entry(struct sceau_buf *b, struct sceau_agent_sync_entry *e)
+{
+	uint32_t err;
+	int r;
+
+	if ((r = get_cstr(b, SCEAU_ORG_ID_MAX, e->org)) != 0 ||
+	    (r = get_cstr(b, SCEAU_ID_LEN, e->device)) != 0 ||
+	    (r = get_cstr(b, SCEAU_ID_LEN, e->realm)) != 0 ||
+	    (r = sceau_buf_get_u8(b, &e->state)) != 0 ||
+	    (r = sceau_buf_get_u32(b, &e->pending)) != 0 ||
+	    (r = sceau_buf_get_u32(b, &err)) != 0 ||
+	    (r = sceau_buf_get_u64(b, &e->last_us)) != 0)
+		return r;
+	if (e->state < 1 || e->state > SCEAU_AGENT_SYNC_STATE_MAX ||
+	    err > 0xffff)
+		return SCEAU_ERR_INVALID_FORMAT;
+	e->error = -(int)err;
+	return 0;
+}
+
+static int
+get_sync_list(struct sceau_buf *b, struct sceau_agent_msg *m)
+{
+	uint32_t n;
+	size_t i;
+	int r;
+
+	if ((r = sceau_buf_get_u32(b, &n)) != 0)
+		return r;
+	if (n > SCEAU_AGENT_SYNC_MAX)
+		return SCEAU_ERR_INVALID_FORMAT;
+	if (n == 0)
+		return 0;
+	if ((m->sync = sceau_calloc(n, sizeof(*m->sync))) == NULL)
+		return SCEAU_ERR_ALLOC;
+	m->nsync = n;
+	for (i = 0; i < n; i++)
+		if ((r = get_sync_entry(b, &m->sync[i])) != 0)
 			return r;
 	return 0;
 }
@@ -137,6 +181,12 @@ get_request(struct sceau_buf *b, struct sceau_agent_msg *m)
 		    (r = get_cstr(b, SCEAU_ID_LEN, m->realm)) != 0)
 			return r;
 		return sceau_buf_get_u32(b, &m->index);
+	case SCEAU_AGENT_SYNC_STATUS:
+		return get_org_device(b, m);
+	case SCEAU_AGENT_SYNC_NOW:
+		if ((r = get_org_device(b, m)) != 0)
+			return r;
+		return get_cstr(b, SCEAU_ID_LEN, m->realm);
 	default:
 		return SCEAU_ERR_INVALID_FORMAT;
 	}
@@ -179,6 +229,10 @@ get_reply(struct sceau_buf *b, struct sceau_agent_msg *m)
 		    (r = sceau_buf_get_u32(b, &m->count)) != 0)
 			return r;
 		return sceau_buf_get_u64(b, &m->token_ops);
+	case SCEAU_AGENT_SYNC_STATUS:
+		return get_sync_list(b, m);
+	case SCEAU_AGENT_SYNC_NOW:
+		return sceau_buf_get_u32(b, &m->count);
 	default:
 		return SCEAU_ERR_INVALID_FORMAT;
 	}
@@ -249,9 +303,44 @@ put_entry(struct sceau_buf *b, const struct sceau_agent_entry *e)
 	    (r = put_cstr(b, e->label, SCEAU_NAME_MAX)) != 0 ||
 	    (r = sceau_buf_put_u8(b, e->protection)) != 0 ||
 	    (r = sceau_buf_put_u64(b, e->unlocked_us)) != 0 ||
-	    (r = sceau_buf_put_u64(b, e->used_us)) != 0)
+	    (r = sceau_buf_put_u64(b, e->used_us)) != 0 ||
+	    (r = sceau_buf_put_u64(b, e->token_ops)) != 0)
 		return r;
-	return sceau_buf_put_u64(b, e->token_ops);
+	return sceau_buf_put_string(b, e->verify_key, SCEAU_SIGN_PUBLIC_LEN);
+}
+
+static int
+put_sync_entry(struct sceau_buf *b, const struct sceau_agent_sync_entry *e)
+{
+	int r;
+
+	if (e->state < 1 || e->state > SCEAU_AGENT_SYNC_STATE_MAX ||
+	    e->error > 0 || e->error < -0xffff)
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	if ((r = put_cstr(b, e->org, SCEAU_ORG_ID_MAX)) != 0 ||
+	    (r = put_cstr(b, e->device, SCEAU_ID_LEN)) != 0 ||
+	    (r = put_cstr(b, e->realm, SCEAU_ID_LEN)) != 0 ||
+	    (r = sceau_buf_put_u8(b, e->state)) != 0 ||
+	    (r = sceau_buf_put_u32(b, e->pending)) != 0 ||
+	    (r = sceau_buf_put_u32(b, (uint32_t)-e->error)) != 0)
+		return r;
+	return sceau_buf_put_u64(b, e->last_us);
+}
+
+static int
+put_sync_list(struct sceau_buf *b, const struct sceau_agent_msg *m)
+{
+	size_t i;
+	int r;
+
+	if (m->nsync > SCEAU_AGENT_SYNC_MAX)
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	if ((r = sceau_buf_put_u32(b, (uint32_t)m->nsync)) != 0)
+		return r;
+	for (i = 0; i < m->nsync; i++)
+		if ((r = put_sync_entry(b, &m->sync[i])) != 0)
+			return r;
+	return 0;
 }
 
 static int
@@ -289,6 +378,12 @@ put_request(struct sceau_buf *b, const struct sceau_agent_msg *m)
 		    (r = put_cstr(b, m->realm, SCEAU_ID_LEN)) != 0)
 			return r;
 		return sceau_buf_put_u32(b, m->index);
+	case SCEAU_AGENT_SYNC_STATUS:
+		return put_org_device(b, m);
+	case SCEAU_AGENT_SYNC_NOW:
+		if ((r = put_org_device(b, m)) != 0)
+			return r;
+		return put_cstr(b, m->realm, SCEAU_ID_LEN);
 	default:
 		return SCEAU_ERR_INVALID_ARGUMENT;
 	}
@@ -336,6 +431,10 @@ put_reply(struct sceau_buf *b, const struct sceau_agent_msg *m)
 		    (r = sceau_buf_put_u32(b, m->count)) != 0)
 			return r;
 		return sceau_buf_put_u64(b, m->token_ops);
+	case SCEAU_AGENT_SYNC_STATUS:
+		return put_sync_list(b, m);
+	case SCEAU_AGENT_SYNC_NOW:
+		return sceau_buf_put_u32(b, m->count);
 	default:
 		return SCEAU_ERR_INVALID_ARGUMENT;
 	}
@@ -379,6 +478,7 @@ void
 sceau_agent_msg_clear(struct sceau_agent_msg *m)
 {
 	sceau_free(m->entries);
+	sceau_free(m->sync);
 	sceau_memzero(m, sizeof(*m));
 }
 
@@ -422,7 +522,20 @@ sceau_agent_type_name(uint8_t type)
 	    "lock", "list", "sign", "sign-token", "realm-key", "status"};
 	unsigned int t = type & ~SCEAU_AGENT_REPLY;
 
+	if (t == SCEAU_AGENT_SYNC_STATUS)
+		return "sync-status";
+	if (t == SCEAU_AGENT_SYNC_NOW)
+		return "sync-now";
 	if (t >= sizeof(names) / sizeof(names[0]))
 		return NULL;
 	return names[t];
+}
+
+const char *
+sceau_agent_sync_state_name(uint8_t state)
+{
+	static const char *const names[] = {"?", "starting", "syncing",
+	    "up-to-date", "pending", "offline", "error"};
+
+	return state <= SCEAU_AGENT_SYNC_STATE_MAX ? names[state] : "?";
 }

@@ -31,6 +31,7 @@
 #define SCEAU_AGENT_ALG_MAX 32
 #define SCEAU_AGENT_MESSAGE_MAX 1024
 #define SCEAU_AGENT_LIST_MAX 64
+#define SCEAU_AGENT_SYNC_MAX 1024 /* SYNC_STATUS entries */
 #define SCEAU_AGENT_KEY_LEN 32
 
 enum sceau_agent_type {
@@ -43,6 +44,8 @@ enum sceau_agent_type {
 	SCEAU_AGENT_SIGN_TOKEN = 0x06,
 	SCEAU_AGENT_REALM_KEY = 0x07,
 	SCEAU_AGENT_STATUS = 0x08,
+	SCEAU_AGENT_SYNC_STATUS = 0x10,
+	SCEAU_AGENT_SYNC_NOW = 0x11,
 };
 #define SCEAU_AGENT_REPLY 0x80 /* reply type = request type | REPLY */
 #define SCEAU_AGENT_LOCK_ALL 0x01 /* LOCK flags */
@@ -57,7 +60,33 @@ struct sceau_agent_entry {
 	uint64_t unlocked_us;
 	uint64_t used_us;
 	uint64_t token_ops;
+	uint8_t verify_key[SCEAU_SIGN_PUBLIC_LEN]; /* the device's key */
 };
+
+/* Background sync: what SYNC_STATUS tells of a device or a workspace. */
+enum sceau_agent_sync_state {
+	SCEAU_AGENT_SYNC_STARTING = 1, /* not synced yet */
+	SCEAU_AGENT_SYNC_SYNCING = 2,
+	SCEAU_AGENT_SYNC_UP_TO_DATE = 3,
+	SCEAU_AGENT_SYNC_PENDING = 4, /* local changes not sent yet */
+	SCEAU_AGENT_SYNC_OFFLINE = 5, /* the server is away: trying again */
+	SCEAU_AGENT_SYNC_ERROR = 6, /* a failure no wait mends (error) */
+};
+#define SCEAU_AGENT_SYNC_STATE_MAX 6
+
+/* One line of SYNC_STATUS: realm "" is the device as a whole. */
+struct sceau_agent_sync_entry {
+	char org[SCEAU_ORG_ID_MAX + 1];
+	char device[SCEAU_ID_LEN + 1];
+	char realm[SCEAU_ID_LEN + 1];
+	uint8_t state; /* enum sceau_agent_sync_state */
+	uint32_t pending; /* local changes (vlobs) not sent yet */
+	int error; /* the last failure (a SCEAU_ERR_* value), or 0 */
+	uint64_t last_us; /* last sync that ended, or 0 */
+};
+
+/* "up-to-date", "pending"...; "?" for a bad value. */
+const char *sceau_agent_sync_state_name(uint8_t state);
 
 struct sceau_agent_msg {
 	uint8_t type; /* enum sceau_agent_type, | SCEAU_AGENT_REPLY */
@@ -82,7 +111,10 @@ struct sceau_agent_msg {
 	uint64_t pid, started_us, token_ops; /* STATUS */
 	uint32_t idle_timeout_s;
 	size_t nentries; /* LIST reply */
-	struct sceau_agent_entry *entries; /* decoded: owned; encoded: lent */
+	struct sceau_agent_entry *entries; /* freed by sceau_agent_msg_clear */
+	size_t nsync; /* SYNC_STATUS reply */
+	struct sceau_agent_sync_entry
+	    *sync; /* freed by sceau_agent_msg_clear */
 };
 
 /*

@@ -1,7 +1,9 @@
 /*
  * state.h: the agent's unlocked devices, one open struct sceau_client per
- * (organization, device).  Locking a device closes its client, which
- * wipes its keys and cached workspace keys and closes its token.
+ * (organization, device), each with its background sync.  Locking a
+ * device stops its sync and closes its client, which wipes its keys and
+ * cached workspace keys and closes its token.  Every function may be
+ * called from any thread.
  */
 #ifndef SCEAU_AGENT_STATE_H
 #define SCEAU_AGENT_STATE_H
@@ -53,16 +55,35 @@ uint32_t agent_state_lock_all(struct agent_state *s);
 uint32_t agent_state_lock_absent(struct agent_state *s);
 
 /*
- * The unlocked client of (org, device) ("" as in agent_state_lock), its
- * last use stamped.  SCEAU_ERR_AGENT_LOCKED, _AMBIGUOUS_DEVICE.
+ * What the unlocked device (org, device) ("" as in agent_state_lock) does
+ * for a client without keys, under the state's lock, its last use
+ * stamped: sceau_client_sign_statement, _token_sign_statement and
+ * sceau_client_realm_key.  SCEAU_ERR_AGENT_LOCKED, _AMBIGUOUS_DEVICE.
  */
-int agent_state_find(struct agent_state *s, const char *org, const char *device,
-    struct sceau_client **cp) SCEAU_WUR;
+int agent_state_sign(struct agent_state *s, const char *org, const char *device,
+    const void *m, size_t n, uint8_t sig[SCEAU_SIGN_SIG_LEN]) SCEAU_WUR;
+int agent_state_token_sign(struct agent_state *s, const char *org,
+    const char *device, const uint8_t *tbs, size_t n,
+    char alg[SCEAU_CERT_TOKEN_ALG_MAX + 1], struct sceau_buf *sig) SCEAU_WUR;
+int agent_state_device_key(struct agent_state *s, const char *org,
+    const char *device, uint8_t pk[SCEAU_SIGN_PUBLIC_LEN]) SCEAU_WUR;
+int agent_state_realm_key(struct agent_state *s, const char *org,
+    const char *device, const char *realm, uint32_t index, uint8_t key[32])
+    SCEAU_WUR;
+
+/* Background sync of each device unlocked from now on (agent/bgsync.h). */
+void agent_state_set_sync(struct agent_state *s, int on);
+/* SYNC_STATUS of the matching devices ("": any): up to max entries. */
+size_t agent_state_sync_status(struct agent_state *s, const char *org,
+    const char *device, struct sceau_agent_sync_entry *e, size_t max);
+/* Wakes the sync of the matching devices; how many. */
+uint32_t agent_state_sync_wake(struct agent_state *s, const char *org,
+    const char *device, const char *realm);
 
 /* Up to max entries describing the unlocked devices; their count. */
 size_t agent_state_list(
-    const struct agent_state *s, struct sceau_agent_entry *e, size_t max);
-size_t agent_state_count(const struct agent_state *s);
+    struct agent_state *s, struct sceau_agent_entry *e, size_t max);
+size_t agent_state_count(struct agent_state *s);
 uint32_t agent_state_idle_timeout(const struct agent_state *s);
 uint64_t agent_state_started(const struct agent_state *s);
 

@@ -395,15 +395,34 @@ remote_device_key(struct sceau_client *c)
 {
 	const struct sceau_chain_device *d =
 	    sceau_chain_device(c->chain, c->info.device_id);
+	const uint8_t *vk =
+	    c->remote.has_device_vk ? c->remote.device_vk : NULL;
 
-	if (d == NULL) {
+	if (d != NULL && vk != NULL &&
+	    sceau_timingsafe_bcmp(d->verify_key, vk, sizeof(d->verify_key)) !=
+	        0) {
+		sceau_message("the agent's key of device %s is not the one in "
+		              "the organization's records",
+		    c->info.device_id);
+		return SCEAU_ERR_KEY_INVALID;
+	}
+	if (d != NULL)
+		vk = d->verify_key;
+	if (vk == NULL) {
 		sceau_message("device %s is not in the organization's records "
 		              "on this computer",
 		    c->info.device_id);
 		return SCEAU_ERR_KEY_INVALID;
 	}
 	return sceau_sign_remote(
-	    d->verify_key, c->remote.sign, c->remote.arg, &c->keys.device_key);
+	    vk, c->remote.sign, c->remote.arg, &c->keys.device_key);
+}
+
+void
+sceau_client_local_change(struct sceau_client *c, const char *realm_id)
+{
+	if (c->remote.changed != NULL)
+		c->remote.changed(c->remote.arg, realm_id);
 }
 
 int

@@ -90,8 +90,23 @@ struct sceau_client_remote {
 	int (*realm_key)(
 	    void *arg, const char *realm_id, uint32_t index, uint8_t key[32]);
 	void (*free)(void *arg); /* at sceau_client_close; may be NULL */
+	/* May be NULL: local changes of realm_id were committed (sync them). */
+	void (*changed)(void *arg, const char *realm_id);
 	void *arg;
+	/*
+	 * The device's public key, as the holder of its private half says
+	 * (has_device_vk): used until the chain, refreshed, names the
+	 * device (a new device), and checked against the chain's after.
+	 */
+	uint8_t device_vk[SCEAU_SIGN_PUBLIC_LEN];
+	int has_device_vk;
 };
+
+/*
+ * Local changes of realm_id were committed to the store (sceau_ws_commit
+ * says so): tells the keys' holder, which syncs them in the background.
+ */
+void sceau_client_local_change(struct sceau_client *c, const char *realm_id);
 
 /*
  * Opens the device of org (NULL: the only one) with id device (NULL: the

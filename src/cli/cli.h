@@ -263,6 +263,13 @@ int cli_agent_client(const struct sceau_paths_device *d,
     const struct sceau_client_opts *co, struct sceau_client **cp) SCEAU_WUR;
 
 /*
+ * The background sync of c's device in the running agent (SYNC_STATUS):
+ * an array of {realm_id, workspace, state, pending, last_us[, error]},
+ * the device itself first (realm_id ""); NULL when no agent syncs it.
+ */
+json_t *cli_agent_sync_json(struct sceau_client *c);
+
+/*
  * Parses the device options, the command's own options and s->nargs to
  * s->nargs + s->nargs_opt positional arguments (from argv[optind]), opens the client and, if asked,
  * refreshes its chain.  Returns 0 with *cp set, -1 after --help, or an

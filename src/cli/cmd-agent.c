@@ -105,9 +105,25 @@ link_realm_key(void *arg, const char *realm_id, uint32_t index, uint8_t key[32])
 	return r;
 }
 
-/* Does the agent hold device d? */
+/* Local changes: the agent's background sync sends them now. */
+static void
+link_changed(void *arg, const char *realm_id)
+{
+	struct agent_link *l = arg;
+	struct sceau_agent_msg q, a;
+
+	link_msg(l, SCEAU_AGENT_SYNC_NOW, &q);
+	(void)snprintf(q.realm, sizeof(q.realm), "%s", realm_id);
+	/* A failure leaves the changes to the next pass: nothing is lost. */
+	if (sceau_agent_call(l->conn, &q, &a) != 0)
+		sceau_message_clear();
+	sceau_agent_msg_clear(&a);
+}
+
+/* Does the agent hold device d?  Its public key into rm. */
 static int
-agent_holds(struct sceau_agent_conn *conn, const struct sceau_paths_device *d)
+agent_holds(struct sceau_agent_conn *conn, const struct sceau_paths_device *d,
+    struct sceau_client_remote *rm)
 {
 	struct sceau_agent_msg q, a;
 	size_t i;
@@ -117,9 +133,15 @@ agent_holds(struct sceau_agent_conn *conn, const struct sceau_paths_device *d)
 	q.type = SCEAU_AGENT_LIST;
 	if ((r = sceau_agent_call(conn, &q, &a)) != 0)
 		return r;
-	for (i = 0; i < a.nentries; i++)
-		found |= strcmp(a.entries[i].org, d->org_id) == 0 &&
+	for (i = 0; i < a.nentries && !found; i++) {
+		found = strcmp(a.entries[i].org, d->org_id) == 0 &&
 		    strcmp(a.entries[i].device, d->device_id) == 0;
+		if (found) {
+			memcpy(rm->device_vk, a.entries[i].verify_key,
+			    sizeof(rm->device_vk));
+			rm->has_device_vk = 1;
+		}
+	}
 	sceau_agent_msg_clear(&a);
 	if (!found) {
 		sceau_message(_("device %s of %s is locked: run \"sceau "
@@ -144,18 +166,77 @@ cli_agent_client(const struct sceau_paths_device *d,
 		return SCEAU_ERR_ALLOC;
 	memcpy(l->org, d->org_id, sizeof(l->org));
 	memcpy(l->device, d->device_id, sizeof(l->device));
+	memset(&rm, 0, sizeof(rm));
 	if ((r = sceau_agent_connect(NULL, CLIENT_NAME, &l->conn)) != 0 ||
-	    (r = agent_holds(l->conn, d)) != 0) {
+	    (r = agent_holds(l->conn, d, &rm)) != 0) {
 		link_free(l);
 		return r;
 	}
-	memset(&rm, 0, sizeof(rm));
 	rm.sign = link_sign;
 	rm.token_sign = link_token_sign;
 	rm.realm_key = link_realm_key;
 	rm.free = link_free;
+	rm.changed = link_changed;
 	rm.arg = l;
 	return sceau_client_open_remote(d->org_id, d->device_id, &rm, co, cp);
+}
+
+/* One workspace's (or the device's) background sync state, as JSON. */
+static json_t *
+sync_entry_json(struct sceau_client *c, const struct sceau_agent_sync_entry *e)
+{
+	char name[SCEAU_NAME_MAX_BYTES + 1];
+	json_t *o;
+
+	if (e->realm[0] == '\0' ||
+	    sceau_client_realm_name(c, e->realm, name, sizeof(name)) != 0)
+		name[0] = '\0';
+	sceau_message_clear();
+	o = json_pack("{s:s, s:s, s:s, s:i, s:I}", "realm_id", e->realm,
+	    "workspace", name, "state", sceau_agent_sync_state_name(e->state),
+	    "pending", (int)e->pending, "last_us", (json_int_t)e->last_us);
+	if (o != NULL && e->error != 0 &&
+	    json_object_set_new(o, "error",
+	        json_string(sceau_errname(e->error) != NULL
+	                ? sceau_errname(e->error)
+	                : "SCEAU_ERR_UNKNOWN")) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+json_t *
+cli_agent_sync_json(struct sceau_client *c)
+{
+	const struct sceau_keyfile_info *info = sceau_client_info(c);
+	struct sceau_agent_conn *conn = NULL;
+	struct sceau_agent_msg q, a;
+	json_t *arr;
+	size_t i;
+
+	if (sceau_agent_connect(NULL, CLIENT_NAME, &conn) != 0) {
+		sceau_message_clear();
+		return NULL;
+	}
+	memset(&q, 0, sizeof(q));
+	q.type = SCEAU_AGENT_SYNC_STATUS;
+	(void)snprintf(q.org, sizeof(q.org), "%s", info->org_id);
+	(void)snprintf(q.device, sizeof(q.device), "%s", info->device_id);
+	if (sceau_agent_call(conn, &q, &a) != 0 || a.nsync == 0 ||
+	    (arr = json_array()) == NULL) {
+		sceau_agent_msg_clear(&a);
+		sceau_agent_close(conn);
+		sceau_message_clear();
+		return NULL;
+	}
+	for (i = 0; i < a.nsync; i++)
+		if (json_array_append_new(
+		        arr, sync_entry_json(c, &a.sync[i])) != 0)
+			break;
+	sceau_agent_msg_clear(&a);
+	sceau_agent_close(conn);
+	return arr;
 }
 
 /* ------------------------------------------------------------- unlock */

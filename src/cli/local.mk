@@ -27,4 +27,4 @@ sceau_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/agent -DBINDIR=\"$(bindir)\" \
 	$(CURL_CFLAGS) \
 	$(SQLITE_CFLAGS) $(LIBXML_CFLAGS) $(P11KIT_CFLAGS)
 sceau_LDADD = agent/libagent.a $(SCEAU_LIBS) $(CURL_LIBS) $(SQLITE_LIBS) $(LIBXML_LIBS) \
-	$(P11KIT_LIBS)
+	$(P11KIT_LIBS) -lpthread

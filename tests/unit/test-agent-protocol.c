@@ -21,6 +21,9 @@ static const uint8_t pin[] = "123456";
 /* As long as a signature, so that it fits SIGN's reply too. */
 static const uint8_t tbs[SCEAU_SIGN_SIG_LEN] = {1, 2, 3, 4, 5};
 
+static struct sceau_agent_sync_entry sync_entry = {ORG, DEV, REALM,
+    SCEAU_AGENT_SYNC_OFFLINE, 3, SCEAU_ERR_TIMEOUT, 1700000000000000ULL};
+
 /* Fills m as a message of type t with every field it has set. */
 static void
 sample(uint8_t t, struct sceau_agent_msg *m, struct sceau_agent_entry *e)
@@ -59,6 +62,8 @@ sample(uint8_t t, struct sceau_agent_msg *m, struct sceau_agent_entry *e)
 	e->token_ops = 1;
 	m->entries = e;
 	m->nentries = 1;
+	m->sync = &sync_entry;
+	m->nsync = 1;
 }
 
 static const uint8_t all_types[] = {
@@ -70,6 +75,8 @@ static const uint8_t all_types[] = {
     SCEAU_AGENT_SIGN_TOKEN,
     SCEAU_AGENT_REALM_KEY,
     SCEAU_AGENT_STATUS,
+    SCEAU_AGENT_SYNC_STATUS,
+    SCEAU_AGENT_SYNC_NOW,
     SCEAU_AGENT_FAILURE,
     SCEAU_AGENT_HELLO | SCEAU_AGENT_REPLY,
     SCEAU_AGENT_UNLOCK | SCEAU_AGENT_REPLY,
@@ -79,6 +86,8 @@ static const uint8_t all_types[] = {
     SCEAU_AGENT_SIGN_TOKEN | SCEAU_AGENT_REPLY,
     SCEAU_AGENT_REALM_KEY | SCEAU_AGENT_REPLY,
     SCEAU_AGENT_STATUS | SCEAU_AGENT_REPLY,
+    SCEAU_AGENT_SYNC_STATUS | SCEAU_AGENT_REPLY,
+    SCEAU_AGENT_SYNC_NOW | SCEAU_AGENT_REPLY,
 };
 
 static void
@@ -166,6 +175,19 @@ test_fields(void **state)
 	assert_string_equal(d.entries[0].label, "laptop");
 	assert_int_equal(d.entries[0].used_us, 6);
 	sceau_agent_msg_clear(&d);
+	sceau_buf_reset(b);
+	sample(SCEAU_AGENT_SYNC_STATUS | SCEAU_AGENT_REPLY, &m, &e);
+	assert_int_equal(sceau_agent_encode(&m, b), 0);
+	assert_int_equal(
+	    sceau_agent_decode(sceau_buf_ptr(b), sceau_buf_len(b), &d), 0);
+	assert_int_equal(d.nsync, 1);
+	assert_string_equal(d.sync[0].realm, REALM);
+	assert_int_equal(d.sync[0].state, SCEAU_AGENT_SYNC_OFFLINE);
+	assert_int_equal(d.sync[0].error, SCEAU_ERR_TIMEOUT);
+	assert_int_equal(d.sync[0].pending, 3);
+	assert_string_equal(
+	    sceau_agent_sync_state_name(d.sync[0].state), "offline");
+	sceau_agent_msg_clear(&d);
 	sceau_buf_free(b);
 }
 
@@ -195,11 +217,17 @@ test_refusals(void **state)
 	static const uint8_t nul[] = {3, 1, 0, 0, 0, 2, 'a', 0, 0, 0, 0, 0};
 	/* LIST reply, 65 entries */
 	static const uint8_t many[] = {0x84, 0, 0, 0, 65};
+	/* SYNC_STATUS reply, one entry "" "" "" in state 7 */
+	static const uint8_t bad_state[] = {0x90, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0,
+	    0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0};
 	static const uint8_t short_sig[] = {0x85, 0, 0, 0, 1, 7};
 	/* HELLO 1, name of 65 bytes announced */
 	static const uint8_t long_name[] = {1, 0, 0, 0, 1, 0, 0, 0, 65};
+	uint8_t bad_state_ok[34];
 
 	(void)state;
+	memcpy(bad_state_ok, bad_state, sizeof(bad_state));
 	refused(unknown, 1, SCEAU_ERR_INVALID_FORMAT);
 	refused(unknown_reply, 1, SCEAU_ERR_INVALID_FORMAT);
 	refused(unknown, 0, SCEAU_ERR_INVALID_FORMAT);
@@ -208,6 +236,11 @@ test_refusals(void **state)
 	refused(bad_flags, sizeof(bad_flags), SCEAU_ERR_INVALID_FORMAT);
 	refused(nul, sizeof(nul), SCEAU_ERR_INVALID_FORMAT);
 	refused(many, sizeof(many), SCEAU_ERR_INVALID_FORMAT);
+	refused(bad_state, sizeof(bad_state), SCEAU_ERR_INVALID_FORMAT);
+	bad_state_ok[17] = SCEAU_AGENT_SYNC_PENDING;
+	assert_int_equal(
+	    sceau_agent_decode(bad_state_ok, sizeof(bad_state_ok), &m), 0);
+	sceau_agent_msg_clear(&m);
 	/* A SIGN reply whose signature is not 64 bytes. */
 	refused(short_sig, sizeof(short_sig), SCEAU_ERR_INVALID_FORMAT);
 	assert_int_not_equal(
