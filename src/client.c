@@ -611,6 +611,15 @@ take_entry(struct sceau_client *c, const json_t *e, struct sceau_buf *env,
 		    (unsigned long long)cert.index);
 		sceau_buf_reset(idb);
 	}
+	/*
+	 * Another client of this device (the agent's background sync,
+	 * another command) may have stored it since this one opened: the
+	 * same bytes are fine, others mean the server showed two histories.
+	 */
+	if ((r = check_same_as_stored(c, cert.index, env)) !=
+	    SCEAU_ERR_NOT_FOUND)
+		return r;
+	sceau_message_clear();
 	return sceau_store_cert_put(c->store, cert.index, sceau_buf_ptr(env),
 	    sceau_buf_len(env),
 	    sceau_buf_len(idb) > 0 ? sceau_buf_ptr(idb) : NULL,

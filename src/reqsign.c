@@ -134,10 +134,15 @@ sceau_reqsign_tbs_author(const uint8_t *tbs, size_t n,
 	for (i = 0; i < 7; i++)
 		if (tbs_line(tbs, n, &pos, max[i], i == 6, &f[i], &len[i]) != 0)
 			return SCEAU_ERR_INVALID_FORMAT;
-	if (len[6] != 64 || strspn(f[4], "0123456789") < len[4])
+	/* The fields are not NUL-terminated: bounded loops, no str*(). */
+	if (len[6] != 64)
 		return SCEAU_ERR_INVALID_FORMAT;
+	for (i = 0; i < len[4]; i++)
+		if (f[4][i] < '0' || f[4][i] > '9')
+			return SCEAU_ERR_INVALID_FORMAT;
 	for (i = 0; i < 64; i++)
-		if (strchr("0123456789abcdef", f[6][i]) == NULL)
+		if ((f[6][i] < '0' || f[6][i] > '9') &&
+		    (f[6][i] < 'a' || f[6][i] > 'f'))
 			return SCEAU_ERR_INVALID_FORMAT;
 	memcpy(org_id, f[2], len[2]);
 	org_id[len[2]] = '\0';
