@@ -34,9 +34,10 @@ conn_gone(const char *what)
 	return SCEAU_ERR_AGENT_UNREACHABLE;
 }
 
-static int
-write_all(int fd, const uint8_t *p, size_t n)
+int
+sceau_agent_send_all(int fd, const void *buf, size_t n)
 {
+	const uint8_t *p = buf;
 	ssize_t k;
 
 	while (n > 0) {
@@ -102,7 +103,7 @@ sceau_agent_call(struct sceau_agent_conn *c, const struct sceau_agent_msg *q,
 	}
 	if ((r = sceau_agent_encode(q, body)) != 0 ||
 	    (r = sceau_agent_frame_put(frame, body)) != 0 ||
-	    (r = write_all(
+	    (r = sceau_agent_send_all(
 	         c->fd, sceau_buf_ptr(frame), sceau_buf_len(frame))) != 0 ||
 	    (r = read_frame(c, &p, &n)) != 0)
 		goto out;

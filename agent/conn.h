@@ -31,4 +31,10 @@ void sceau_agent_close(struct sceau_agent_conn *c);
 int sceau_agent_call(struct sceau_agent_conn *c,
     const struct sceau_agent_msg *q, struct sceau_agent_msg *a) SCEAU_WUR;
 
+/*
+ * Writes all of buf to the socket fd (no SIGPIPE; EINTR retried), for
+ * both sides.  0 or SCEAU_ERR_AGENT_UNREACHABLE.
+ */
+int sceau_agent_send_all(int fd, const void *buf, size_t n) SCEAU_WUR;
+
 #endif /* SCEAU_AGENT_CONN_H */

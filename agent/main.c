@@ -26,6 +26,7 @@
 
 #include "buf.h"
 #include "client.h"
+#include "conn.h"
 #include "dispatch.h"
 #include "errors.h"
 #include "i18n.h"
@@ -66,6 +67,8 @@ struct agent {
 	struct agent_state *st;
 	int lfd;
 	char path[SCEAU_PATHS_MAX];
+	dev_t sock_dev; /* the socket file we bound */
+	ino_t sock_ino;
 	struct conn conns[CONN_MAX];
 	uint64_t last_us; /* last request */
 	uint64_t watch_us; /* last look at the tokens */
@@ -230,6 +233,7 @@ static int
 listen_on(struct agent *ag)
 {
 	struct sockaddr_un sa;
+	struct stat st;
 	mode_t old;
 	int r;
 
@@ -254,11 +258,27 @@ listen_on(struct agent *ag)
 	old = umask(0177);
 	r = bind(ag->lfd, (struct sockaddr *)&sa, sizeof(sa));
 	(void)umask(old);
-	if (r != 0 || listen(ag->lfd, 16) != 0) {
+	if (r != 0 || listen(ag->lfd, 16) != 0 || lstat(ag->path, &st) != 0) {
 		sceau_message("%s: %s", ag->path, strerror(errno));
 		return SCEAU_ERR_SYSTEM;
 	}
+	ag->sock_dev = st.st_dev;
+	ag->sock_ino = st.st_ino;
 	return 0;
+}
+
+/*
+ * Is our socket file still ours?  Removed (the data directory deleted,
+ * say) or replaced, no command can reach this agent any more: it locks
+ * everything and exits rather than hold keys for no one.
+ */
+static int
+socket_gone(const struct agent *ag)
+{
+	struct stat st;
+
+	return lstat(ag->path, &st) != 0 || st.st_dev != ag->sock_dev ||
+	    st.st_ino != ag->sock_ino;
 }
 
 /* ---------------------------------------------------------- connections */
@@ -322,23 +342,6 @@ accept_one(struct agent *ag)
 		conn_close(&ag->conns[i]);
 }
 
-static int
-send_all(int fd, const uint8_t *p, size_t n)
-{
-	ssize_t k;
-
-	while (n > 0) {
-		k = send(fd, p, n, MSG_NOSIGNAL);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 /* Answers every whole frame in c->in; -1 to close the connection. */
 static int
 serve_frames(struct agent *ag, struct conn *c)
@@ -359,7 +362,7 @@ serve_frames(struct agent *ag, struct conn *c)
 		if (r == 0)
 			r = sceau_agent_frame_put(frame, reply);
 		if (r == 0)
-			r = send_all(
+			r = sceau_agent_send_all(
 			    c->fd, sceau_buf_ptr(frame), sceau_buf_len(frame));
 		sceau_buf_free(reply); /* wipes keys and signatures */
 		sceau_buf_free(frame);
@@ -440,6 +443,10 @@ serve(struct agent *ag)
 		if (n > 0 && (pfd[0].revents & POLLIN) != 0)
 			accept_one(ag);
 		housekeeping(ag);
+		if (socket_gone(ag)) {
+			warn_f("%s was removed: exiting", ag->path);
+			break;
+		}
 	}
 }
 
@@ -510,12 +517,15 @@ run(struct agent *ag)
 	info_f("listening on %s (pid %ld)", ag->path, (long)getpid());
 	ag->last_us = ag->watch_us = sceau_client_now_us();
 	serve(ag);
-	info_f("signal %d: locking every device and exiting", (int)stop_signal);
+	if (stop_signal != 0)
+		info_f("signal %d: locking every device and exiting",
+		    (int)stop_signal);
 	for (i = 0; i < CONN_MAX; i++)
 		conn_close(&ag->conns[i]);
 	agent_state_free(ag->st); /* locks: wipes keys, logs out of tokens */
 	(void)close(ag->lfd);
-	(void)unlink(ag->path);
+	if (!socket_gone(ag))
+		(void)unlink(ag->path);
 	return AGENT_EXIT_OK;
 }
 

@@ -402,6 +402,23 @@ cmd_unlock(struct cli *cli, int argc, char **argv)
 
 /* --------------------------------------------------------------- lock */
 
+/*
+ * The options and arguments of an agent command, then its connection to
+ * the running agent.  0, -1 after --help, or the exit status (reported).
+ */
+static int
+agent_setup(struct cli *cli, int argc, char **argv, const struct cli_setup *s,
+    struct cli_device_opts *dev, struct sceau_agent_conn **conn)
+{
+	int r;
+
+	if ((r = cli_setup_parse(cli, argc, argv, s, dev)) != 0)
+		return r;
+	if ((r = sceau_agent_connect(NULL, CLIENT_NAME, conn)) != 0)
+		return cli_error(cli, r, _("reaching the agent"));
+	return 0;
+}
+
 int
 cmd_lock(struct cli *cli, int argc, char **argv)
 {
@@ -421,10 +438,8 @@ cmd_lock(struct cli *cli, int argc, char **argv)
 	json_t *o;
 	int r;
 
-	if ((r = cli_setup_parse(cli, argc, argv, &setup, &dev)) != 0)
+	if ((r = agent_setup(cli, argc, argv, &setup, &dev, &conn)) != 0)
 		return r < 0 ? CLI_EXIT_OK : r;
-	if ((r = sceau_agent_connect(NULL, CLIENT_NAME, &conn)) != 0)
-		return cli_error(cli, r, _("reaching the agent"));
 	memset(&q, 0, sizeof(q));
 	q.type = SCEAU_AGENT_LOCK;
 	q.flags = all ? SCEAU_AGENT_LOCK_ALL : 0;
@@ -535,10 +550,8 @@ cmd_agent_status(struct cli *cli, int argc, char **argv)
 	json_t *o;
 	int r;
 
-	if ((r = cli_setup_parse(cli, argc, argv, &setup, &dev)) != 0)
+	if ((r = agent_setup(cli, argc, argv, &setup, &dev, &conn)) != 0)
 		return r < 0 ? CLI_EXIT_OK : r;
-	if ((r = sceau_agent_connect(NULL, CLIENT_NAME, &conn)) != 0)
-		return cli_error(cli, r, _("reaching the agent"));
 	r = agent_status_json(conn, &o);
 	sceau_agent_close(conn);
 	if (r != 0)
@@ -562,10 +575,8 @@ cmd_agent_stop(struct cli *cli, int argc, char **argv)
 	pid_t pid;
 	int r;
 
-	if ((r = cli_setup_parse(cli, argc, argv, &setup, &dev)) != 0)
+	if ((r = agent_setup(cli, argc, argv, &setup, &dev, &conn)) != 0)
 		return r < 0 ? CLI_EXIT_OK : r;
-	if ((r = sceau_agent_connect(NULL, CLIENT_NAME, &conn)) != 0)
-		return cli_error(cli, r, _("reaching the agent"));
 	memset(&q, 0, sizeof(q));
 	q.type = SCEAU_AGENT_STATUS;
 	r = sceau_agent_call(conn, &q, &a);

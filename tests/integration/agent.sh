@@ -237,6 +237,20 @@ done
 check "the socket is gone" test ! -e "$A/run/agent.sock"
 check_fails "and so is the agent" alive "$apid"
 
+# An agent whose socket is removed (its data directory deleted) exits.
+mkdir -m 700 "$tmp/gone"
+SCEAU_AGENT_SOCK="$tmp/gone/agent.sock" "$agent" >&2 ||
+	bail "an agent on $tmp/gone did not start"
+gpid=$(SCEAU_AGENT_SOCK="$tmp/gone/agent.sock" "$sceau" --json agent status |
+	jq -r .pid)
+rm -rf "$tmp/gone"
+i=0
+while alive "$gpid" && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check_fails "an agent whose socket is removed exits by itself" alive "$gpid"
+
 SCEAU_HOME="$A" "$agent" -t 1 >&2 || bail "agent -t 1 did not start"
 check_status "unlock in an agent with a 1 s idle timeout" 0 \
 	as unlock --org globex --password-file "$tmp/pw"
