@@ -144,6 +144,16 @@ check_status "without the agent, alice's own device reads them too" 0 \
 	/two/f1.txt --pin-file "$tmp/pin"
 check_grep "(the standalone mode for scripts)" "file 1 of two" "$tmp/out"
 
+# What writes the keys themselves is refused through the agent.
+check_status "a recovery export through the agent is refused (exit 1)" 1 \
+	cli --json device export-recovery --org globex --out "$tmp/r.rec"
+check "it names why" jq -e '.error.code == "SCEAU_ERR_AGENT_HELD" and
+	(.error.detail | test("SCEAU_AGENT_SOCK="))' "$tmp/out"
+check "and writes nothing" test ! -e "$tmp/r.rec"
+check_status "the device still opens with its password, standalone" 0 \
+	env SCEAU_AGENT_SOCK= SCEAU_HOME="$A" "$sceau" whoami --org globex \
+	--password-file "$tmp/pw"
+
 # --------------------------------------------------------------- lock
 check_status "lock --all" 0 cli --json lock --all
 check "both locked" jq -e '.locked == 2' "$tmp/out"
