@@ -99,6 +99,26 @@ call_error(struct sceau_token *t, CK_RV rv, const char *what)
 	return r;
 }
 
+int
+sceau_token_present(struct sceau_token *t)
+{
+	CK_SESSION_INFO si;
+	CK_TOKEN_INFO ti;
+
+	if (t->f->C_GetSessionInfo(t->session, &si) != CKR_OK ||
+	    (si.state != CKS_RO_USER_FUNCTIONS &&
+	        si.state != CKS_RW_USER_FUNCTIONS) ||
+	    t->f->C_GetTokenInfo(t->slot, &ti) != CKR_OK ||
+	    memcmp(ti.serialNumber, t->ti.serialNumber,
+	        sizeof(ti.serialNumber)) != 0 ||
+	    memcmp(ti.label, t->ti.label, sizeof(ti.label)) != 0) {
+		sceau_message(
+		    "token \"%s\" is gone or logged out", t->info.label);
+		return SCEAU_ERR_TOKEN_ABSENT;
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------- opening */
 
 /* The object attributes the URI names: id and label. */

@@ -195,6 +195,13 @@ int sceau_token_oaep_probe(struct sceau_token *t, int *alg) SCEAU_WUR;
  */
 int sceau_token_find_key(struct sceau_token *t) SCEAU_WUR;
 
+/*
+ * Is the token of t still there and logged in (its session alive, the
+ * same serial number and label in its slot)?  0 or SCEAU_ERR_TOKEN_ABSENT.
+ * Not counted as an operation.
+ */
+int sceau_token_present(struct sceau_token *t) SCEAU_WUR;
+
 /* Token operations made through t, and through every handle so far. */
 unsigned long sceau_token_ops(const struct sceau_token *t);
 unsigned long sceau_token_ops_total(void);

@@ -36,6 +36,7 @@
 
 #include "alloc.h"
 #include "blockcache.h"
+#include "paths.h"
 #include "errors.h"
 #include "hash.h"
 #include "log.h"
@@ -184,14 +185,11 @@ static int
 bc_open_db(struct sceau_blockcache *c, const char *dir)
 {
 	char path[PATH_SIZE];
-	int fd, r;
+	int r;
 
 	(void)snprintf(path, sizeof(path), "%s/blocks.db", dir);
-	/* Created 0600 first: SQLite would follow the umask. */
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return bc_sys_error("cannot create", path);
-	(void)close(fd);
+	if ((r = sceau_paths_create_private(path)) != 0)
+		return r;
 	if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE, NULL) !=
 	    SQLITE_OK)
 		return c->db == NULL ? SCEAU_ERR_ALLOC : bc_db_error(c, "open");

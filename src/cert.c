@@ -757,6 +757,22 @@ out:
 	return r;
 }
 
+int
+sceau_cert_tbs_decode(
+    const uint8_t *tbs, size_t n, int token, struct sceau_cert *c)
+{
+	const char *dom = token ? token_domain : sig_domain;
+	size_t dn = token ? sizeof(token_domain) : sizeof(sig_domain);
+
+	memset(c, 0, sizeof(*c));
+	if (n < dn || memcmp(tbs, dom, dn) != 0 ||
+	    decode_payload(tbs + dn, n - dn, c) != 0) {
+		memset(c, 0, sizeof(*c));
+		return SCEAU_ERR_CERT_FORMAT;
+	}
+	return 0;
+}
+
 /* Parsed envelope: pointers into the caller's bytes. */
 struct envelope {
 	char author[SCEAU_ID_LEN + 1];

@@ -158,6 +158,16 @@ int sceau_cert_sign_token(struct sceau_cert *c, const struct sceau_signkey *key,
     sceau_cert_token_signer signer, void *arg, struct sceau_buf *out) SCEAU_WUR;
 
 /*
+ * Decodes what a signer is asked to sign for a certificate: the device
+ * statement (token 0: the bytes sceau_cert_sign signs) or the token
+ * statement (token 1: what sceau_cert_token_signer is given), with its
+ * domain.  For a signer that signs for another process (sceau-agent),
+ * which checks c's organization and author.  SCEAU_ERR_CERT_FORMAT.
+ */
+int sceau_cert_tbs_decode(
+    const uint8_t *tbs, size_t n, int token, struct sceau_cert *c) SCEAU_WUR;
+
+/*
  * The bytes a token signature covers, of the envelope env (appended to
  * out).  SCEAU_ERR_CERT_FORMAT.
  */

@@ -17,6 +17,7 @@ struct sceau_client {
 	struct sceau_http *http;
 	struct client_realm_key *realm_keys; /* cache, in locked memory */
 	struct sceau_token *token; /* token-backed device: logged in, owned */
+	struct sceau_client_remote remote; /* sign NULL: keys are local */
 };
 
 /*

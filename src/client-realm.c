@@ -247,7 +247,18 @@ sceau_client_realm_key(struct sceau_client *c, const char *realm_id,
 	int r;
 
 	memset(key, 0, 32);
-	if ((k = cache_find(c, realm_id, index)) == NULL) {
+	if ((k = cache_find(c, realm_id, index)) == NULL &&
+	    c->remote.realm_key != NULL) {
+		/* Unwrapped and checked by the process that holds the keys. */
+		if ((r = c->remote.realm_key(
+		         c->remote.arg, realm_id, index, key)) != 0 ||
+		    (r = cache_add(c, realm_id, index, key)) != 0) {
+			memset(key, 0, 32);
+			return r;
+		}
+		return 0;
+	}
+	if (k == NULL) {
 		if ((s = sceau_calloc(1, sizeof(*s))) == NULL)
 			return SCEAU_ERR_ALLOC;
 		s->c = c;

@@ -93,6 +93,12 @@ sceau_client_export_recovery(struct sceau_client *c, const char *path,
 	else
 		default_label(info->device_label, sizeof(info->device_label));
 	info->created = sceau_client_now_us();
+	if (c->remote.sign != NULL) {
+		sceau_message("the device's keys are held by sceau-agent: "
+		              "export with SCEAU_AGENT_SOCK= (no agent)");
+		r = SCEAU_ERR_AGENT_HELD;
+		goto out;
+	}
 	if (c->keys.user_key == NULL) {
 		sceau_message(
 		    "this user's encryption key is not in the "

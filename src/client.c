@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -42,6 +43,8 @@ sceau_client_close(struct sceau_client *c)
 		return;
 	client_realm_keys_free(c);
 	sceau_http_free(c->http);
+	if (c->remote.free != NULL)
+		c->remote.free(c->remote.arg);
 	sceau_token_close(c->token);
 	sceau_chain_free(c->chain);
 	sceau_store_close(c->store);
@@ -99,6 +102,45 @@ token_sign_cb(void *arg, const uint8_t *tbs, size_t n,
 		return r;
 	(void)snprintf(alg, SCEAU_CERT_TOKEN_ALG_MAX + 1, "%s", a);
 	return 0;
+}
+
+/* The same, by the process that holds the token (sceau-agent). */
+static int
+remote_token_sign_cb(void *arg, const uint8_t *tbs, size_t n,
+    char alg[SCEAU_CERT_TOKEN_ALG_MAX + 1], struct sceau_buf *sig)
+{
+	struct sceau_client *c = arg;
+
+	return c->remote.token_sign(c->remote.arg, tbs, n, alg, sig);
+}
+
+/*
+ * How token-backed devices check their card's certificate as they
+ * unlock (until workstation policy says it): CRLs fetched and checked
+ * unless SCEAU_PKI_CRL_FETCH=0; SCEAU_PKI_OCSP=off|aia|URL (off);
+ * SCEAU_PKI_SOFT_FAIL=1 accepts unreachable sources; SCEAU_PKI_REMOTE=1
+ * fetches from hosts that are not loopback.
+ */
+void
+sceau_client_pki_env(struct sceau_client_opts *co)
+{
+	const char *v;
+
+	co->pki_no_crl_fetch =
+	    (v = getenv("SCEAU_PKI_CRL_FETCH")) != NULL && strcmp(v, "0") == 0;
+	co->pki_soft_fail =
+	    (v = getenv("SCEAU_PKI_SOFT_FAIL")) != NULL && strcmp(v, "1") == 0;
+	co->pki_remote_fetch =
+	    (v = getenv("SCEAU_PKI_REMOTE")) != NULL && strcmp(v, "1") == 0;
+	co->pki_ocsp = SCEAU_X509_OCSP_OFF;
+	if ((v = getenv("SCEAU_PKI_OCSP")) == NULL || strcmp(v, "off") == 0)
+		return;
+	if (strcmp(v, "aia") == 0) {
+		co->pki_ocsp = SCEAU_X509_OCSP_AIA;
+	} else {
+		co->pki_ocsp = SCEAU_X509_OCSP_URL;
+		co->pki_ocsp_url = v;
+	}
 }
 
 int
@@ -229,6 +271,8 @@ client_token_signer(struct sceau_client *c, int *r)
 	*r = 0;
 	if (d == NULL || !d->token_bound)
 		return NULL;
+	if (c->remote.sign != NULL)
+		return remote_token_sign_cb;
 	if (c->token == NULL) {
 		sceau_message("this device acts with its token: unlock it "
 		              "with the token");
@@ -295,31 +339,124 @@ connect_http(struct sceau_client *c, const struct sceau_client_opts *opts)
 	return r;
 }
 
+/* Rebuilds the chain from the open store. */
+static int
+rebuild_chain(struct sceau_client *c)
+{
+	int r;
+
+	if ((r = sceau_chain_new(
+	         c->info.org_id, c->info.root_verify_key, &c->chain)) != 0)
+		return r;
+	return sceau_store_cert_foreach(c->store, 1, replay_cb, c);
+}
+
 /* Rebuilds the chain from the open store, and connects. */
 static int
 start(struct sceau_client *c, const struct sceau_client_opts *opts)
 {
 	int r;
 
-	if ((r = sceau_chain_new(
-	         c->info.org_id, c->info.root_verify_key, &c->chain)) != 0 ||
-	    (r = sceau_store_cert_foreach(c->store, 1, replay_cb, c)) != 0)
+	if ((r = rebuild_chain(c)) != 0)
 		return r;
 	return connect_http(c, opts);
+}
+
+/* Opens the store of the device c->info names. */
+static int
+open_store(struct sceau_client *c)
+{
+	char path[SCEAU_PATHS_MAX];
+	int r;
+
+	if ((r = sceau_paths_device_file(c->info.org_id, c->info.device_id,
+	         SCEAU_PATHS_STORE_FILE, 1, path)) != 0)
+		return r;
+	return sceau_store_open(path, &c->store);
 }
 
 /* Opens the store of an unlocked device and rebuilds its chain. */
 static int
 open_state(struct sceau_client *c, const struct sceau_client_opts *opts)
 {
-	char path[SCEAU_PATHS_MAX];
 	int r;
 
-	if ((r = sceau_paths_device_file(c->info.org_id, c->info.device_id,
-	         SCEAU_PATHS_STORE_FILE, 1, path)) != 0 ||
-	    (r = sceau_store_open(path, &c->store)) != 0)
+	if ((r = open_store(c)) != 0)
 		return r;
 	return start(c, opts);
+}
+
+/*
+ * The device key of a remote client: a remote signing key with the
+ * device's public key in the chain (the one the server and members check).
+ */
+static int
+remote_device_key(struct sceau_client *c)
+{
+	const struct sceau_chain_device *d =
+	    sceau_chain_device(c->chain, c->info.device_id);
+	const uint8_t *vk =
+	    c->remote.has_device_vk ? c->remote.device_vk : NULL;
+
+	if (d != NULL && vk != NULL &&
+	    sceau_timingsafe_bcmp(d->verify_key, vk, sizeof(d->verify_key)) !=
+	        0) {
+		sceau_message("the agent's key of device %s is not the one in "
+		              "the organization's records",
+		    c->info.device_id);
+		return SCEAU_ERR_KEY_INVALID;
+	}
+	if (d != NULL)
+		vk = d->verify_key;
+	if (vk == NULL) {
+		sceau_message("device %s is not in the organization's records "
+		              "on this computer",
+		    c->info.device_id);
+		return SCEAU_ERR_KEY_INVALID;
+	}
+	return sceau_sign_remote(
+	    vk, c->remote.sign, c->remote.arg, &c->keys.device_key);
+}
+
+void
+sceau_client_local_change(struct sceau_client *c, const char *realm_id)
+{
+	if (c->remote.changed != NULL)
+		c->remote.changed(c->remote.arg, realm_id);
+}
+
+int
+sceau_client_open_remote(const char *org, const char *device,
+    const struct sceau_client_remote *rm, const struct sceau_client_opts *opts,
+    struct sceau_client **cp)
+{
+	struct sceau_paths_device found;
+	char path[SCEAU_PATHS_MAX];
+	struct sceau_client *c;
+	int r;
+
+	*cp = NULL;
+	if (rm == NULL || rm->sign == NULL || rm->token_sign == NULL ||
+	    rm->realm_key == NULL)
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	if ((r = sceau_paths_find_device(org, device, &found)) != 0 ||
+	    (c = sceau_calloc(1, sizeof(*c))) == NULL) {
+		if (rm->free != NULL)
+			rm->free(rm->arg);
+		return r != 0 ? r : SCEAU_ERR_ALLOC;
+	}
+	c->remote = *rm;
+	if ((r = sceau_paths_device_file(found.org_id, found.device_id,
+	         SCEAU_PATHS_KEY_FILE, 0, path)) != 0 ||
+	    (r = sceau_keyfile_read_info(path, &c->info)) != 0 ||
+	    (r = open_store(c)) != 0 || (r = rebuild_chain(c)) != 0 ||
+	    (r = remote_device_key(c)) != 0 ||
+	    (r = connect_http(c, opts)) != 0) {
+		sceau_client_close(c);
+		return r;
+	}
+	*cp = c;
+	return 0;
 }
 
 int
@@ -474,6 +611,15 @@ take_entry(struct sceau_client *c, const json_t *e, struct sceau_buf *env,
 		    (unsigned long long)cert.index);
 		sceau_buf_reset(idb);
 	}
+	/*
+	 * Another client of this device (the agent's background sync,
+	 * another command) may have stored it since this one opened: the
+	 * same bytes are fine, others mean the server showed two histories.
+	 */
+	if ((r = check_same_as_stored(c, cert.index, env)) !=
+	    SCEAU_ERR_NOT_FOUND)
+		return r;
+	sceau_message_clear();
 	return sceau_store_cert_put(c->store, cert.index, sceau_buf_ptr(env),
 	    sceau_buf_len(env),
 	    sceau_buf_len(idb) > 0 ? sceau_buf_ptr(idb) : NULL,

@@ -63,6 +63,76 @@ int sceau_client_open_keys(const struct sceau_keyfile_info *info,
     struct sceau_keyfile_keys *keys, const struct sceau_client_opts *opts,
     struct sceau_client **cp) SCEAU_WUR;
 
+/*
+ * How token-backed devices check their card's certificate as they
+ * unlock (until workstation policy says it), from the environment: CRLs
+ * fetched and checked unless SCEAU_PKI_CRL_FETCH=0;
+ * SCEAU_PKI_OCSP=off|aia|URL (off); SCEAU_PKI_SOFT_FAIL=1 accepts
+ * unreachable sources; SCEAU_PKI_REMOTE=1 fetches from hosts that are not
+ * loopback.  Sets co's pki_* fields only.
+ */
+void sceau_client_pki_env(struct sceau_client_opts *co);
+
+/*
+ * Keys held by another process (sceau-agent), for a client opened with
+ * sceau_client_open_remote: the device key signs through sign (the
+ * signature is checked against the device's key in the chain), a
+ * token-bound device's acts are signed on its token through token_sign
+ * (the sceau_cert_token_signer contract), and workspace keys come from
+ * realm_key.  Each gets arg.  The client never holds the user's key, the
+ * device's seed or a token.
+ */
+struct sceau_client_remote {
+	int (*sign)(void *arg, const void *m, size_t n,
+	    uint8_t sig[SCEAU_SIGN_SIG_LEN]);
+	int (*token_sign)(void *arg, const uint8_t *tbs, size_t n,
+	    char alg[SCEAU_CERT_TOKEN_ALG_MAX + 1], struct sceau_buf *sig);
+	int (*realm_key)(
+	    void *arg, const char *realm_id, uint32_t index, uint8_t key[32]);
+	void (*free)(void *arg); /* at sceau_client_close; may be NULL */
+	/* May be NULL: local changes of realm_id were committed (sync them). */
+	void (*changed)(void *arg, const char *realm_id);
+	void *arg;
+	/*
+	 * The device's public key, as the holder of its private half says
+	 * (has_device_vk): used until the chain, refreshed, names the
+	 * device (a new device), and checked against the chain's after.
+	 */
+	uint8_t device_vk[SCEAU_SIGN_PUBLIC_LEN];
+	int has_device_vk;
+};
+
+/*
+ * Local changes of realm_id were committed to the store (sceau_ws_commit
+ * says so): tells the keys' holder, which syncs them in the background.
+ */
+void sceau_client_local_change(struct sceau_client *c, const char *realm_id);
+
+/*
+ * Opens the device of org (NULL: the only one) with id device (NULL: the
+ * only one of org) without unlocking its key file: its store and chain as
+ * sceau_client_open does, its keys through rm (copied; rm->free(arg), if
+ * set, runs when the client closes, or here on failure).  What needs the keys themselves (writing a key file:
+ * recovery devices) fails with SCEAU_ERR_AGENT_HELD.
+ */
+int sceau_client_open_remote(const char *org, const char *device,
+    const struct sceau_client_remote *rm, const struct sceau_client_opts *opts,
+    struct sceau_client **cp) SCEAU_WUR;
+
+/*
+ * For a signer that signs for a client opened elsewhere with
+ * sceau_client_open_remote (sceau-agent): signs tbs with this device's key
+ * only when it is a request, certificate or vlob statement of this device
+ * of this organization (reqsign.h, cert.h, manifest.h), and on the token
+ * only a certificate's token statement of this device.  Anything else is
+ * SCEAU_ERR_AGENT_REFUSED: the signer is no oracle for arbitrary bytes.
+ */
+int sceau_client_sign_statement(struct sceau_client *c, const uint8_t *tbs,
+    size_t n, uint8_t sig[SCEAU_SIGN_SIG_LEN]) SCEAU_WUR;
+int sceau_client_token_sign_statement(struct sceau_client *c,
+    const uint8_t *tbs, size_t n, char alg[SCEAU_CERT_TOKEN_ALG_MAX + 1],
+    struct sceau_buf *sig) SCEAU_WUR;
+
 struct sceau_bootstrap_params {
 	const char *link; /* sceau://…?a=bootstrap_organization&p=… */
 	const char *email; /* the first admin */

@@ -192,7 +192,14 @@ extern "C" {
 	X(TOKEN_KEY_TYPE, -513,                                                \
 	    SCEAU_N_("unsupported key type (RSA of 2048 to 8192 bits, EC "     \
 	             "P-256 or P-384)"))                                       \
-	X(PINENTRY, -514, SCEAU_N_("PIN entry failed or was cancelled"))
+	X(PINENTRY, -514, SCEAU_N_("PIN entry failed or was cancelled"))       \
+	X(AGENT_UNREACHABLE, -900, SCEAU_N_("no agent answers on its socket")) \
+	X(AGENT_LOCKED, -901,                                                  \
+	    SCEAU_N_("the device is not unlocked in the agent"))               \
+	X(AGENT_VERSION, -902,                                                 \
+	    SCEAU_N_("the agent speaks another protocol version"))             \
+	X(AGENT_HELD, -903, SCEAU_N_("the key is held by the agent"))          \
+	X(AGENT_REFUSED, -904, SCEAU_N_("the agent refuses to sign this"))
 
 enum sceau_err {
 	SCEAU_OK = 0,

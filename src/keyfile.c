@@ -717,6 +717,12 @@ kf_secrets_build(const struct sceau_signkey *dev,
 {
 	size_t off = 0;
 
+	/* A key held by the agent has no seed to write. */
+	if (sceau_sign_is_remote(dev)) {
+		sceau_message("the device key is held by sceau-agent; run "
+		              "this command without the agent");
+		return SCEAU_ERR_AGENT_HELD;
+	}
 	s->len = 1 + KF_ITEM_HDR + SCEAU_SIGN_SEED_LEN +
 	    (user != NULL ? KF_ITEM_HDR + SCEAU_BOX_SECRET_LEN : 0);
 	if ((s->p = sceau_secmem_alloc(s->len)) == NULL) {

@@ -55,20 +55,12 @@ get_text(struct sceau_buf *b, char *out, size_t max)
 	return 0;
 }
 
-/* Parses the clear fields; *signed_len = bytes the signature covers. */
+/* The clear fields and the ciphertext, from b. */
 static int
-parse_all(const uint8_t *blob, size_t n, struct sceau_vlob_header *h,
-    size_t *signed_len, const uint8_t **sig)
+get_header(struct sceau_buf *b, struct sceau_vlob_header *h)
 {
-	struct sceau_buf *b;
 	uint8_t ver;
-	size_t len;
-	int r = SCEAU_ERR_INVALID_FORMAT;
 
-	memset(h, 0, sizeof(*h));
-	if (n > SCEAU_VLOB_MAX || (b = sceau_buf_from(blob, n)) == NULL)
-		return n > SCEAU_VLOB_MAX ? SCEAU_ERR_INVALID_FORMAT
-		                          : SCEAU_ERR_ALLOC;
 	if (sceau_buf_get_u8(b, &ver) != 0 || ver != VLOB_VERSION ||
 	    get_text(b, h->org_id, SCEAU_ORG_ID_MAX) != 0 ||
 	    !sceau_org_id_valid(h->org_id) ||
@@ -84,6 +76,24 @@ parse_all(const uint8_t *blob, size_t n, struct sceau_vlob_header *h,
 	    sceau_buf_get_string_direct(
 	        b, SCEAU_VLOB_MAX, &h->ciphertext, &h->ciphertext_len) != 0 ||
 	    h->ciphertext_len < SCEAU_AEAD_NONCE_LEN + SCEAU_AEAD_TAG_LEN)
+		return SCEAU_ERR_INVALID_FORMAT;
+	return 0;
+}
+
+/* Parses the clear fields; *signed_len = bytes the signature covers. */
+static int
+parse_all(const uint8_t *blob, size_t n, struct sceau_vlob_header *h,
+    size_t *signed_len, const uint8_t **sig)
+{
+	struct sceau_buf *b;
+	size_t len;
+	int r = SCEAU_ERR_INVALID_FORMAT;
+
+	memset(h, 0, sizeof(*h));
+	if (n > SCEAU_VLOB_MAX || (b = sceau_buf_from(blob, n)) == NULL)
+		return n > SCEAU_VLOB_MAX ? SCEAU_ERR_INVALID_FORMAT
+		                          : SCEAU_ERR_ALLOC;
+	if (get_header(b, h) != 0)
 		goto out;
 	*signed_len = n - sceau_buf_len(b);
 	if (sceau_buf_get_string_direct(b, SCEAU_SIGN_SIG_LEN, sig, &len) !=
@@ -107,6 +117,28 @@ sceau_vlob_parse(const uint8_t *blob, size_t n, struct sceau_vlob_header *h)
 	size_t slen;
 
 	return parse_all(blob, n, h, &slen, &sig);
+}
+
+int
+sceau_vlob_tbs_parse(const uint8_t *tbs, size_t n, struct sceau_vlob_header *h)
+{
+	struct sceau_buf *b;
+	int r = SCEAU_ERR_INVALID_FORMAT;
+
+	memset(h, 0, sizeof(*h));
+	if (n < sizeof(vlob_domain) ||
+	    memcmp(tbs, vlob_domain, sizeof(vlob_domain)) != 0 ||
+	    n - sizeof(vlob_domain) > SCEAU_VLOB_MAX)
+		return SCEAU_ERR_INVALID_FORMAT;
+	if ((b = sceau_buf_from(
+	         tbs + sizeof(vlob_domain), n - sizeof(vlob_domain))) == NULL)
+		return SCEAU_ERR_ALLOC;
+	if (get_header(b, h) == 0 && sceau_buf_len(b) == 0)
+		r = 0;
+	sceau_buf_free(b);
+	if (r != 0)
+		memset(h, 0, sizeof(*h));
+	return r;
 }
 
 /* Verifies sig over domain || blob[0..len) with vk. */

@@ -47,6 +47,15 @@ struct sceau_vlob_header {
 };
 
 /*
+ * Parses what a signer is asked to sign for a vlob (the domain, the clear
+ * fields and the ciphertext, no signature): for a signer that signs for
+ * another process (sceau-agent), which checks h's organization and author.
+ * h->ciphertext points into tbs.  SCEAU_ERR_INVALID_FORMAT.
+ */
+int sceau_vlob_tbs_parse(
+    const uint8_t *tbs, size_t n, struct sceau_vlob_header *h) SCEAU_WUR;
+
+/*
  * Parses the clear fields without any cryptography: for the server, which
  * checks where a vlob claims to belong.  The signature is NOT verified.
  * SCEAU_ERR_INVALID_FORMAT.

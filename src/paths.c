@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,6 +193,69 @@ sceau_paths_data_dir(char dir[SCEAU_PATHS_MAX])
 		return r;
 	}
 	return 0;
+}
+
+int
+sceau_paths_create_private(const char *path)
+{
+	int fd = open(
+	    path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0 && errno == EEXIST)
+		return 0;
+	if (fd < 0)
+		return paths_errno("cannot create", path);
+	(void)close(fd);
+	return 0;
+}
+
+/* The directory of the agent's socket, by default. */
+static int
+paths_agent_dir(char dir[SCEAU_PATHS_MAX])
+{
+	char base[SCEAU_PATHS_MAX];
+	const char *e;
+	int r;
+
+	if ((e = secure_getenv("SCEAU_HOME")) != NULL && e[0] != '\0') {
+		if ((r = paths_base(base)) != 0)
+			return r;
+		return paths_join(dir, base, "run");
+	}
+	if ((e = secure_getenv("XDG_RUNTIME_DIR")) != NULL && e[0] == '/')
+		return paths_join(dir, e, "sceau");
+	r = snprintf(
+	    dir, SCEAU_PATHS_MAX, "/tmp/sceau-%lu", (unsigned long)geteuid());
+	return r > 0 && r < SCEAU_PATHS_MAX ? 0 : SCEAU_ERR_INVALID_ARGUMENT;
+}
+
+int
+sceau_paths_agent_socket(int create, char path[SCEAU_PATHS_MAX])
+{
+	char dir[SCEAU_PATHS_MAX];
+	const char *e;
+	int r;
+
+	path[0] = '\0';
+	if ((e = secure_getenv("SCEAU_AGENT_SOCK")) != NULL) {
+		if (e[0] == '\0') {
+			sceau_message("SCEAU_AGENT_SOCK is empty: no agent");
+			return SCEAU_ERR_AGENT_UNREACHABLE;
+		}
+		if (e[0] != '/') {
+			sceau_message(
+			    "SCEAU_AGENT_SOCK must be an absolute path");
+			return SCEAU_ERR_CONFIG;
+		}
+		return paths_join(path, e, NULL);
+	}
+	if ((r = paths_agent_dir(dir)) != 0)
+		return r;
+	if (create && (r = paths_make_parents(dir)) != 0)
+		return r;
+	if ((r = paths_ensure_dir(dir, create, 0)) != 0)
+		return r;
+	return paths_join(path, dir, "agent.sock");
 }
 
 static int

@@ -89,6 +89,25 @@ int sceau_paths_list_devices(struct sceau_paths_device **list, size_t *n)
 int sceau_paths_find_device(const char *org, const char *device_id,
     struct sceau_paths_device *found) SCEAU_WUR;
 
+/*
+ * Creates the file at path with mode 0600 (a database SQLite would make
+ * with the umask) unless it exists.  An existing file is not opened at
+ * all: closing a descriptor of a database would drop every POSIX lock
+ * this process holds on it, its other connections' too, and another
+ * process could then checkpoint and delete the WAL under them.
+ */
+int sceau_paths_create_private(const char *path) SCEAU_WUR;
+
+/*
+ * The socket of sceau-agent (doc/agent-protocol.md): $SCEAU_AGENT_SOCK;
+ * else agent.sock in DATA/run when SCEAU_HOME is set (one agent per data
+ * directory), in $XDG_RUNTIME_DIR/sceau, or in /tmp/sceau-UID.  The
+ * directory of a default path is checked (ours, 0700 with create, not
+ * writable by others); with create it is made.  SCEAU_AGENT_SOCK set
+ * but empty: SCEAU_ERR_AGENT_UNREACHABLE (use no agent).
+ */
+int sceau_paths_agent_socket(int create, char path[SCEAU_PATHS_MAX]) SCEAU_WUR;
+
 #ifdef __cplusplus
 }
 #endif

@@ -94,6 +94,68 @@ out:
 }
 
 /*
+ * The next line of tbs at *pos (without its newline) into [*p, *p + *len):
+ * 1 to max bytes, no NUL.  The last line (the body hash) has no newline.
+ */
+static int
+tbs_line(const uint8_t *tbs, size_t n, size_t *pos, size_t max, int last,
+    const char **p, size_t *len)
+{
+	const uint8_t *nl;
+	size_t avail = n - *pos;
+
+	*p = (const char *)tbs + *pos;
+	if (last) {
+		*len = avail;
+	} else {
+		if ((nl = memchr(tbs + *pos, '\n', avail)) == NULL)
+			return SCEAU_ERR_INVALID_FORMAT;
+		*len = (size_t)(nl - (tbs + *pos));
+	}
+	if (*len == 0 || *len > max || memchr(*p, '\0', *len) != NULL)
+		return SCEAU_ERR_INVALID_FORMAT;
+	*pos += *len + (last ? 0 : 1);
+	return 0;
+}
+
+int
+sceau_reqsign_tbs_author(const uint8_t *tbs, size_t n,
+    char org_id[SCEAU_ORG_ID_MAX + 1], char device_id[SCEAU_ID_LEN + 1])
+{
+	static const char head[] = "sceau-request-v1\n";
+	static const size_t max[] = {METHOD_MAX, SCEAU_REQSIGN_TARGET_MAX,
+	    SCEAU_ORG_ID_MAX, SCEAU_ID_LEN, TS_DIGITS_MAX, NONCE_B64_LEN, 64};
+	const char *f[7];
+	size_t len[7], pos = sizeof(head) - 1, i;
+
+	org_id[0] = device_id[0] = '\0';
+	if (n < pos || memcmp(tbs, head, pos) != 0)
+		return SCEAU_ERR_INVALID_FORMAT;
+	for (i = 0; i < 7; i++)
+		if (tbs_line(tbs, n, &pos, max[i], i == 6, &f[i], &len[i]) != 0)
+			return SCEAU_ERR_INVALID_FORMAT;
+	/* The fields are not NUL-terminated: bounded loops, no str*(). */
+	if (len[6] != 64)
+		return SCEAU_ERR_INVALID_FORMAT;
+	for (i = 0; i < len[4]; i++)
+		if (f[4][i] < '0' || f[4][i] > '9')
+			return SCEAU_ERR_INVALID_FORMAT;
+	for (i = 0; i < 64; i++)
+		if ((f[6][i] < '0' || f[6][i] > '9') &&
+		    (f[6][i] < 'a' || f[6][i] > 'f'))
+			return SCEAU_ERR_INVALID_FORMAT;
+	memcpy(org_id, f[2], len[2]);
+	org_id[len[2]] = '\0';
+	memcpy(device_id, f[3], len[3]);
+	device_id[len[3]] = '\0';
+	if (!sceau_org_id_valid(org_id) || !sceau_cert_id_valid(device_id)) {
+		org_id[0] = device_id[0] = '\0';
+		return SCEAU_ERR_INVALID_FORMAT;
+	}
+	return 0;
+}
+
+/*
  * Reads `name="value"` at *sp into val (at most max bytes), then the
  * separator sep ("" at the end).  The format is strict: one space after
  * each comma, fields in the documented order.

@@ -52,4 +52,13 @@ int sceau_reqsign_verify(const struct sceau_reqsign *rs,
     const uint8_t vk[SCEAU_SIGN_PUBLIC_LEN], const char *method,
     const char *path_query, const uint8_t body_sha256[32]) SCEAU_WUR;
 
+/*
+ * Reads who a request statement (the bytes sceau_reqsign_sign signs) is
+ * from, for a signer that signs for another process (sceau-agent): tbs
+ * must be a whole, well-formed statement.  SCEAU_ERR_INVALID_FORMAT.
+ */
+int sceau_reqsign_tbs_author(const uint8_t *tbs, size_t n,
+    char org_id[SCEAU_ORG_ID_MAX + 1], char device_id[SCEAU_ID_LEN + 1])
+    SCEAU_WUR;
+
 #endif /* SCEAU_REQSIGN_H */

@@ -22,9 +22,11 @@
 #include "sign.h"
 
 struct sceau_signkey {
-	uint8_t *seed; /* SCEAU_SIGN_SEED_LEN bytes of secmem */
+	uint8_t *seed; /* SCEAU_SIGN_SEED_LEN bytes of secmem; NULL: remote */
 	EVP_PKEY *pkey;
 	uint8_t pk[SCEAU_SIGN_PUBLIC_LEN];
+	sceau_sign_remote_fn remote; /* signs elsewhere (sceau-agent) */
+	void *remote_arg;
 };
 
 struct sceau_verifykey {
@@ -105,6 +107,30 @@ sceau_sign_from_seed(
 	return signkey_from_secmem(s, kp);
 }
 
+int
+sceau_sign_remote(const uint8_t pk[SCEAU_SIGN_PUBLIC_LEN],
+    sceau_sign_remote_fn fn, void *arg, struct sceau_signkey **kp)
+{
+	struct sceau_signkey *k;
+
+	*kp = NULL;
+	if (fn == NULL)
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	if ((k = sceau_calloc(1, sizeof(*k))) == NULL)
+		return SCEAU_ERR_ALLOC;
+	memcpy(k->pk, pk, SCEAU_SIGN_PUBLIC_LEN);
+	k->remote = fn;
+	k->remote_arg = arg;
+	*kp = k;
+	return 0;
+}
+
+int
+sceau_sign_is_remote(const struct sceau_signkey *k)
+{
+	return k->remote != NULL;
+}
+
 void
 sceau_sign_public(
     const struct sceau_signkey *k, uint8_t pk[SCEAU_SIGN_PUBLIC_LEN])
@@ -116,7 +142,29 @@ void
 sceau_sign_seed(
     const struct sceau_signkey *k, uint8_t seed[SCEAU_SIGN_SEED_LEN])
 {
-	memcpy(seed, k->seed, SCEAU_SIGN_SEED_LEN);
+	if (k->seed == NULL)
+		memset(seed, 0, SCEAU_SIGN_SEED_LEN);
+	else
+		memcpy(seed, k->seed, SCEAU_SIGN_SEED_LEN);
+}
+
+/*
+ * A remote signature, checked with the key's public half: a signer that
+ * answers with a signature of another key or message is caught here.
+ */
+static int
+sign_remote(const struct sceau_signkey *k, const void *m, size_t n,
+    uint8_t sig[SCEAU_SIGN_SIG_LEN])
+{
+	int r;
+
+	if ((r = k->remote(k->remote_arg, n == 0 ? sign_empty : m, n, sig)) ==
+	        0 &&
+	    (r = sceau_sign_verify(k->pk, m, n, sig)) != 0)
+		r = SCEAU_ERR_CRYPTO;
+	if (r != 0)
+		memset(sig, 0, SCEAU_SIGN_SIG_LEN);
+	return r;
 }
 
 int
@@ -130,6 +178,8 @@ sceau_sign(const struct sceau_signkey *k, const void *m, size_t n,
 	memset(sig, 0, SCEAU_SIGN_SIG_LEN);
 	if (m == NULL && n != 0)
 		return SCEAU_ERR_INVALID_ARGUMENT;
+	if (k->remote != NULL)
+		return sign_remote(k, m, n, sig);
 	if ((ctx = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestSignInit_ex(ctx, NULL, NULL, NULL, NULL, k->pkey, NULL) !=
 	        1 ||

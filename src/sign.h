@@ -25,6 +25,17 @@ int sceau_sign_generate(struct sceau_signkey **kp) SCEAU_WUR;
 /* Key from its 32-byte seed (RFC 8032 "private key"). */
 int sceau_sign_from_seed(const uint8_t seed[SCEAU_SIGN_SEED_LEN],
     struct sceau_signkey **kp) SCEAU_WUR;
+/*
+ * A key whose private half is held elsewhere (sceau-agent): sceau_sign
+ * calls fn(arg, m, n, sig) and checks the signature against pk.  It has
+ * no seed (sceau_sign_seed gives zeros: never write it to a key file).
+ */
+typedef int (*sceau_sign_remote_fn)(
+    void *arg, const void *m, size_t n, uint8_t sig[SCEAU_SIGN_SIG_LEN]);
+int sceau_sign_remote(const uint8_t pk[SCEAU_SIGN_PUBLIC_LEN],
+    sceau_sign_remote_fn fn, void *arg, struct sceau_signkey **kp) SCEAU_WUR;
+int sceau_sign_is_remote(const struct sceau_signkey *k);
+
 /* Wipes and frees; NULL is allowed. */
 void sceau_sign_free(struct sceau_signkey *k);
 /* Copies out the public key / the seed (the latter for key files only). */

@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "buf.h"
 #include "errors.h"
 #include "log.h"
+#include "paths.h"
 #include "store.h"
 #include "store-internal.h"
 
@@ -118,20 +120,6 @@ fail:
 	return r;
 }
 
-/* Creates the file 0600 first: SQLite would use the umask. */
-static int
-create_private(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-
-	if (fd < 0) {
-		sceau_message("%s: cannot create", path);
-		return SCEAU_ERR_STORE;
-	}
-	(void)close(fd);
-	return 0;
-}
-
 /* Opens path (flags: SQLITE_OPEN_*) and migrates; WAL for a file. */
 static int
 open_db(const char *path, int flags, int wal, struct sceau_store **sp)
@@ -167,7 +155,7 @@ sceau_store_open(const char *path, struct sceau_store **sp)
 	int r;
 
 	*sp = NULL;
-	if ((r = create_private(path)) != 0)
+	if ((r = sceau_paths_create_private(path)) != 0)
 		return r;
 	return open_db(path, 0, 1, sp);
 }

@@ -31,6 +31,7 @@ struct watch {
 	char pending[WATCH_PENDING_MAX][SCEAU_ID_LEN + 1];
 	size_t n_pending;
 	unsigned int wait_ms; /* the next wait after a failure; 0: none yet */
+	int retry_err; /* why sync_due asked to wait */
 };
 
 static double
@@ -97,6 +98,7 @@ sync_report(struct watch *x, const char *realm_id, int *retry)
 		return rr;
 	if (r != 0 && sceau_http_retryable(r)) {
 		*retry = 1;
+		x->retry_err = r;
 		return 0;
 	}
 	/*
@@ -123,6 +125,7 @@ sync_due(struct watch *x, int *retry)
 	if ((r = sceau_client_refresh(x->c, NULL)) != 0) {
 		if (sceau_http_retryable(r)) {
 			*retry = 1;
+			x->retry_err = r;
 			return 0;
 		}
 		return r;
@@ -183,9 +186,9 @@ on_event(const struct sceau_http_event *ev, void *arg)
 	return 1;
 }
 
-/* Waits after a failure, longer each time. */
+/* Waits after a failure (r), longer each time. */
 static int
-back_off(struct watch *x)
+back_off(struct watch *x, int r)
 {
 	unsigned int max_ms = (x->w->backoff_max_s > 0 ? x->w->backoff_max_s
 	                                               : WATCH_BACKOFF_MAX_S) *
@@ -196,10 +199,39 @@ back_off(struct watch *x)
 	                               : x->wait_ms * 2;
 	if (x->wait_ms > max_ms)
 		x->wait_ms = max_ms;
+	if (x->w->report != NULL &&
+	    (r = x->w->report(x->w->arg, NULL, r, NULL, 0)) != 0)
+		return r;
 	sceau_message("server unreachable: trying again in %u ms", x->wait_ms);
 	x->all = 1;
 	return sceau_sync_sleep(
 	    x->wait_ms, x->opts != NULL ? x->opts->stop : NULL);
+}
+
+/*
+ * Listens to the server's events until one names something to sync, the
+ * interval ends (SCEAU_ERR_TIMEOUT), or w->wake is set (0, all due).
+ */
+static int
+listen_events(struct watch *x, const char *path, long interval_ms)
+{
+	struct sceau_http *h = sceau_client_http(x->c);
+	int r;
+
+	if (x->w->wake == NULL)
+		return sceau_http_events(
+		    h, path, x->last_id, on_event, x, interval_ms);
+	sceau_http_set_cancel(h, x->w->wake);
+	r = *x->w->wake != 0
+	    ? SCEAU_ERR_INTERRUPTED
+	    : sceau_http_events(h, path, x->last_id, on_event, x, interval_ms);
+	sceau_http_set_cancel(h, x->opts != NULL ? x->opts->stop : NULL);
+	if (r == SCEAU_ERR_INTERRUPTED && !stopped(x)) {
+		*x->w->wake = 0;
+		x->all = 1;
+		r = 0;
+	}
+	return r;
 }
 
 int
@@ -230,19 +262,18 @@ sceau_sync_watch(struct sceau_client *c, const struct sceau_sync_opts *opts,
 			if ((r = sync_due(&x, &retry)) != 0)
 				break;
 			if (retry) {
-				if ((r = back_off(&x)) != 0)
+				if ((r = back_off(&x, x.retry_err)) != 0)
 					break;
 				continue;
 			}
 			x.wait_ms = 0;
 		}
-		r = sceau_http_events(sceau_client_http(c), path, x.last_id,
-		    on_event, &x, interval_ms);
+		r = listen_events(&x, path, interval_ms);
 		if (r == SCEAU_ERR_TIMEOUT) {
 			x.all = 1; /* the periodic pass */
 			r = 0;
 		} else if (r != 0 && sceau_http_retryable(r)) {
-			if ((r = back_off(&x)) != 0)
+			if ((r = back_off(&x, r)) != 0)
 				break;
 		} else if (r != 0)
 			break;

@@ -351,7 +351,7 @@ pull(struct sync *s)
 	uint64_t cp, last;
 	int64_t srv_cp;
 	char path[256], route[96];
-	int r;
+	int r, rc;
 
 	if ((r = sceau_store_realm_checkpoint(st, s->realm, &cp)) != 0)
 		return r;
@@ -376,9 +376,14 @@ pull(struct sync *s)
 		/* What was checked and kept stays kept. */
 		if (r == 0 && json_array_size(changes) == 0)
 			last = SCEAU_MAX(cp, (uint64_t)srv_cp);
-		if (sceau_store_realm_set_checkpoint(st, s->realm, last) != 0 ||
-		    sceau_store_commit(st) != 0)
+		if ((rc = sceau_store_realm_set_checkpoint(
+		         st, s->realm, last)) != 0 ||
+		    (rc = sceau_store_commit(st)) != 0) {
+			/* Nothing of this page was kept: say so, not success. */
 			sceau_store_rollback(st);
+			if (r == 0)
+				r = rc;
+		}
 		json_decref(resp);
 		resp = NULL;
 		if (r != 0 || last == cp || last >= (uint64_t)srv_cp)

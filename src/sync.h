@@ -76,11 +76,19 @@ struct sceau_sync_watch {
 	unsigned int backoff_max_s; /* 0: 60 */
 	/*
 	 * Called after each workspace's sync with its result (0 or an error)
-	 * and what moved; non-zero stops the watch, which returns it.
+	 * and what moved, and with realm_id and st NULL when the server is
+	 * away (result: why) before the watch waits; non-zero stops the
+	 * watch, which returns it.
 	 */
 	int (*report)(void *arg, const char *realm_id, int result,
 	    const struct sceau_sync_stats *st, double seconds);
 	void *arg;
+	/*
+	 * May be NULL.  Set by another thread (local changes were made):
+	 * the watch stops listening, clears it and syncs every workspace.
+	 * Set it with opts->stop too, to stop a watch that is listening.
+	 */
+	volatile sig_atomic_t *wake;
 };
 
 /*

@@ -455,7 +455,7 @@ sceau_ws_commit(struct sceau_ws *w)
 	struct sceau_store *st = sceau_client_store(w->c);
 	struct sceau_buf *sealed;
 	size_t i;
-	int r;
+	int r, wrote = 0;
 
 	/* Blocks first: a manifest must never name a block not on disk. */
 	if (w->bc != NULL && sceau_blockcache_in_batch(w->bc) &&
@@ -482,8 +482,12 @@ sceau_ws_commit(struct sceau_ws *w)
 	}
 	if ((r = sceau_store_commit(st)) != 0)
 		goto out;
-	for (i = 0; i < w->n; i++)
+	for (i = 0; i < w->n; i++) {
+		wrote |= w->nodes[i]->dirty;
 		w->nodes[i]->dirty = 0;
+	}
+	if (wrote)
+		sceau_client_local_change(w->c, w->realm);
 out:
 	sceau_buf_free(sealed);
 	return r;

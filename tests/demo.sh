@@ -13,8 +13,10 @@ server="$build/sceau-server"
 export SCEAU_LOCALEDIR="${SCEAU_LOCALEDIR:-$build/tests/locale}"
 
 demo=$(mktemp -d "${TMPDIR:-/tmp}/sceau-demo.XXXXXX")
-srv_pid= sink_pid=
+srv_pid= sink_pid= agent_home=
 cleanup() {
+	[ -n "$agent_home" ] &&
+		SCEAU_HOME="$agent_home" "$sceau" agent stop >/dev/null 2>&1
 	[ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null && wait "$srv_pid" 2>/dev/null
 	[ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null && wait "$sink_pid" 2>/dev/null
 	if [ "${SCEAU_DEMO_KEEP:-0}" = 1 ]; then
@@ -195,3 +197,22 @@ SCEAU_HOME="$demo/bob2" "$sceau" sync >/dev/null
 SCEAU_HOME="$demo/bob2" "$sceau" cat /reports/sample/budget.txt
 step "sceau user list"
 "$sceau" user list
+
+step "Bob unlocks his computer once: sceau-agent holds it, syncs in the background"
+agent_home="$demo/bob"
+SCEAU_HOME="$demo/bob" "$sceau" unlock
+step "Alice writes the minutes; Bob's agent brings them in, no sync command"
+printf 'Minutes: budget 2027 approved\n' >"$demo/minutes.txt"
+"$sceau" import "$demo/minutes.txt" /reports/minutes.txt >/dev/null
+"$sceau" sync >/dev/null
+i=0
+until SCEAU_HOME="$demo/bob" "$sceau" ls /reports 2>/dev/null |
+	grep -q minutes.txt; do
+	i=$((i + 1))
+	[ $i -lt 150 ] || { echo "Bob's agent did not bring them in" >&2; exit 1; }
+	sleep 0.2
+done
+SCEAU_HOME="$demo/bob" "$sceau" cat /reports/minutes.txt
+SCEAU_HOME="$demo/bob" "$sceau" status
+step "Bob locks: the agent wipes his keys"
+SCEAU_HOME="$demo/bob" "$sceau" lock

@@ -102,9 +102,11 @@ tap_own_pid() {
 	[ "$tap_ppid" = "$$" ]
 }
 
+# The hook first: what it stops may live in the directory (an agent is
+# stopped through its socket there).
 tap_cleanup() {
-	[ -n "$tap_tmp" ] && [ "${SCEAU_TEST_KEEP:-0}" != 1 ] && rm -rf "$tap_tmp"
 	[ -n "${tap_cleanup_hook:-}" ] && eval "$tap_cleanup_hook"
+	[ -n "$tap_tmp" ] && [ "${SCEAU_TEST_KEEP:-0}" != 1 ] && rm -rf "$tap_tmp"
 	return 0
 }
 

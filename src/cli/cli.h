@@ -201,8 +201,6 @@ struct sceau_client_opts;
 struct sceau_keyfile_auth;
 int cli_token_open_login(const char *uri, const char *pin_file,
     struct sceau_keyfile_auth *auth) SCEAU_WUR;
-/* The SCEAU_PKI_* environment into co (see device-opts.c). */
-void cli_pki_env(struct sceau_client_opts *co);
 /* Client options from the device options (and SCEAU_CA_FILE). */
 void cli_client_opts(
     const struct cli_device_opts *o, struct sceau_client_opts *co);
@@ -248,6 +246,31 @@ int cli_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *v)
 
 /* A date: "YYYY-MM-DD[THH:MM[:SS]]" (UTC) or "@SECONDS"; microseconds. */
 int cli_parse_date(const char *s, uint64_t *us) SCEAU_WUR;
+
+/*
+ * The parsing half of cli_member_setup: the device options into *dev, the
+ * command's own options and its arguments.  0, -1 after --help, or an
+ * exit status.
+ */
+int cli_setup_parse(struct cli *cli, int argc, char **argv,
+    const struct cli_setup *s, struct cli_device_opts *dev);
+
+/*
+ * Opens the client of device d through the running agent (keys stay in
+ * the agent).  SCEAU_ERR_AGENT_UNREACHABLE when no agent runs (the
+ * caller then unlocks the device itself), SCEAU_ERR_AGENT_LOCKED when one
+ * runs but does not hold d; other errors are failures.  cmd-agent.c.
+ */
+struct sceau_paths_device;
+int cli_agent_client(const struct sceau_paths_device *d,
+    const struct sceau_client_opts *co, struct sceau_client **cp) SCEAU_WUR;
+
+/*
+ * The background sync of c's device in the running agent (SYNC_STATUS):
+ * an array of {realm_id, workspace, state, pending, last_us[, error]},
+ * the device itself first (realm_id ""); NULL when no agent syncs it.
+ */
+json_t *cli_agent_sync_json(struct sceau_client *c);
 
 /*
  * Parses the device options, the command's own options and s->nargs to

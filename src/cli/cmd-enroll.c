@@ -292,7 +292,7 @@ cmd_enroll_list(struct cli *cli, int argc, char **argv)
 	if ((r = cli_member_setup(cli, argc, argv, &setup, &c)) != 0)
 		return r < 0 ? CLI_EXIT_OK : r;
 	memset(&co, 0, sizeof(co));
-	cli_pki_env(&co);
+	sceau_client_pki_env(&co);
 	r = sceau_client_enroll_list(c, &co, &items, &n);
 	sceau_client_close(c);
 	if (r != 0)
@@ -353,7 +353,7 @@ cmd_enroll_accept(struct cli *cli, int argc, char **argv)
 		    _("--profile: admin, member or external"));
 	}
 	memset(&co, 0, sizeof(co));
-	cli_pki_env(&co);
+	sceau_client_pki_env(&co);
 	r = sceau_client_enroll_accept(c, &co, argv[optind], p);
 	sceau_client_close(c);
 	if (r != 0)

@@ -23,6 +23,32 @@ count_active_users(const struct sceau_chain *ch)
 	return n;
 }
 
+/* The agent's background sync, a line per workspace. */
+static void
+print_sync(const json_t *sync)
+{
+	const json_t *e;
+	size_t i;
+
+	if (sync == NULL)
+		return;
+	(void)printf(_("Sync:         in the background, by sceau-agent\n"));
+	json_array_foreach(sync, i, e)
+	{
+		const char *ws = cli_json_str(e, "workspace", "");
+
+		(void)printf("  %-24s %s", ws[0] != '\0' ? ws : _("(device)"),
+		    cli_json_str(e, "state", "?"));
+		if (json_integer_value(json_object_get(e, "pending")) > 0)
+			(void)printf(" (%lld)",
+			    (long long)json_integer_value(
+			        json_object_get(e, "pending")));
+		if (json_object_get(e, "error") != NULL)
+			(void)printf(" [%s]", cli_json_str(e, "error", ""));
+		(void)printf("\n");
+	}
+}
+
 static void
 print_status(const json_t *o)
 {
@@ -38,6 +64,7 @@ print_status(const json_t *o)
 		(void)printf(_("Error:        %s (%s)\n"),
 		    cli_json_str(o, "error", "?"),
 		    cli_json_str(o, "error_detail", ""));
+	print_sync(json_object_get(o, "sync"));
 }
 
 /* The state after a refresh that returned rr. */
@@ -142,7 +169,7 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	    0, 0, 0, opts};
 	struct sceau_client *c;
 	unsigned long unlock;
-	json_t *o;
+	json_t *o, *sync;
 	int r, rr;
 
 	if ((r = cli_member_setup(cli, argc, argv, &setup, &c)) != 0)
@@ -150,6 +177,11 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	unlock = sceau_token_ops_total();
 	rr = sceau_client_refresh(c, NULL);
 	o = describe_state(c, rr);
+	if (o != NULL && (sync = cli_agent_sync_json(c)) != NULL &&
+	    json_object_set_new(o, "sync", sync) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
 	if (o != NULL && rr == 0 &&
 	    (r = token_costs(cli, c, cli_setup_value(&setup, "workspace"),
 	         unlock, o)) != 0) {

@@ -86,6 +86,9 @@ report(void *arg, const char *realm, int r, const struct sceau_sync_stats *st,
 	char name[SCEAU_NAME_MAX_BYTES + 1];
 	json_t *o;
 
+	/* The server is away: the watch waits and tries again, quietly. */
+	if (realm == NULL)
+		return 0;
 	realm_label(run->c, realm, name, sizeof(name));
 	/* The watch says nothing of passes that moved nothing. */
 	if (run->watch && r == 0 && st->vlobs_up == 0 && st->vlobs_down == 0 &&

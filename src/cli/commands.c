@@ -10,6 +10,7 @@
 #include "i18n.h"
 
 const struct cli_command cli_commands[] = {
+    {"agent", cmd_agent, N_("show or stop sceau-agent")},
     {"cat", cmd_cat, N_("write a workspace file to standard output")},
     {"device", cmd_device, N_("list, revoke, protect and recover devices")},
     {"claim", cmd_claim, N_("join an organization with an invitation link")},
@@ -20,6 +21,7 @@ const struct cli_command cli_commands[] = {
     {"history", cmd_history, N_("list the versions of a file or folder")},
     {"import", cmd_import, N_("encrypt files into a workspace")},
     {"invite", cmd_invite, N_("invite a member or a device; list, cancel")},
+    {"lock", cmd_lock, N_("lock devices in the agent (wipes their keys)")},
     {"ls", cmd_ls, N_("list a workspace folder")},
     {"mkdir", cmd_mkdir, N_("create a folder in a workspace")},
     {"mount", cmd_mount, N_("show a workspace as a folder (FUSE)")},
@@ -34,6 +36,7 @@ const struct cli_command cli_commands[] = {
     {"status", cmd_status, N_("fetch new records and show the state")},
     {"sync", cmd_sync, N_("send and receive workspace changes")},
     {"token", cmd_token, N_("list PKCS#11 tokens; show a token's certificate")},
+    {"unlock", cmd_unlock, N_("unlock a device in the agent, once")},
     {"unmount", cmd_unmount, N_("unmount a workspace's folder")},
     {"user", cmd_user, N_("list, show, revoke users; change profiles")},
     {"version", cmd_version, N_("show versions of sceau and its libraries")},

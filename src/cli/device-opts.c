@@ -133,36 +133,7 @@ cli_client_opts(const struct cli_device_opts *o, struct sceau_client_opts *co)
 	memset(co, 0, sizeof(*co));
 	co->ca_file = o->ca_file != NULL ? o->ca_file : getenv("SCEAU_CA_FILE");
 	co->allow_insecure_http = o->insecure_http;
-	cli_pki_env(co);
-}
-
-/*
- * How token-backed devices check their card's certificate as they
- * unlock (until workstation policy says it): CRLs fetched and checked
- * unless SCEAU_PKI_CRL_FETCH=0; SCEAU_PKI_OCSP=off|aia|URL (off);
- * SCEAU_PKI_SOFT_FAIL=1 accepts unreachable sources; SCEAU_PKI_REMOTE=1
- * fetches from hosts that are not loopback.
- */
-void
-cli_pki_env(struct sceau_client_opts *co)
-{
-	const char *v;
-
-	co->pki_no_crl_fetch =
-	    (v = getenv("SCEAU_PKI_CRL_FETCH")) != NULL && strcmp(v, "0") == 0;
-	co->pki_soft_fail =
-	    (v = getenv("SCEAU_PKI_SOFT_FAIL")) != NULL && strcmp(v, "1") == 0;
-	co->pki_remote_fetch =
-	    (v = getenv("SCEAU_PKI_REMOTE")) != NULL && strcmp(v, "1") == 0;
-	co->pki_ocsp = SCEAU_X509_OCSP_OFF;
-	if ((v = getenv("SCEAU_PKI_OCSP")) == NULL || strcmp(v, "off") == 0)
-		return;
-	if (strcmp(v, "aia") == 0) {
-		co->pki_ocsp = SCEAU_X509_OCSP_AIA;
-	} else {
-		co->pki_ocsp = SCEAU_X509_OCSP_URL;
-		co->pki_ocsp_url = v;
-	}
+	sceau_client_pki_env(co);
 }
 
 int
@@ -258,6 +229,13 @@ cli_open_client(
 	cli_client_opts(o, &co);
 	if ((r = sceau_paths_find_device(o->org, o->device, &d)) != 0)
 		return cli_error(cli, r, _("choosing the device"));
+	/* An agent runs: the keys stay there, and no secret is asked. */
+	if ((r = cli_agent_client(&d, &co, cp)) == 0)
+		return 0;
+	if (r != SCEAU_ERR_AGENT_UNREACHABLE)
+		return cli_error(
+		    cli, r, _("opening the device through the agent"));
+	sceau_message_clear();
 	if ((r = device_auth(o, &d, &auth, &pw)) != 0)
 		return cli_error(cli, r, _("unlocking the device"));
 	r = sceau_client_open(d.org_id, d.device_id, &auth, &co, cp);
@@ -346,15 +324,14 @@ mount_refuses(const char *cmd)
 }
 
 int
-cli_member_setup(struct cli *cli, int argc, char **argv,
-    const struct cli_setup *s, struct sceau_client **cp)
+cli_setup_parse(struct cli *cli, int argc, char **argv,
+    const struct cli_setup *s, struct cli_device_opts *dev)
 {
 	struct option o[CLI_OPTS_MAX + 16];
-	struct cli_device_opts dev = {0};
 	const struct cli_opt *own;
-	int ch, r;
+	int ch;
 
-	*cp = NULL;
+	memset(dev, 0, sizeof(*dev));
 	if (setup_options(s, o, sizeof(o) / sizeof(o[0])) != 0)
 		return CLI_EXIT_FAILURE;
 	while ((ch = getopt_long(argc, argv, "", o, NULL)) != -1) {
@@ -369,12 +346,25 @@ cli_member_setup(struct cli *cli, int argc, char **argv,
 			else
 				*own->flagp = 1;
 		} else if (!cli_common_option(cli, ch) &&
-		    !cli_device_option(&dev, ch, optarg))
+		    !cli_device_option(dev, ch, optarg))
 			return cli_usage_error(cli, s->cmd, _("bad option"));
 	}
 	if (argc - optind < s->nargs || argc - optind > s->nargs + s->nargs_opt)
 		return cli_usage_error(
 		    cli, s->cmd, _("wrong number of arguments"));
+	return 0;
+}
+
+int
+cli_member_setup(struct cli *cli, int argc, char **argv,
+    const struct cli_setup *s, struct sceau_client **cp)
+{
+	struct cli_device_opts dev;
+	int r;
+
+	*cp = NULL;
+	if ((r = cli_setup_parse(cli, argc, argv, s, &dev)) != 0)
+		return r;
 	if ((r = cli_open_client(cli, &dev, cp)) != 0)
 		return r;
 	if (mount_refuses(s->cmd) && cli_device_mounted(*cp)) {

@@ -27,6 +27,11 @@ check_grep "which reads the workspace shared with its user" \
 	"^Budget 2027: draft" "$tmp/out"
 check_grep "the organization has its two users" "Bob Durand <bob@example.org>" \
 	"$tmp/out"
+check_grep "Bob's agent brings Alice's new file in, no sync command" \
+	"^Minutes: budget 2027 approved" "$tmp/out"
+check_grep "status shows the agent's sync of the workspace" \
+	"reports.*up-to-date" "$tmp/out"
+check_grep "and lock wipes his keys" "1 device locked" "$tmp/out"
 check_fails "it leaves no server behind" \
 	pgrep -f "sceau-demo.*server.conf"
 done_testing

@@ -10,36 +10,13 @@
 # revoked by OCSP, unlocks nothing and enrolls nothing.
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/server-lib.sh"
+. "$top_srcdir/tests/pki/pki-lib.sh"
 export LC_ALL=C LANGUAGE=
 srv_setup
 require_cmd jq mkfifo openssl softhsm2-util pkcs11-tool unshare nsenter ip
-py=/usr/bin/python3
 sceau="$top_builddir/sceau"
-SOFTHSM=/usr/lib/softhsm/libsofthsm2.so
 
-port=$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') ||
-	bail "no free port"
-pki="$tmp/pki"
-SCEAU_PKI_PORT=$port sh "$top_srcdir/tests/pki/make-pki.sh" "$pki" >&2 ||
-	bail "make-pki.sh failed"
-sh "$top_srcdir/tests/pki/make-tokens.sh" "$pki" "$tmp/tok" >&2 ||
-	bail "make-tokens.sh failed"
-export SOFTHSM2_CONF="$tmp/tok/softhsm2.conf"
-printf '123456\n' >"$tmp/pin"
-printf '654321\n' >"$tmp/badpin"
-chmod 600 "$tmp/pin" "$tmp/badpin"
-uri() { echo "pkcs11:token=$1?module-path=$SOFTHSM"; }
-
-# The CRLs, served on 127.0.0.1 where the certificates point.
-"$py" -m http.server "$port" --bind 127.0.0.1 --directory "$pki" \
-	>"$tmp/crl.log" 2>&1 &
-srv_extra_pids="$!"
-i=0
-until curl -sf "http://127.0.0.1:$port/int.crl" >/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 50 ] || bail "the CRL server did not start"
-	sleep 0.1
-done
+pki_tokens_serve
 
 srv_config "$tmp/srv.conf"
 # Enrollment requests: the server fetches CRLs to check them.

@@ -1,7 +1,7 @@
 ## Unit tests of the token layer (pkcs11/): real SoftHSM2 tokens through
 ## real p11-kit, made by the scripts of tests/pki/ in a temporary folder.
 
-EXTRA_DIST += tests/pki/make-pki.sh tests/pki/make-tokens.sh
+EXTRA_DIST += tests/pki/make-pki.sh tests/pki/make-tokens.sh tests/pki/pki-lib.sh
 
 unit_tests += tests/unit/test-token
 tests_unit_test_token_SOURCES = tests/unit/test-token.c

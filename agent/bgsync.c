@@ -1,0 +1,293 @@
+/*
+ * bgsync.c: the agent's background sync, one thread per unlocked device.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "errors.h"
+#include "http.h"
+#include "log.h"
+#include "state.h"
+#include "store.h"
+#include "bgsync.h"
+#include "sync.h"
+#include "token.h"
+
+#define SYNC_REALMS_MAX 256 /* workspaces whose state is kept per device */
+#define SYNC_INTERVAL_S 30 /* a pass over every workspace at least */
+#define SYNC_BACKOFF_MAX_S 60
+#define SYNC_RESTART_MS 5000 /* after the watch itself failed */
+
+struct agent_sync {
+	struct agent_state *st;
+	char org[SCEAU_ORG_ID_MAX + 1];
+	char device[SCEAU_ID_LEN + 1];
+	struct sceau_client_opts opts;
+	pthread_t thread;
+	struct sceau_client *c; /* the thread's own, without keys */
+	volatile sig_atomic_t stop, wake;
+	pthread_mutex_t mu; /* guards what follows */
+	struct sceau_agent_sync_entry dev; /* realm "": the device */
+	struct sceau_agent_sync_entry realms[SYNC_REALMS_MAX];
+	size_t n;
+};
+
+/* ------------------------------------------------------------ the keys */
+
+static int
+y_sign(void *arg, const void *m, size_t n, uint8_t sig[SCEAU_SIGN_SIG_LEN])
+{
+	struct agent_sync *y = arg;
+
+	return agent_state_sign(y->st, y->org, y->device, m, n, sig);
+}
+
+static int
+y_token_sign(void *arg, const uint8_t *tbs, size_t n,
+    char alg[SCEAU_CERT_TOKEN_ALG_MAX + 1], struct sceau_buf *sig)
+{
+	struct agent_sync *y = arg;
+
+	return agent_state_token_sign(
+	    y->st, y->org, y->device, tbs, n, alg, sig);
+}
+
+static int
+y_realm_key(void *arg, const char *realm_id, uint32_t index, uint8_t key[32])
+{
+	struct agent_sync *y = arg;
+
+	return agent_state_realm_key(
+	    y->st, y->org, y->device, realm_id, index, key);
+}
+
+/* ----------------------------------------------------------- the state */
+
+/* The entry of realm (added if new and room is left); y->mu held. */
+static struct sceau_agent_sync_entry *
+realm_entry(struct agent_sync *y, const char *realm)
+{
+	struct sceau_agent_sync_entry *e;
+	size_t i;
+
+	for (i = 0; i < y->n; i++)
+		if (strcmp(y->realms[i].realm, realm) == 0)
+			return &y->realms[i];
+	if (y->n == SYNC_REALMS_MAX)
+		return NULL;
+	e = &y->realms[y->n++];
+	*e = y->dev;
+	(void)snprintf(e->realm, sizeof(e->realm), "%s", realm);
+	e->state = SCEAU_AGENT_SYNC_STARTING;
+	e->pending = 0;
+	e->error = 0;
+	e->last_us = 0;
+	return e;
+}
+
+static int
+count_cb(void *arg, const char *vlob_id)
+{
+	(void)vlob_id;
+	(*(uint32_t *)arg)++;
+	return 0;
+}
+
+/* Local changes of realm not sent yet. */
+static uint32_t
+pending_of(struct sceau_client *c, const char *realm)
+{
+	uint32_t n = 0;
+
+	if (sceau_store_vlob_dirty(
+	        sceau_client_store(c), realm, count_cb, &n) != 0)
+		return 0;
+	return n;
+}
+
+static void
+set_state(struct sceau_agent_sync_entry *e, int r, uint32_t pending)
+{
+	e->error = r;
+	e->pending = pending;
+	if (r == 0)
+		e->state = pending > 0 ? SCEAU_AGENT_SYNC_PENDING
+		                       : SCEAU_AGENT_SYNC_UP_TO_DATE;
+	else if (sceau_http_retryable(r))
+		e->state = SCEAU_AGENT_SYNC_OFFLINE;
+	else
+		e->state = SCEAU_AGENT_SYNC_ERROR;
+	e->last_us = sceau_client_now_us();
+}
+
+/* After each workspace's sync, or with realm NULL when offline. */
+static int
+on_report(void *arg, const char *realm, int r,
+    const struct sceau_sync_stats *st, double secs)
+{
+	struct agent_sync *y = arg;
+	struct sceau_agent_sync_entry *e;
+	uint32_t pending = realm != NULL ? pending_of(y->c, realm) : 0;
+	size_t i;
+
+	(void)secs;
+	(void)pthread_mutex_lock(&y->mu);
+	if (realm == NULL) {
+		set_state(&y->dev, r, 0);
+		for (i = 0; i < y->n; i++) {
+			y->realms[i].state = SCEAU_AGENT_SYNC_OFFLINE;
+			y->realms[i].error = r;
+		}
+	} else {
+		if ((e = realm_entry(y, realm)) != NULL)
+			set_state(e, r, pending);
+		if (r == 0 || sceau_http_retryable(r) == 0)
+			set_state(&y->dev, 0, 0);
+		if (st != NULL && (st->vlobs_up > 0 || st->vlobs_down > 0))
+			debug_f("sync %s/%s: %llu up, %llu down", y->org, realm,
+			    (unsigned long long)st->vlobs_up,
+			    (unsigned long long)st->vlobs_down);
+	}
+	(void)pthread_mutex_unlock(&y->mu);
+	return 0;
+}
+
+static void
+set_device_error(struct agent_sync *y, int r)
+{
+	(void)pthread_mutex_lock(&y->mu);
+	set_state(&y->dev, r, 0);
+	(void)pthread_mutex_unlock(&y->mu);
+}
+
+/* ---------------------------------------------------------- the thread */
+
+static void *
+sync_main(void *arg)
+{
+	struct agent_sync *y = arg;
+	struct sceau_client_remote rm;
+	struct sceau_sync_opts o;
+	struct sceau_sync_watch w;
+	uint8_t vk[SCEAU_SIGN_PUBLIC_LEN];
+	int r;
+
+	memset(&rm, 0, sizeof(rm));
+	if ((r = agent_state_device_key(y->st, y->org, y->device, vk)) != 0) {
+		set_device_error(y, r);
+		return NULL;
+	}
+	memcpy(rm.device_vk, vk, sizeof(vk));
+	rm.has_device_vk = 1;
+	rm.sign = y_sign;
+	rm.token_sign = y_token_sign;
+	rm.realm_key = y_realm_key;
+	rm.arg = y;
+	if ((r = sceau_client_open_remote(
+	         y->org, y->device, &rm, &y->opts, &y->c)) != 0) {
+		warn_f("sync of %s/%s cannot start: %s", y->org, y->device,
+		    sceau_strerror(r));
+		set_device_error(y, r);
+		return NULL;
+	}
+	while (!y->stop) {
+		memset(&o, 0, sizeof(o));
+		o.stop = &y->stop;
+		memset(&w, 0, sizeof(w));
+		w.interval_s = SYNC_INTERVAL_S;
+		w.backoff_max_s = SYNC_BACKOFF_MAX_S;
+		w.report = on_report;
+		w.arg = y;
+		w.wake = &y->wake;
+		y->wake = 0;
+		r = sceau_sync_watch(y->c, &o, &w);
+		if (y->stop)
+			break;
+		/* The device revoked, the organization gone: say so, retry. */
+		warn_f("sync of %s/%s stopped: %s", y->org, y->device,
+		    sceau_strerror(r));
+		set_device_error(y, r != 0 ? r : SCEAU_ERR_INTERNAL);
+		(void)sceau_sync_sleep(SYNC_RESTART_MS, &y->stop);
+	}
+	sceau_client_close(y->c);
+	y->c = NULL;
+	return NULL;
+}
+
+int
+agent_sync_start(struct agent_state *s, const char *org, const char *device,
+    const struct sceau_client_opts *opts, struct agent_sync **yp)
+{
+	struct agent_sync *y;
+
+	*yp = NULL;
+	if ((y = sceau_calloc(1, sizeof(*y))) == NULL)
+		return SCEAU_ERR_ALLOC;
+	y->st = s;
+	(void)snprintf(y->org, sizeof(y->org), "%s", org);
+	(void)snprintf(y->device, sizeof(y->device), "%s", device);
+	if (opts != NULL)
+		y->opts = *opts;
+	memcpy(y->dev.org, y->org, sizeof(y->dev.org));
+	memcpy(y->dev.device, y->device, sizeof(y->dev.device));
+	y->dev.state = SCEAU_AGENT_SYNC_STARTING;
+	if (pthread_mutex_init(&y->mu, NULL) != 0) {
+		sceau_free(y);
+		return SCEAU_ERR_SYSTEM;
+	}
+	if (pthread_create(&y->thread, NULL, sync_main, y) != 0) {
+		(void)pthread_mutex_destroy(&y->mu);
+		sceau_free(y);
+		return SCEAU_ERR_SYSTEM;
+	}
+	*yp = y;
+	return 0;
+}
+
+void
+agent_sync_stop(struct agent_sync *y)
+{
+	if (y == NULL)
+		return;
+	y->stop = 1;
+	y->wake = 1; /* a watch that listens stops listening */
+	(void)pthread_join(y->thread, NULL);
+	(void)pthread_mutex_destroy(&y->mu);
+	sceau_free(y);
+}
+
+void
+agent_sync_wake(struct agent_sync *y, const char *realm_id)
+{
+	struct sceau_agent_sync_entry *e;
+
+	(void)pthread_mutex_lock(&y->mu);
+	if (realm_id != NULL && realm_id[0] != '\0' &&
+	    (e = realm_entry(y, realm_id)) != NULL &&
+	    e->state != SCEAU_AGENT_SYNC_ERROR) {
+		e->state = SCEAU_AGENT_SYNC_PENDING;
+		if (e->pending == 0)
+			e->pending = 1;
+	}
+	(void)pthread_mutex_unlock(&y->mu);
+	y->wake = 1;
+}
+
+void
+agent_sync_status(struct agent_sync *y, struct sceau_agent_sync_entry *e,
+    size_t max, size_t *n)
+{
+	size_t i;
+
+	(void)pthread_mutex_lock(&y->mu);
+	if (*n < max)
+		e[(*n)++] = y->dev;
+	for (i = 0; i < y->n && *n < max; i++)
+		e[(*n)++] = y->realms[i];
+	(void)pthread_mutex_unlock(&y->mu);
+}
