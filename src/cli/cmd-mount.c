@@ -151,6 +151,14 @@ sync_pass(struct mnt *m)
 	memset(&st, 0, sizeof(st));
 	so.stop = &m->stop;
 	(void)pthread_mutex_lock(&m->lock);
+	if (m->agent_syncs) {
+		/* sceau-agent syncs (each commit wakes it): read again what
+		 * it pulled into the store. */
+		if (sceau_ws_commit(m->w) == 0)
+			sceau_ws_discard(m->w);
+		(void)pthread_mutex_unlock(&m->lock);
+		return;
+	}
 	/* What the sync pulled or merged is read again from the store (what
 	 * could not be committed stays, for the next try). */
 	if ((r = sceau_ws_commit(m->w)) == 0) {
@@ -372,6 +380,7 @@ mnt_open(struct cli *cli, struct mnt *m, const char *name)
 	char arg[SCEAU_NAME_MAX_BYTES + 2];
 	struct cli_ws ws;
 	enum sceau_role role;
+	json_t *j;
 	int r;
 
 	(void)snprintf(arg, sizeof(arg), "/%s", name);
@@ -384,6 +393,11 @@ mnt_open(struct cli *cli, struct mnt *m, const char *name)
 	if (sceau_client_realm_name(
 	        m->c, m->realm, m->label, sizeof(m->label)) != 0)
 		(void)snprintf(m->label, sizeof(m->label), "%s", m->realm);
+	/* The device's agent syncs it in the background: not here too. */
+	if ((j = cli_agent_sync_json(m->c)) != NULL) {
+		m->agent_syncs = 1;
+		json_decref(j);
+	}
 	role = sceau_chain_realm_role(sceau_client_chain(m->c), m->realm,
 	    sceau_client_info(m->c)->user_id);
 	m->readonly = m->at != 0 || !sceau_role_can_write(role);
@@ -491,7 +505,8 @@ serve(struct cli *cli, struct mnt *m, const char *dir)
 	(void)snprintf(
 	    logpath, sizeof(logpath), "%s/../mount.log", m->spill_dir);
 	detach(m, logpath);
-	mnt_logf(m, "mounted on %s%s", dir, m->readonly ? " (read-only)" : "");
+	mnt_logf(m, "mounted on %s%s%s", dir, m->readonly ? " (read-only)" : "",
+	    m->agent_syncs ? "; sync: by sceau-agent" : "");
 	(void)fuse_set_signal_handlers(fuse_get_session(f));
 	if (m->at == 0 && pthread_create(&th, NULL, sync_thread, m) == 0)
 		started = 1;

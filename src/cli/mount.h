@@ -79,6 +79,7 @@ struct mnt {
 	unsigned int sync_interval_s;
 	volatile sig_atomic_t stop; /* the sync thread ends */
 	int keep_offline; /* --keep-offline: fetch every file's blocks */
+	int agent_syncs; /* sceau-agent syncs the device: no sync here */
 	int offline_done; /* they are all here (until the next pull) */
 	int last_sync_error; /* 0, or the last sync's error */
 	int lock_fd; /* the device's mount.lock, held (flock) */

@@ -16,6 +16,7 @@ if [ ! -c /dev/fuse ]; then
 fi
 . "$top_srcdir/tests/server-lib.sh"
 export LC_ALL=C LANGUAGE=
+unset SCEAU_AGENT_SOCK
 srv_setup
 require_cmd cmp diff rsync git sqlite3 tar fusermount3 mountpoint timeout
 sceau="$top_builddir/sceau"
@@ -39,6 +40,7 @@ mnt_cleanup() {
 		timeout 60 "$sceau" unmount "$d" >/dev/null 2>&1 ||
 			fusermount3 -uz "$d" 2>/dev/null
 	done
+	SCEAU_HOME="$B2" "$sceau" agent stop >/dev/null 2>&1
 	srv_kill_all
 }
 tap_cleanup_hook='mnt_cleanup'
@@ -300,6 +302,22 @@ check_status "the open file's writes were saved and synced" 0 \
 check_status "(alice's second device reads it)" 0 as "$A2" cat /docs/open.txt
 check "its content" grep -qx "written, not closed" "$tmp/out"
 
+# ---------------------------------------------------- with sceau-agent
+check_status "bob's second device unlocks in its agent" 0 \
+	as "$B2" unlock
+MG="$tmp/mnt-agent"
+mnt "$B2" "$MG" docs
+check "its log: the agent syncs, not the mount" wait_for 10 sh -c \
+	"grep -q 'sync: by sceau-agent' '$B2'/devices/*/*/mounts/*/mount.log"
+echo "through the agent" >"$MG/agent.txt"
+check "the agent sends a file written there: alice's mount shows it" \
+	wait_for 60 grep -qx "through the agent" "$MA/agent.txt"
+echo "to the agent's device" >"$MA/to-agent.txt"
+check "alice's change shows in the agent-synced mount" \
+	wait_for 60 grep -qx "to the agent's device" "$MG/to-agent.txt"
+check_status "unmount it" 0 "$sceau" unmount "$MG"
+check_status "the agent stops" 0 as "$B2" agent stop
+
 # ----------------------------------------------------------- offline
 check "bob's mount (--keep-offline) has every file's blocks" wait_for 60 \
 	sh -c "grep -q 'every file is available offline' \
@@ -340,7 +358,7 @@ check "its content" grep -qx "written offline" "$tmp/out"
 cat "$tmp"/*/devices/*/*/mounts/*/mount.log >"$tmp/mount.logs" 2>/dev/null
 check_fails "no sanitizer report from a serving process" grep -E \
 	'runtime error|AddressSanitizer|LeakSanitizer' "$tmp/mount.logs"
-check "each of the 7 mounts said it unmounted" test \
-	"$(grep -c ': unmounted$' "$tmp/mount.logs")" -eq 7
+check "each of the 8 mounts said it unmounted" test \
+	"$(grep -c ': unmounted$' "$tmp/mount.logs")" -eq 8
 
 done_testing
