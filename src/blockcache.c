@@ -27,9 +27,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -53,6 +55,8 @@
 #define DIRECT_READ_MIN (64 * 1024)
 #define RBUF_CAP (SCEAU_BLOCKCACHE_BLOCK_MAX + 2 * PACK_ALIGN)
 #define SCHEMA_VERSION 1
+/* How long a writer waits for another one (a long import) to finish. */
+#define LOCK_WAIT_MS (300 * 1000)
 
 struct bc_row {
 	uint8_t id[SCEAU_BLOCKCACHE_ID_LEN];
@@ -78,6 +82,7 @@ struct bc_rfd {
 
 struct sceau_blockcache {
 	char *packdir;
+	int lock_fd; /* DIR/lock: flock(2) while writing or repairing */
 	sqlite3 *db;
 	sqlite3_stmt *st_insert, *st_pack, *st_lookup;
 	uint64_t pack_size;
@@ -263,6 +268,55 @@ bc_remove_orphans(struct sceau_blockcache *c, uint32_t last)
 	return 0;
 }
 
+/*
+ * The writer's lock: one writer at a time over every process and handle
+ * (flock locks belong to an open file description: two handles in one
+ * process exclude each other too).  A writer repairs and appends only
+ * under it, so that another's batch in progress is never taken for the
+ * garbage of a crash.
+ */
+static int
+bc_lock(struct sceau_blockcache *c)
+{
+	struct timespec ts = {0, 20 * 1000000L};
+	unsigned int waited = 0;
+
+	while (flock(c->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK || waited >= LOCK_WAIT_MS) {
+			sceau_message("block cache: another writer holds it "
+			              "(%u s)",
+			    waited / 1000);
+			return SCEAU_ERR_STORE;
+		}
+		(void)nanosleep(&ts, NULL);
+		waited += 20;
+	}
+	return 0;
+}
+
+static void
+bc_unlock(struct sceau_blockcache *c)
+{
+	if (c->lock_fd >= 0)
+		(void)flock(c->lock_fd, LOCK_UN);
+}
+
+/* Opens DIR/lock (never the database: see sceau_paths_create_private). */
+static int
+bc_open_lock(struct sceau_blockcache *c, const char *dir)
+{
+	char path[PATH_SIZE];
+
+	(void)snprintf(path, sizeof(path), "%s/lock", dir);
+	c->lock_fd =
+	    open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (c->lock_fd < 0)
+		return bc_sys_error("cannot open", path);
+	return 0;
+}
+
 /* Checks every pack against the index; picks the current pack. */
 static int
 bc_recover(struct sceau_blockcache *c)
@@ -316,6 +370,7 @@ sceau_blockcache_open(const char *dir, const struct sceau_blockcache_opts *opts,
 	if ((c = sceau_calloc(1, sizeof(*c))) == NULL)
 		return SCEAU_ERR_ALLOC;
 	c->cur_fd = -1;
+	c->lock_fd = -1;
 	for (i = 0; i < RFD_SLOTS; i++)
 		c->rfd[i].fd = c->rfd[i].dfd = -1;
 	c->pack_size = opts != NULL && opts->pack_size != 0
@@ -327,7 +382,12 @@ sceau_blockcache_open(const char *dir, const struct sceau_blockcache_opts *opts,
 	memcpy(c->packdir, dir, n);
 	memcpy(c->packdir + n, "/packs", sizeof("/packs"));
 	if ((r = bc_mkdir(dir)) != 0 || (r = bc_mkdir(c->packdir)) != 0 ||
-	    (r = bc_open_db(c, dir)) != 0 || (r = bc_recover(c)) != 0)
+	    (r = bc_open_lock(c, dir)) != 0 || (r = bc_open_db(c, dir)) != 0 ||
+	    (r = bc_lock(c)) != 0)
+		goto fail;
+	r = bc_recover(c);
+	bc_unlock(c);
+	if (r != 0)
 		goto fail;
 	*cp = c;
 	return 0;
@@ -361,6 +421,8 @@ sceau_blockcache_close(struct sceau_blockcache *c)
 	bc_close_rfds(c, 0);
 	if (c->cur_fd >= 0)
 		(void)close(c->cur_fd);
+	if (c->lock_fd >= 0)
+		(void)close(c->lock_fd);
 	sqlite3_finalize(c->st_insert);
 	sqlite3_finalize(c->st_pack);
 	sqlite3_finalize(c->st_lookup);
@@ -414,8 +476,21 @@ sceau_blockcache_begin(struct sceau_blockcache *c)
 	c->nrows = c->ntouched = 0;
 	c->wlen = 0;
 	c->failed = c->new_pack = 0;
-	if ((r = bc_touch(c, c->cur, c->cur_len)) != 0)
+	/*
+	 * Another writer may have appended since: under the lock, the
+	 * current pack and its length come from the index again (and what
+	 * a writer that crashed left past them is cut).
+	 */
+	if ((r = bc_lock(c)) != 0)
 		return r;
+	if (c->cur_fd >= 0)
+		(void)close(c->cur_fd);
+	c->cur_fd = -1;
+	if ((r = bc_recover(c)) != 0 ||
+	    (r = bc_touch(c, c->cur, c->cur_len)) != 0) {
+		bc_unlock(c);
+		return r;
+	}
 	c->in_batch = 1;
 	return 0;
 }
@@ -723,6 +798,7 @@ sceau_blockcache_commit(struct sceau_blockcache *c)
 	}
 	c->in_batch = 0;
 	c->nrows = c->ntouched = 0;
+	bc_unlock(c);
 	return 0;
 fail:
 	sceau_blockcache_abort(c);
@@ -756,6 +832,7 @@ sceau_blockcache_abort(struct sceau_blockcache *c)
 	c->wlen = 0;
 	c->in_batch = 0;
 	c->failed = 0;
+	bc_unlock(c);
 }
 
 /* ---- reading ----------------------------------------------------------- */

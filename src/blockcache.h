@@ -26,8 +26,13 @@
  * sees a key.  The digest is SHA-256 of the stored bytes, given by the
  * writer: reading can verify it (scrubs, transfers), without a key.
  *
- * A cache is used by one thread at a time (the caller serializes).  One
- * write batch at a time.  Reads see committed blocks only.
+ * A cache handle is used by one thread at a time (the caller
+ * serializes).  Several handles, in one process or several, may share a
+ * cache: a write batch holds DIR/lock (flock) from begin to commit or
+ * abort, and begin reads the current pack and its length from the index
+ * again, so writers take turns (a begin waits up to 5 minutes) and never
+ * take another's batch in progress for a crash's garbage.  Reads see
+ * committed blocks only.
  */
 #ifndef SCEAU_BLOCKCACHE_H
 #define SCEAU_BLOCKCACHE_H

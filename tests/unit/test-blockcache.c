@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -416,6 +417,98 @@ test_abort_truncates(void **state)
 	assert_true(absent(f->c, s1 + 1));
 }
 
+/*
+ * Two handles on one cache (sceau-agent's sync thread and a command):
+ * a handle opened before the other's commit neither truncates nor
+ * removes what that one committed, whether its own batch commits or
+ * aborts, and both read everything.
+ */
+static void
+test_two_handles(void **state)
+{
+	struct fx *f = *state;
+	struct sceau_blockcache *b = NULL;
+	uint64_t s0 = next_seed(), s1 = next_seed(), s2 = next_seed();
+
+	/* b opens on an empty cache: its view is "pack 1, empty". */
+	assert_int_equal(sceau_blockcache_open(f->dir, NULL, &b), 0);
+	assert_int_equal(sceau_blockcache_begin(f->c), 0);
+	assert_int_equal(put(f->c, REALM_A, s0, 5000, f->buf), 0);
+	assert_int_equal(sceau_blockcache_commit(f->c), 0);
+	/* b's batch that aborts must not take pack 1 for its own. */
+	assert_int_equal(sceau_blockcache_begin(b), 0);
+	assert_int_equal(put(b, REALM_A, s1, 7000, f->buf), 0);
+	sceau_blockcache_abort(b);
+	check(f->c, s0, 5000, f->buf);
+	check(b, s0, 5000, f->buf);
+	/* b's batch that commits appends after a's. */
+	assert_int_equal(sceau_blockcache_begin(b), 0);
+	assert_int_equal(put(b, REALM_A, s2, BIG, f->buf), 0);
+	assert_int_equal(sceau_blockcache_commit(b), 0);
+	check(f->c, s0, 5000, f->buf);
+	check(f->c, s2, BIG, f->buf);
+	/* a appends again, after b: nothing of b's is overwritten. */
+	assert_int_equal(sceau_blockcache_begin(f->c), 0);
+	assert_int_equal(put(f->c, REALM_A, s1, 7000, f->buf), 0);
+	assert_int_equal(sceau_blockcache_commit(f->c), 0);
+	check(b, s2, BIG, f->buf);
+	check(b, s1, 7000, f->buf);
+	sceau_blockcache_close(b);
+	/* A reopened cache finds all three. */
+	reopen(f, 0);
+	check(f->c, s0, 5000, f->buf);
+	check(f->c, s1, 7000, f->buf);
+	check(f->c, s2, BIG, f->buf);
+}
+
+/*
+ * A batch holds the writers' lock: another process's begin waits until
+ * the commit, then appends after it.
+ */
+static void
+test_writers_take_turns(void **state)
+{
+	struct fx *f = *state;
+	uint64_t s0 = next_seed(), s1 = next_seed();
+	int st, pfd[2];
+	pid_t pid;
+	char c;
+
+	assert_int_equal(pipe(pfd), 0);
+	assert_int_equal(sceau_blockcache_begin(f->c), 0);
+	assert_int_equal(put(f->c, REALM_A, s0, 9000, f->buf), 0);
+	if ((pid = fork()) == 0) {
+		struct sceau_blockcache *b = NULL;
+		int ok;
+
+		(void)close(pfd[0]);
+		ok = sceau_blockcache_open(f->dir, NULL, &b) == 0;
+		/* Opened while the parent holds the lock: the open waited. */
+		if (write(pfd[1], "o", 1) != 1)
+			_exit(3);
+		ok = ok && sceau_blockcache_begin(b) == 0 &&
+		    put(b, REALM_A, s1, 4000, f->buf) == 0 &&
+		    sceau_blockcache_commit(b) == 0;
+		sceau_blockcache_close(b);
+		_exit(ok ? 0 : 1);
+	}
+	assert_true(pid > 0);
+	(void)close(pfd[1]);
+	/* The child cannot open (its repair needs the lock) until commit. */
+	{
+		struct pollfd p = {pfd[0], POLLIN, 0};
+
+		assert_int_equal(poll(&p, 1, 300), 0);
+	}
+	assert_int_equal(sceau_blockcache_commit(f->c), 0);
+	assert_int_equal(read(pfd[0], &c, 1), 1);
+	(void)close(pfd[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	check(f->c, s0, 9000, f->buf);
+	check(f->c, s1, 4000, f->buf);
+}
+
 static void
 test_rollover(void **state)
 {
@@ -670,6 +763,9 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        test_abort_truncates, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rollover, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_two_handles, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_writers_take_turns, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_corruption, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pending, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
