@@ -16,3 +16,10 @@ bench-requests: bench/bench-requests$(EXEEXT) sceau-server$(EXEEXT)
 	    $(SHELL) $(srcdir)/bench/run-requests.sh
 .PHONY: bench-requests
 include bench/files.mk
+
+# sceau mount against gocryptfs (bench/bench-mount.sh; needs /dev/fuse).
+EXTRA_DIST += bench/bench-mount.sh
+bench-mount: sceau$(EXEEXT) sceau-server$(EXEEXT)
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	    $(SHELL) $(srcdir)/bench/bench-mount.sh
+.PHONY: bench-mount

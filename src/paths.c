@@ -145,6 +145,12 @@ paths_home(char home[SCEAU_PATHS_MAX])
 	return r;
 }
 
+int
+sceau_paths_home_dir(char home[SCEAU_PATHS_MAX])
+{
+	return paths_home(home);
+}
+
 /* The data directory's name, from the environment. */
 static int
 paths_base(char dir[SCEAU_PATHS_MAX])

@@ -53,6 +53,9 @@ struct sceau_paths_device {
  */
 int sceau_paths_data_dir(char dir[SCEAU_PATHS_MAX]) SCEAU_WUR;
 
+/* The user's home directory ($HOME, else the password database). */
+int sceau_paths_home_dir(char home[SCEAU_PATHS_MAX]) SCEAU_WUR;
+
 /*
  * DATA/devices/ORG/DEVICE_ID.  With create, every missing directory is
  * created (0700); without, a missing one is SCEAU_ERR_NO_DEVICE.  Either

@@ -166,10 +166,17 @@ fetch_block(void *arg, const struct sceau_block_desc *d, uint8_t *dst,
 			    0)
 				break;
 		}
-		if (pos == f->nq)
-			pos = f->nq; /* not announced: fetch it alone */
-		if (pos == f->nq && (r = fetch_enqueue(f, d, 1)) != 0)
-			return r;
+		if (pos == f->nq) {
+			/* Not announced: fetch it alone (enqueueing may move
+			 * the queue: it is its last entry then). */
+			if ((r = fetch_enqueue(f, d, 1)) != 0)
+				return r;
+			if (f->nq == 0 ||
+			    memcmp(f->queue[f->nq - 1], d->id,
+			        SCEAU_BLOCK_ID_LEN) != 0)
+				return SCEAU_ERR_NOT_FOUND;
+			pos = f->nq - 1;
+		}
 		if ((r = fetch_batch(f, pos)) != 0)
 			return r;
 		r = find_in_batch(f, d->id, &p, &len);

@@ -205,6 +205,124 @@ sceau_ws_import(struct sceau_ws *w, const char *src, const char *dst,
 	return sceau_ws_commit(w);
 }
 
+/* The one file of sceau_ws_write_fd: its blocks, taken. */
+static int
+take_content(void *arg, struct sceau_pipeline_file *f)
+{
+	struct sceau_manifest *content = arg;
+
+	if (f->status != 0)
+		return f->status;
+	content->size = f->size;
+	content->blocks = f->descs;
+	content->n_blocks = f->n_descs;
+	f->descs = NULL;
+	return 0;
+}
+
+/*
+ * Encrypts fd into the cache (committed).  A small file gets a small
+ * pipeline: one worker and two buffers, not one per core and eight (a
+ * mount saves files one by one, and each pipeline maps, touches and
+ * wipes its buffers).
+ */
+static int
+encrypt_fd(struct sceau_blockcache *bc, const char *realm, int fd,
+    struct sceau_manifest *content)
+{
+	struct sceau_pipeline_opts opts;
+	struct sceau_pipeline_import *ip = NULL;
+	struct stat st;
+	int dup_fd, r;
+
+	memset(&opts, 0, sizeof(opts));
+	if (fstat(fd, &st) != 0)
+		return SCEAU_ERR_SYSTEM;
+	if (st.st_size <= 2 * SCEAU_BLOCK_SIZE) {
+		opts.workers = 1;
+		opts.slots = 2;
+	}
+	if ((dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0)
+		return SCEAU_ERR_SYSTEM;
+	if ((r = sceau_pipeline_import_new(
+	         bc, realm, &opts, take_content, content, &ip)) != 0) {
+		(void)close(dup_fd);
+		return r;
+	}
+	/* The pipeline owns dup_fd now. */
+	if ((r = sceau_pipeline_import_add(ip, dup_fd, NULL)) == 0)
+		r = sceau_pipeline_import_finish(ip);
+	sceau_pipeline_import_free(ip);
+	return r;
+}
+
+int
+sceau_ws_write_fd(struct sceau_ws *w, const char *vlob_id, int fd)
+{
+	struct sceau_manifest content;
+	struct sceau_blockcache *bc;
+	struct ws_node *n;
+	int r;
+
+	if (!sceau_role_can_write(w->role) || w->at != 0) {
+		sceau_message("workspace %s: a %s cannot write", w->realm,
+		    sceau_role_name(w->role));
+		return SCEAU_ERR_FORBIDDEN;
+	}
+	if ((r = ws_node(w, vlob_id, &n)) != 0)
+		return r;
+	if (n->m->type != SCEAU_MANIFEST_FILE) {
+		sceau_message("%s: not a file", vlob_id);
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	}
+	/* The blocks are committed (durable) before a manifest names them. */
+	memset(&content, 0, sizeof(content));
+	content.type = SCEAU_MANIFEST_FILE;
+	content.block_size = SCEAU_BLOCK_SIZE;
+	if ((r = ws_blockcache(w, &bc)) == 0 &&
+	    (r = encrypt_fd(bc, w->realm, fd, &content)) == 0)
+		r = ws_set_content(n, &content);
+	sceau_pipeline_descs_free(content.blocks, content.n_blocks);
+	return r;
+}
+
+int
+sceau_ws_cache_block(struct sceau_ws *w, const struct sceau_block_desc *d,
+    const uint8_t *ct, size_t n)
+{
+	struct sceau_blockcache *bc;
+	int r;
+
+	if ((r = ws_blockcache(w, &bc)) != 0)
+		return r;
+	if (sceau_blockcache_in_batch(bc))
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	if (sceau_blockcache_has(bc, d->id) == 1)
+		return 0;
+	if ((r = sceau_blockcache_begin(bc)) != 0)
+		return r;
+	if ((r = sceau_blockcache_append(
+	         bc, w->realm, d->id, d->digest, ct, n)) != 0) {
+		sceau_blockcache_abort(bc);
+		return r;
+	}
+	if ((r = sceau_blockcache_commit(bc)) != 0)
+		return r;
+	/* It came from the server: sync has nothing to send. */
+	return sceau_blockcache_mark_uploaded(bc, &d->id, 1);
+}
+
+int
+sceau_ws_block_cached(struct sceau_ws *w, const uint8_t id[SCEAU_BLOCK_ID_LEN])
+{
+	struct sceau_blockcache *bc;
+	int r;
+
+	if ((r = ws_blockcache(w, &bc)) != 0)
+		return r;
+	return sceau_blockcache_has(bc, id);
+}
+
 /* ------------------------------------------------------------ export */
 
 /* One file on its way out: where it goes, and what it is called. */

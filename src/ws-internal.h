@@ -50,6 +50,9 @@ int ws_open_remote(struct sceau_ws *w, const char *vlob_id, const uint8_t *blob,
 /* Adds a new manifest to the session, dirty. */
 int ws_node_new(struct sceau_ws *w, struct sceau_manifest *m,
     struct ws_node **np) SCEAU_WUR;
+/* Replaces a file node's blocks and size with content's; marks it changed. */
+int ws_set_content(struct ws_node *n, const struct sceau_manifest *content)
+    SCEAU_WUR;
 /* The block cache of this device, opened on first use. */
 int ws_blockcache(struct sceau_ws *w, struct sceau_blockcache **bcp) SCEAU_WUR;
 

@@ -291,9 +291,7 @@ sceau_ws_put_file(
 {
 	char name[SCEAU_NAME_MAX_BYTES + 1];
 	const struct sceau_manifest_entry *e;
-	struct sceau_manifest *m;
 	struct ws_node *p, *n;
-	size_t i;
 	int r;
 
 	if ((r = need_write(w)) != 0 || (r = parent_of(w, path, &p, name)) != 0)
@@ -308,8 +306,30 @@ sceau_ws_put_file(
 	} else if ((r = add_child(w, p, name, SCEAU_MANIFEST_FILE, &n)) != 0) {
 		return r;
 	}
+	return ws_set_content(n, content);
+}
+
+int
+sceau_ws_set_mtime(struct sceau_ws *w, const char *vlob_id, uint64_t us)
+{
+	struct ws_node *n;
+	int r;
+
+	if ((r = need_write(w)) != 0 || (r = ws_node(w, vlob_id, &n)) != 0)
+		return r;
+	n->m->updated = us;
+	n->dirty = 1;
+	return 0;
+}
+
+int
+ws_set_content(struct ws_node *n, const struct sceau_manifest *content)
+{
+	struct sceau_manifest *m = n->m;
+	size_t i;
+	int r;
+
 	/* Replace the content: blocks and size; the identity stays. */
-	m = n->m;
 	sceau_memzero(m->blocks, m->cap_blocks * sizeof(*m->blocks));
 	m->n_blocks = 0;
 	m->size = content->size;

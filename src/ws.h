@@ -57,6 +57,24 @@ int sceau_ws_mv(struct sceau_ws *w, const char *src, const char *dst) SCEAU_WUR;
 int sceau_ws_put_file(struct sceau_ws *w, const char *path,
     const struct sceau_manifest *content) SCEAU_WUR;
 
+/*
+ * Encrypts the content of the regular file open on fd (read with pread,
+ * from offset 0 to its size; fd stays the caller's) into blocks, through
+ * the same pipeline as import, and makes it the content of the existing
+ * file vlob_id, wherever it is (a file renamed while open keeps its id).
+ * The blocks are durable when this returns; the manifest change waits
+ * for sceau_ws_commit().  SCEAU_ERR_FORBIDDEN for a reader or the past.
+ */
+int sceau_ws_write_fd(struct sceau_ws *w, const char *vlob_id, int fd)
+    SCEAU_WUR;
+
+/*
+ * Sets the modification time (microseconds) of the file or folder
+ * vlob_id, as utimens(2) asks; committed with the next commit.
+ */
+int sceau_ws_set_mtime(struct sceau_ws *w, const char *vlob_id, uint64_t us)
+    SCEAU_WUR;
+
 /* Forgets uncommitted changes (the next reads come from the store). */
 void sceau_ws_discard(struct sceau_ws *w);
 
@@ -102,6 +120,18 @@ int sceau_ws_export(struct sceau_ws *w, const char *path, const char *dst,
 /* A source that reads this device's block cache. */
 int sceau_ws_cache_source(struct sceau_ws *w, struct sceau_ws_source *src)
     SCEAU_WUR;
+
+/*
+ * Keeps block d, fetched from the server (its ciphertext ct[0..n),
+ * checked by the caller: its tag verified), in this device's cache,
+ * marked uploaded, so that it reads offline from now on.
+ */
+int sceau_ws_cache_block(struct sceau_ws *w, const struct sceau_block_desc *d,
+    const uint8_t *ct, size_t n) SCEAU_WUR;
+
+/* 1 if this device's cache holds block id, 0 if not, or an error. */
+int sceau_ws_block_cached(
+    struct sceau_ws *w, const uint8_t id[SCEAU_BLOCK_ID_LEN]);
 
 /*
  * The workspace as it was at server time at_us (microseconds), read-only,

@@ -232,6 +232,9 @@ struct cli_setup {
 #define CLI_OPTS_MAX 8 /* own options of one command */
 #define CLI_OPT_OWN 0x1200 /* getopt codes of own options: + index */
 
+/* 1 if "sceau mount" serves the device of c now (cmd-mount.c). */
+int cli_device_mounted(struct sceau_client *c);
+
 /* The value given to the command's option name, or NULL. */
 const char *cli_setup_value(const struct cli_setup *s, const char *name);
 /* The date of its --at option in *at_us (0: none), or a usage error. */

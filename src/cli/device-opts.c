@@ -306,6 +306,23 @@ setup_options(const struct cli_setup *s, struct option *o, size_t max)
 	return 0;
 }
 
+/*
+ * Commands that change workspaces or open the block cache: "sceau mount"
+ * holds both for its device, which they would corrupt (doc/mount.md).
+ */
+static int
+mount_refuses(const char *cmd)
+{
+	static const char *const cmds[] = {"import", "export", "cat", "sync",
+	    "restore", "mkdir", "rm", "mv", NULL};
+	size_t i;
+
+	for (i = 0; cmds[i] != NULL; i++)
+		if (strcmp(cmd, cmds[i]) == 0)
+			return 1;
+	return 0;
+}
+
 int
 cli_setup_parse(struct cli *cli, int argc, char **argv,
     const struct cli_setup *s, struct cli_device_opts *dev)
@@ -350,6 +367,13 @@ cli_member_setup(struct cli *cli, int argc, char **argv,
 		return r;
 	if ((r = cli_open_client(cli, &dev, cp)) != 0)
 		return r;
+	if (mount_refuses(s->cmd) && cli_device_mounted(*cp)) {
+		sceau_client_close(*cp);
+		*cp = NULL;
+		sceau_message(_("\"sceau mount\" serves this device: work in "
+		                "its folder, or unmount it first"));
+		return cli_error(cli, SCEAU_ERR_EXISTS, "%s", s->cmd);
+	}
 	if (s->refresh && (r = sceau_client_refresh(*cp, NULL)) != 0) {
 		r = cli_error(cli, r, _("updating the organization's records"));
 		sceau_client_close(*cp);

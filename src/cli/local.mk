@@ -22,9 +22,12 @@ sceau_SOURCES = \
 	src/cli/cmd-agent.c \
 	src/cli/wspath.c src/cli/progress.c \
 	src/cli/cmd-workspace.c src/cli/cmd-files.c src/cli/cmd-transfer.c \
-	src/cli/cmd-sync.c src/cli/cmd-history.c
+	src/cli/cmd-sync.c src/cli/cmd-history.c \
+	src/cli/mount.h src/cli/cmd-mount.c src/cli/cmd-unmount.c \
+	src/cli/mount-fs.c src/cli/mount-file.c src/cli/mount-local.c \
+	src/cli/mount-offline.c
 sceau_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/agent -DBINDIR=\"$(bindir)\" \
 	$(CURL_CFLAGS) \
-	$(SQLITE_CFLAGS) $(LIBXML_CFLAGS) $(P11KIT_CFLAGS)
+	$(SQLITE_CFLAGS) $(LIBXML_CFLAGS) $(P11KIT_CFLAGS) $(FUSE_CFLAGS)
 sceau_LDADD = agent/libagent.a $(SCEAU_LIBS) $(CURL_LIBS) $(SQLITE_LIBS) $(LIBXML_LIBS) \
-	$(P11KIT_LIBS) -lpthread
+	$(P11KIT_LIBS) $(FUSE_LIBS) -lpthread

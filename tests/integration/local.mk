@@ -43,3 +43,9 @@ script_tests += tests/integration/pki.sh
 script_tests += tests/integration/token-piv.sh
 EXTRA_DIST += tests/piv/pivcard.py tests/piv/piv-pubkey.py \
 	tests/piv/piv-lib.sh tests/piv/lsan.supp
+
+# sceau mount (libfuse3, issue 7): real programs on a real mount of a
+# workspace, and a POSIX behaviour suite in C run on it.
+check_PROGRAMS += tests/posix/posix-suite
+tests_posix_posix_suite_SOURCES = tests/posix/posix-suite.c
+script_tests += tests/integration/mount.sh
