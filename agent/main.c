@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -464,6 +465,21 @@ setup_signals(void)
 	(void)signal(SIGPIPE, SIG_IGN);
 }
 
+/* In the background, log lines go to syslog (the journal), not /dev/null. */
+static void
+syslog_line(enum sceau_log_level level, const char *line, void *arg)
+{
+	static const int prio[] = {
+	    LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG, LOG_DEBUG};
+
+	const char *p = strstr(line, "]: ");
+
+	(void)arg;
+	/* syslog names the program and its pid itself. */
+	syslog(prio[(unsigned int)level < 5 ? level : 4], "%s",
+	    p != NULL ? p + 3 : line);
+}
+
 /* Forks; the parent returns 1 (and exits), the child 0. */
 static int
 daemonize(void)
@@ -478,6 +494,8 @@ daemonize(void)
 	(void)setsid();
 	if (chdir("/") != 0)
 		return -1;
+	openlog(PROG, LOG_PID, LOG_USER);
+	sceau_log_set_handler(syslog_line, NULL);
 	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
 		(void)dup2(fd, STDIN_FILENO);
 		(void)dup2(fd, STDOUT_FILENO);
