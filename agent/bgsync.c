@@ -22,6 +22,7 @@
 #define SYNC_INTERVAL_S 30 /* a pass over every workspace at least */
 #define SYNC_BACKOFF_MAX_S 60
 #define SYNC_RESTART_MS 5000 /* after the watch itself failed */
+#define SYNC_WOKE_MAX 32 /* workspaces named by wakes; past it, all */
 
 struct agent_sync {
 	struct agent_state *st;
@@ -32,6 +33,10 @@ struct agent_sync {
 	struct sceau_client *c; /* the thread's own, without keys */
 	volatile sig_atomic_t stop, wake;
 	pthread_mutex_t mu; /* guards what follows */
+	/* What woke the thread: these workspaces, or every one (all). */
+	char woke[SYNC_WOKE_MAX][SCEAU_ID_LEN + 1];
+	size_t nwoke;
+	int woke_all;
 	struct sceau_agent_sync_entry dev; /* realm "": the device */
 	struct sceau_agent_sync_entry realms[SYNC_REALMS_MAX];
 	size_t n;
@@ -167,6 +172,8 @@ set_device_error(struct agent_sync *y, int r)
 
 /* ---------------------------------------------------------- the thread */
 
+static size_t take_woke(void *arg, char (*ids)[SCEAU_ID_LEN + 1], size_t max);
+
 static void *
 sync_main(void *arg)
 {
@@ -204,6 +211,7 @@ sync_main(void *arg)
 		w.report = on_report;
 		w.arg = y;
 		w.wake = &y->wake;
+		w.woken = take_woke;
 		y->wake = 0;
 		r = sceau_sync_watch(y->c, &o, &w);
 		if (y->stop)
@@ -261,12 +269,49 @@ agent_sync_stop(struct agent_sync *y)
 	sceau_free(y);
 }
 
+/* Remembers what woke the thread (y->mu held). */
+static void
+note_woke(struct agent_sync *y, const char *realm_id)
+{
+	size_t i;
+
+	if (realm_id == NULL || realm_id[0] == '\0' ||
+	    y->nwoke == SYNC_WOKE_MAX) {
+		y->woke_all = 1;
+		return;
+	}
+	for (i = 0; i < y->nwoke; i++)
+		if (strcmp(y->woke[i], realm_id) == 0)
+			return;
+	(void)snprintf(y->woke[y->nwoke++], sizeof(y->woke[0]), "%s", realm_id);
+}
+
+/* The watch's question after a wake: which workspaces (0: all). */
+static size_t
+take_woke(void *arg, char (*ids)[SCEAU_ID_LEN + 1], size_t max)
+{
+	struct agent_sync *y = arg;
+	size_t i, n = 0;
+
+	(void)pthread_mutex_lock(&y->mu);
+	if (!y->woke_all && y->nwoke <= max) {
+		for (i = 0; i < y->nwoke; i++)
+			memcpy(ids[i], y->woke[i], sizeof(y->woke[i]));
+		n = y->nwoke;
+	}
+	y->nwoke = 0;
+	y->woke_all = 0;
+	(void)pthread_mutex_unlock(&y->mu);
+	return n;
+}
+
 void
 agent_sync_wake(struct agent_sync *y, const char *realm_id)
 {
 	struct sceau_agent_sync_entry *e;
 
 	(void)pthread_mutex_lock(&y->mu);
+	note_woke(y, realm_id);
 	if (realm_id != NULL && realm_id[0] != '\0' &&
 	    (e = realm_entry(y, realm_id)) != NULL &&
 	    e->state != SCEAU_AGENT_SYNC_ERROR) {

@@ -208,6 +208,24 @@ back_off(struct watch *x, int r)
 	    x->wait_ms, x->opts != NULL ? x->opts->stop : NULL);
 }
 
+/* What a wake asks to sync: the workspaces it names, or all of them. */
+static void
+woken(struct watch *x)
+{
+	char ids[WATCH_PENDING_MAX][SCEAU_ID_LEN + 1];
+	size_t i, n;
+
+	n = x->w->woken != NULL ? x->w->woken(x->w->arg, ids, WATCH_PENDING_MAX)
+	                        : 0;
+	if (n == 0 || n > WATCH_PENDING_MAX) {
+		x->all = 1;
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (sceau_cert_id_valid(ids[i]))
+			pend(x, ids[i]);
+}
+
 /*
  * Listens to the server's events until one names something to sync, the
  * interval ends (SCEAU_ERR_TIMEOUT), or w->wake is set (0, all due).
@@ -228,7 +246,7 @@ listen_events(struct watch *x, const char *path, long interval_ms)
 	sceau_http_set_cancel(h, x->opts != NULL ? x->opts->stop : NULL);
 	if (r == SCEAU_ERR_INTERRUPTED && !stopped(x)) {
 		*x->w->wake = 0;
-		x->all = 1;
+		woken(x);
 		r = 0;
 	}
 	return r;

@@ -89,6 +89,12 @@ struct sceau_sync_watch {
 	 * Set it with opts->stop too, to stop a watch that is listening.
 	 */
 	volatile sig_atomic_t *wake;
+	/*
+	 * May be NULL.  After a wake: the workspaces to sync (their ids into
+	 * ids, at most max), taken from what woke the watch; 0 means every
+	 * workspace.  Called from the watch's thread.
+	 */
+	size_t (*woken)(void *arg, char (*ids)[SCEAU_ID_LEN + 1], size_t max);
 };
 
 /*
