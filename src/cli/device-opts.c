@@ -307,14 +307,15 @@ setup_options(const struct cli_setup *s, struct option *o, size_t max)
 }
 
 /*
- * Commands that change workspaces or open the block cache: "sceau mount"
- * holds both for its device, which they would corrupt (doc/mount.md).
+ * Commands that change workspaces: "sceau mount" keeps its device's
+ * folders in memory, which they would overwrite (doc/mount.md).  Reading
+ * (cat, export) is fine: the block cache's writers take turns.
  */
 static int
 mount_refuses(const char *cmd)
 {
-	static const char *const cmds[] = {"import", "export", "cat", "sync",
-	    "restore", "mkdir", "rm", "mv", NULL};
+	static const char *const cmds[] = {
+	    "import", "sync", "restore", "mkdir", "rm", "mv", NULL};
 	size_t i;
 
 	for (i = 0; cmds[i] != NULL; i++)

@@ -120,6 +120,13 @@ check_grep "it says why" "serves this device" "$tmp/err"
 check_status "and its sync" 6 as "$A" sync docs
 check_status "and its mkdir" 6 as "$A" mkdir /docs/x
 check_status "but it lists" 0 as "$A" ls /docs
+printf 'written through the mount\n' >"$MA/readme.txt" || bail "write"
+check_status "and reads what the mount wrote (cat)" 0 as "$A" cat /docs/readme.txt
+check "byte for byte" cmp -s "$tmp/out" "$MA/readme.txt"
+check_status "and exports it" 0 as "$A" export /docs/readme.txt \
+	"$tmp/readme.out"
+check "byte for byte" cmp -s "$tmp/readme.out" "$MA/readme.txt"
+rm -f "$MA/readme.txt"
 check_status "another device imports meanwhile" 0 \
 	as "$A2" import "$tmp/x.txt" /docs/x.txt
 check_status "an unknown workspace" 7 as "$A2" mount nosuch "$tmp"
