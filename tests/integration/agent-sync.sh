@@ -57,6 +57,8 @@ as "$A" org bootstrap "$(jq -r .bootstrap_link "$tmp/org.json")" \
 "$prov" --admin-home "$A" --target-home "$B" --email bob@example.org \
 	--name Bob >&2 || bail "bob"
 as "$A" workspace create shared >&2 || bail "workspace"
+as "$A" --json workspace create other >"$tmp/other.json" || bail "workspace 2"
+other=$(jq -r .realm_id "$tmp/other.json")
 as "$A" workspace share shared bob@example.org contributor >&2 || bail "share"
 as "$A" sync >&2 || bail "first sync"
 
@@ -87,6 +89,23 @@ check_status "(export)" 0 as "$A" export /shared/b1.bin "$tmp/b1.out"
 check "byte for byte" cmp -s "$tmp/b1.bin" "$tmp/b1.out"
 check "alice's workspace is up to date again" \
 	until_ok 30 state_is "$A" shared up-to-date
+
+# A wake syncs the workspace the command changed, not the others: the
+# server's log counts alice's pulls of "other" (the periodic pass is 30 s
+# away: every wake starts a new wait).
+echo "one" >"$tmp/w1.txt"
+echo "two" >"$tmp/w2.txt"
+as "$A" import "$tmp/w1.txt" /shared/w1.txt >&2
+until_ok 30 has_file "$B" /shared w1.txt
+n0=$(grep -c "realms/$other/changes" "$srv_log")
+s0=$(grep -c "realms/.*/vlobs" "$srv_log")
+check_status "alice changes the shared workspace again" 0 \
+	as "$A" import "$tmp/w2.txt" /shared/w2.txt
+check "bob gets it" until_ok 30 has_file "$B" /shared w2.txt
+check "alice's agent sent it (its vlobs went up)" \
+	test "$(grep -c "realms/.*/vlobs" "$srv_log")" -gt "$s0"
+check "but did not pull her other workspace for it" \
+	test "$(grep -c "realms/$other/changes" "$srv_log")" -eq "$n0"
 
 # ------------------------------------------------- offline, then back
 stop_server
