@@ -13,7 +13,7 @@ libsceau_a_SOURCES = \
 	src/random.h src/random.c
 
 # What every program and test links with libsceau.
-SCEAU_LIBS = libsceau.a $(OPENSSL_LIBS) $(JANSSON_LIBS) $(ARGON2_LIBS) $(SQLITE_LIBS) $(CURL_LIBS) $(KEYUTILS_LIBS) \
+SCEAU_LIBS = libsceau.a $(OPENSSL_LIBS) $(JANSSON_LIBS) $(ARGON2_LIBS) $(SQLITE_LIBS) $(CURL_LIBS) $(KEYUTILS_LIBS) $(LIBXML_LIBS) \
 	$(LTLIBINTL) -lpthread
 
 ## Organization records and request signatures (issue 3).
