@@ -49,7 +49,7 @@ fuzz-build:
 		    $(addprefix $(srcdir)/,$(FUZZ_LIBSCEAU_C)) \
 		    $(srcdir)/tests/fuzz/fuzz-$$t.c \
 		    $(OPENSSL_LIBS) $(JANSSON_LIBS) $(ARGON2_LIBS) $(SQLITE_LIBS) \
-		    $(CURL_LIBS) $(KEYUTILS_LIBS) $(LIBINTL) \
+		    $(CURL_LIBS) $(KEYUTILS_LIBS) $(LIBXML_LIBS) $(P11KIT_LIBS) $(LIBINTL) \
 		    -o tests/fuzz/fuzz-$$t.libfuzzer || exit 1; \
 	done
 
@@ -140,3 +140,11 @@ tests_fuzz_fuzz_enroll_SOURCES = tests/fuzz/fuzz-enroll.c \
 	$(FUZZ_REPLAY_SOURCES)
 tests_fuzz_fuzz_enroll_LDADD = $(SCEAU_LIBS)
 script_tests += tests/fuzz/fuzz-enroll.sh
+
+# Policy documents (policy/policy.c): parse, validate, read.
+fuzz_targets += policy
+check_PROGRAMS += tests/fuzz/fuzz-policy
+tests_fuzz_fuzz_policy_SOURCES = tests/fuzz/fuzz-policy.c \
+	$(FUZZ_REPLAY_SOURCES)
+tests_fuzz_fuzz_policy_LDADD = $(SCEAU_LIBS)
+script_tests += tests/fuzz/fuzz-policy.sh
