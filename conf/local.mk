@@ -1,6 +1,6 @@
 ## Example configuration files (installed by packagers, documented in
 ## section 5 of the manual).
-EXTRA_DIST += conf/server.conf
+EXTRA_DIST += conf/server.conf conf/policy.xml
 
 # The systemd user unit of sceau-agent, with the installed path in it.
 systemduserunitdir = $(prefix)/lib/systemd/user

@@ -199,8 +199,8 @@ extern "C" {
 	X(AGENT_VERSION, -902,                                                 \
 	    SCEAU_N_("the agent speaks another protocol version"))             \
 	X(AGENT_HELD, -903, SCEAU_N_("the key is held by the agent"))          \
-	X(AGENT_REFUSED, -904, SCEAU_N_("the agent refuses to sign this")) \
-	X(POLICY_INVALID, -950, SCEAU_N_("policy file invalid")) \
+	X(AGENT_REFUSED, -904, SCEAU_N_("the agent refuses to sign this"))     \
+	X(POLICY_INVALID, -950, SCEAU_N_("policy file invalid"))               \
 	X(POLICY_REFUSED, -951, SCEAU_N_("refused by policy"))
 
 enum sceau_err {
