@@ -248,6 +248,21 @@ int cli_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *v)
 int cli_parse_date(const char *s, uint64_t *us) SCEAU_WUR;
 
 /*
+ * The workstation policy (wspolicy.c): /etc/sceau/policy.xml, or, on a
+ * computer with none, $SCEAU_POLICY_FILE; *pp NULL when there is none.
+ * An invalid policy is an error every time (fail closed).
+ */
+struct sceau_policy;
+struct sceau_paths_device;
+int cli_ws_policy(const struct sceau_policy **pp) SCEAU_WUR;
+/* May a device be protected or unlocked by protection (keyfile.h)? */
+int cli_ws_policy_auth(int protection) SCEAU_WUR;
+/* May workspaces be mounted? */
+int cli_ws_policy_mount(void) SCEAU_WUR;
+/* Does the workstation policy allow device d's protection? */
+int cli_device_allowed(const struct sceau_paths_device *d) SCEAU_WUR;
+
+/*
  * The parsing half of cli_member_setup: the device options into *dev, the
  * command's own options and its arguments.  0, -1 after --help, or an
  * exit status.

@@ -377,6 +377,9 @@ cmd_unlock(struct cli *cli, int argc, char **argv)
 		return r < 0 ? CLI_EXIT_OK : r;
 	if ((r = sceau_paths_find_device(dev.org, dev.device, &d)) != 0)
 		return cli_error(cli, r, _("choosing the device"));
+	/* Before an agent is started for it. */
+	if ((r = cli_device_allowed(&d)) != 0)
+		return cli_error(cli, r, _("unlocking the device"));
 	if ((r = agent_connect_or_start(&conn, &started)) != 0)
 		return cli_error(cli, r, _("reaching the agent"));
 	memset(&q, 0, sizeof(q));

@@ -632,6 +632,8 @@ cmd_mount(struct cli *cli, int argc, char **argv)
 	char **av;
 	int r;
 
+	if ((r = cli_ws_policy_mount()) != 0)
+		return cli_error(cli, r, _("mounting"));
 	if (!wants_foreground(argc, argv))
 		return spawn_background(cli, argc, argv);
 	if ((av = long_args(argc, argv)) == NULL)

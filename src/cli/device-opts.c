@@ -108,6 +108,10 @@ cli_new_device_auth(struct cli *cli, struct cli_new_device *n,
 	if (n->label == NULL)
 		n->label = cli_host_label(n->host, sizeof(n->host));
 	memset(auth, 0, sizeof(*auth));
+	if ((r = cli_ws_policy_auth(n->token != NULL ? SCEAU_KEYFILE_TOKEN
+	             : n->keyring                    ? SCEAU_KEYFILE_KEYRING
+	                          : SCEAU_KEYFILE_PASSWORD)) != 0)
+		return cli_error(cli, r, _("protecting the new device"));
 	if (n->token != NULL) {
 		if ((r = cli_token_open_login(n->token, dev->pin_file, auth)) !=
 		    0)
@@ -216,6 +220,20 @@ device_auth(const struct cli_device_opts *o, const struct sceau_paths_device *d,
 }
 
 int
+cli_device_allowed(const struct sceau_paths_device *d)
+{
+	struct sceau_keyfile_info info;
+	char path[SCEAU_PATHS_MAX];
+	int r;
+
+	if ((r = sceau_paths_device_file(d->org_id, d->device_id,
+	         SCEAU_PATHS_KEY_FILE, 0, path)) != 0 ||
+	    (r = sceau_keyfile_read_info(path, &info)) != 0)
+		return r;
+	return cli_ws_policy_auth((int)info.protection);
+}
+
+int
 cli_open_client(
     struct cli *cli, const struct cli_device_opts *o, struct sceau_client **cp)
 {
@@ -229,6 +247,8 @@ cli_open_client(
 	cli_client_opts(o, &co);
 	if ((r = sceau_paths_find_device(o->org, o->device, &d)) != 0)
 		return cli_error(cli, r, _("choosing the device"));
+	if ((r = cli_device_allowed(&d)) != 0)
+		return cli_error(cli, r, _("opening the device"));
 	/* An agent runs: the keys stay there, and no secret is asked. */
 	if ((r = cli_agent_client(&d, &co, cp)) == 0)
 		return 0;
