@@ -121,7 +121,9 @@ check_unwrap(
 	if (alter)
 		check(r == SCEAU_ERR_DECRYPT_FAILED, what, r);
 	else
-		check(r == 0 && memcmp(got, key, sizeof(key)) == 0, what, r);
+		check(
+		    r == 0 && sceau_timingsafe_bcmp(got, key, sizeof(key)) == 0,
+		    what, r);
 	(void)snprintf(what, sizeof(what), "%s: one operation",
 	    sceau_token_wrap_alg_name(alg));
 	check(sceau_token_ops(t) == ops + 1, what, 0);
