@@ -537,23 +537,13 @@ static int
 bc_write_out(struct sceau_blockcache *c, size_t n)
 {
 	uint64_t off = c->cur_len - c->wlen;
-	const uint8_t *p = c->wbuf;
-	ssize_t w;
+	int e;
 
-	while (n > 0) {
-		w = pwrite(c->cur_fd, p, n, (off_t)off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			sceau_message("block cache: pack write: %s",
-			    w < 0 ? strerror(errno) : "no progress");
-			return SCEAU_ERR_STORE;
-		}
-		p += w;
-		n -= (size_t)w;
-		off += (uint64_t)w;
+	if ((e = sceau_pwrite_all(c->cur_fd, c->wbuf, n, off)) != 0) {
+		sceau_message("block cache: pack write: %s", strerror(e));
+		return SCEAU_ERR_STORE;
 	}
-	bc_kick(c, off);
+	bc_kick(c, off + n);
 	return 0;
 }
 

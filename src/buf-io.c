@@ -76,6 +76,25 @@ sceau_buf_load_file(const char *path, size_t max, struct sceau_buf *b)
 	return r;
 }
 
+int
+sceau_pwrite_all(int fd, const void *p, size_t n, uint64_t off)
+{
+	const uint8_t *b = p;
+	ssize_t w;
+
+	while (n > 0) {
+		w = pwrite(fd, b, n, (off_t)off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? errno : EIO;
+		b += w;
+		n -= (size_t)w;
+		off += (uint64_t)w;
+	}
+	return 0;
+}
+
 static int
 write_all(int fd, const uint8_t *p, size_t len)
 {

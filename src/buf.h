@@ -170,6 +170,13 @@ int sceau_buf_write_file_atomic(
 int sceau_buf_write_file_new(
     const char *path, unsigned int mode, const struct sceau_buf *b) SCEAU_WUR;
 
+/*
+ * Writes p[0..n) at offset off of fd with pwrite(2), again after EINTR
+ * and short writes.  0, or the errno of the failure (EIO when no byte
+ * goes).  For the pack files, the mount's spill files and exports.
+ */
+int sceau_pwrite_all(int fd, const void *p, size_t n, uint64_t off) SCEAU_WUR;
+
 /* Aborts if b's invariants do not hold (memory corruption). */
 void sceau_buf_check_sanity(const struct sceau_buf *b);
 

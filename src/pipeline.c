@@ -863,20 +863,8 @@ sceau_pipeline_cache_source(void *arg, const struct sceau_block_desc *d,
 static int
 pl_pwrite_full(int fd, const uint8_t *p, size_t n, uint64_t off, int *errp)
 {
-	ssize_t w;
-
-	while (n > 0) {
-		w = pwrite(fd, p, n, (off_t)off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			*errp = w < 0 ? errno : EIO;
-			return SCEAU_ERR_SYSTEM;
-		}
-		p += w;
-		n -= (size_t)w;
-		off += (uint64_t)w;
-	}
+	if ((*errp = sceau_pwrite_all(fd, p, n, off)) != 0)
+		return SCEAU_ERR_SYSTEM;
 	return 0;
 }
 

@@ -225,25 +225,6 @@ mnt_blocks_keep(struct mnt *m, const struct sceau_block_desc *d, size_t n)
 	return 0;
 }
 
-static int
-pwrite_full(int fd, const void *p, size_t n, uint64_t off)
-{
-	const uint8_t *b = p;
-	ssize_t w;
-
-	while (n > 0) {
-		w = pwrite(fd, b, n, (off_t)off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -(w < 0 ? errno : EIO);
-		b += w;
-		n -= (size_t)w;
-		off += (uint64_t)w;
-	}
-	return 0;
-}
-
 int
 mnt_copy_out(struct mnt *m, const struct sceau_manifest *f, int fd)
 {
@@ -256,7 +237,7 @@ mnt_copy_out(struct mnt *m, const struct sceau_manifest *f, int fd)
 
 		if ((r = block_decrypt(m, d, &pt)) != 0)
 			return mnt_errno(r);
-		r = pwrite_full(fd, pt, d->size, d->offset);
+		r = -sceau_pwrite_all(fd, pt, d->size, d->offset);
 		sceau_memzero(pt, d->size);
 		if (r != 0)
 			return r;
@@ -398,7 +379,7 @@ mnt_node_write(
 	int r;
 
 	if ((r = node_spill(m, n, 1)) != 0 ||
-	    (r = pwrite_full(n->spill, buf, size, off)) != 0)
+	    (r = -sceau_pwrite_all(n->spill, buf, size, off)) != 0)
 		return r;
 	if (off + size > n->size)
 		n->size = off + size;

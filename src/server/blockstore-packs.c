@@ -248,25 +248,6 @@ pk_create_mem(struct pk_org *o, uint64_t *num)
 	return fd;
 }
 
-static int
-pk_write_all(int fd, const void *p, size_t n, uint64_t off)
-{
-	const uint8_t *b = p;
-	ssize_t w;
-
-	while (n > 0) {
-		w = pwrite(fd, b, n, (off_t)off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return w < 0 ? errno : EIO;
-		b += w;
-		n -= (size_t)w;
-		off += (uint64_t)w;
-	}
-	return 0;
-}
-
 /* The same pack opened for direct writes, or -1 where unsupported. */
 static int
 pk_open_direct(struct pk_store *s, struct pk_org *o, uint64_t num)
@@ -297,8 +278,8 @@ pk_new_pack(struct pk_store *s, struct pk_org *o, struct pk_pack **out)
 		sceau_free(p);
 		return fd;
 	}
-	if ((e = pk_write_all(fd, zero, sizeof(zero), 0)) != 0 ||
-	    (e = pk_write_all(fd, SRV_PACK_MAGIC, SRV_PACK_MAGIC_LEN, 0)) !=
+	if ((e = sceau_pwrite_all(fd, zero, sizeof(zero), 0)) != 0 ||
+	    (e = sceau_pwrite_all(fd, SRV_PACK_MAGIC, SRV_PACK_MAGIC_LEN, 0)) !=
 	        0) {
 		if (s->dir != NULL)
 			(void)close(fd);
