@@ -6,16 +6,16 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlschemas.h>
 
 #include "alloc.h"
+#include "buf.h"
 #include "errors.h"
 #include "policy.h"
 #include "policy/policy-xsd.h"
@@ -526,15 +526,13 @@ static int
 read_doc(xmlDocPtr doc, struct sceau_policy *pol, struct perr *p)
 {
 	xmlNodePtr root = xmlDocGetRootElement(doc);
-	unsigned int version;
 	char v[16];
 	int r;
 
 	if ((r = attr_of(root, "version", v, sizeof(v), p)) != 0)
 		return r;
-	errno = 0;
-	version = (unsigned int)strtoul(v, NULL, 10);
-	pol->version = version;
+	/* The schema made it an unsignedInt. */
+	pol->version = (uint32_t)strtoul(v, NULL, 10);
 	if (is(root, "workstation-policy")) {
 		pol->kind = SCEAU_POLICY_WORKSTATION;
 		return each_child(root, ws_section, &pol->ws, p);
@@ -607,35 +605,17 @@ out:
 int
 sceau_policy_load(const char *path, struct sceau_policy **pp)
 {
-	uint8_t *buf = NULL;
-	size_t n = 0;
-	ssize_t k;
-	int fd, r;
+	struct sceau_buf *b;
+	int r;
 
 	*pp = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
-		sceau_message("%s: %s", path, strerror(errno));
-		return errno == ENOENT ? SCEAU_ERR_NOT_FOUND : SCEAU_ERR_SYSTEM;
-	}
-	if ((buf = sceau_malloc(SCEAU_POLICY_MAX + 1)) == NULL) {
-		(void)close(fd);
+	if ((b = sceau_buf_new()) == NULL)
 		return SCEAU_ERR_ALLOC;
-	}
-	/* One byte more than allowed tells an oversized file. */
-	while (n <= SCEAU_POLICY_MAX &&
-	    (k = read(fd, buf + n, SCEAU_POLICY_MAX + 1 - n)) != 0) {
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			sceau_message("%s: %s", path, strerror(errno));
-			(void)close(fd);
-			sceau_free(buf);
-			return SCEAU_ERR_SYSTEM;
-		}
-		n += (size_t)k;
-	}
-	(void)close(fd);
-	r = sceau_policy_parse(buf, n, path, pp);
-	sceau_free(buf);
+	if ((r = sceau_buf_load_file(path, SCEAU_POLICY_MAX, b)) == 0)
+		r = sceau_policy_parse(
+		    sceau_buf_ptr(b), sceau_buf_len(b), path, pp);
+	else if (r == SCEAU_ERR_FILE_TOO_LARGE)
+		r = SCEAU_ERR_LIMIT_EXCEEDED;
+	sceau_buf_free(b);
 	return r;
 }
