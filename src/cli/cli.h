@@ -259,8 +259,13 @@ int cli_ws_policy(const struct sceau_policy **pp) SCEAU_WUR;
 int cli_ws_policy_auth(int protection) SCEAU_WUR;
 /* May workspaces be mounted? */
 int cli_ws_policy_mount(void) SCEAU_WUR;
-/* Does the workstation policy allow device d's protection? */
-int cli_device_allowed(const struct sceau_paths_device *d) SCEAU_WUR;
+/*
+ * The header of device d's key file into *info, once the workstation
+ * policy allowed its protection (SCEAU_ERR_POLICY_REFUSED).
+ */
+struct sceau_keyfile_info;
+int cli_device_info(const struct sceau_paths_device *d,
+    struct sceau_keyfile_info *info) SCEAU_WUR;
 
 /*
  * The parsing half of cli_member_setup: the device options into *dev, the

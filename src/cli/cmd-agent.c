@@ -317,28 +317,21 @@ agent_connect_or_start(struct sceau_agent_conn **cp, int *started)
 /* The secret that unlocks device d, read here (never given to argv). */
 static int
 unlock_secret(const struct cli_device_opts *o,
-    const struct sceau_paths_device *d, uint8_t *auth, struct cli_secret *s)
+    const struct sceau_keyfile_info *k, uint8_t *auth, struct cli_secret *s)
 {
-	struct sceau_keyfile_info info;
-	char path[SCEAU_PATHS_MAX], prompt[256];
-	int r;
+	char prompt[256];
 
-	if ((r = sceau_paths_device_file(d->org_id, d->device_id,
-	         SCEAU_PATHS_KEY_FILE, 0, path)) != 0 ||
-	    (r = sceau_keyfile_read_info(path, &info)) != 0)
-		return r;
-	*auth = (uint8_t)info.protection;
-	if (info.protection == SCEAU_KEYFILE_TOKEN) {
+	*auth = (uint8_t)k->protection;
+	if (k->protection == SCEAU_KEYFILE_TOKEN) {
 		(void)snprintf(prompt, sizeof(prompt),
 		    _("PIN of the card of device \"%s\" of %s: "),
-		    info.device_label, info.org_id);
+		    k->device_label, k->org_id);
 		return cli_pin_read(prompt, o->pin_file, s);
 	}
-	if (info.protection != SCEAU_KEYFILE_PASSWORD)
+	if (k->protection != SCEAU_KEYFILE_PASSWORD)
 		return 0;
 	(void)snprintf(prompt, sizeof(prompt),
-	    _("Password of device \"%s\" of %s: "), info.device_label,
-	    info.org_id);
+	    _("Password of device \"%s\" of %s: "), k->device_label, k->org_id);
 	return cli_secret_read(prompt, o->password_file, s);
 }
 
@@ -370,6 +363,7 @@ cmd_unlock(struct cli *cli, int argc, char **argv)
 	struct cli_secret secret = {NULL, 0};
 	struct sceau_paths_device d;
 	struct sceau_agent_msg q, a;
+	struct sceau_keyfile_info info;
 	struct cli_device_opts dev;
 	int r, started;
 
@@ -378,7 +372,7 @@ cmd_unlock(struct cli *cli, int argc, char **argv)
 	if ((r = sceau_paths_find_device(dev.org, dev.device, &d)) != 0)
 		return cli_error(cli, r, _("choosing the device"));
 	/* Before an agent is started for it. */
-	if ((r = cli_device_allowed(&d)) != 0)
+	if ((r = cli_device_info(&d, &info)) != 0)
 		return cli_error(cli, r, _("unlocking the device"));
 	if ((r = agent_connect_or_start(&conn, &started)) != 0)
 		return cli_error(cli, r, _("reaching the agent"));
@@ -386,7 +380,7 @@ cmd_unlock(struct cli *cli, int argc, char **argv)
 	q.type = SCEAU_AGENT_UNLOCK;
 	memcpy(q.org, d.org_id, sizeof(q.org));
 	memcpy(q.device, d.device_id, sizeof(q.device));
-	if ((r = unlock_secret(&dev, &d, &q.auth, &secret)) != 0) {
+	if ((r = unlock_secret(&dev, &info, &q.auth, &secret)) != 0) {
 		sceau_agent_close(conn);
 		return cli_error(cli, r, _("reading the secret"));
 	}

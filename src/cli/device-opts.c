@@ -192,26 +192,22 @@ token_auth(const struct cli_device_opts *o,
 
 /* Reads what unlocks the device: its password, or nothing (keyring). */
 static int
-device_auth(const struct cli_device_opts *o, const struct sceau_paths_device *d,
-    struct sceau_keyfile_auth *auth, struct cli_secret *pw)
+device_auth(const struct cli_device_opts *o,
+    const struct sceau_keyfile_info *info, struct sceau_keyfile_auth *auth,
+    struct cli_secret *pw)
 {
-	struct sceau_keyfile_info info;
-	char path[SCEAU_PATHS_MAX], prompt[256];
+	char prompt[256];
 	int r;
 
 	memset(auth, 0, sizeof(*auth));
-	if ((r = sceau_paths_device_file(d->org_id, d->device_id,
-	         SCEAU_PATHS_KEY_FILE, 0, path)) != 0 ||
-	    (r = sceau_keyfile_read_info(path, &info)) != 0)
-		return r;
-	auth->kind = info.protection;
-	if (info.protection == SCEAU_KEYFILE_TOKEN)
-		return token_auth(o, &info, auth);
-	if (info.protection != SCEAU_KEYFILE_PASSWORD)
+	auth->kind = info->protection;
+	if (info->protection == SCEAU_KEYFILE_TOKEN)
+		return token_auth(o, info, auth);
+	if (info->protection != SCEAU_KEYFILE_PASSWORD)
 		return 0;
 	(void)snprintf(prompt, sizeof(prompt),
-	    _("Password of device \"%s\" of %s: "), info.device_label,
-	    info.org_id);
+	    _("Password of device \"%s\" of %s: "), info->device_label,
+	    info->org_id);
 	if ((r = cli_secret_read(prompt, o->password_file, pw)) != 0)
 		return r;
 	auth->password = pw->data;
@@ -220,23 +216,24 @@ device_auth(const struct cli_device_opts *o, const struct sceau_paths_device *d,
 }
 
 int
-cli_device_allowed(const struct sceau_paths_device *d)
+cli_device_info(
+    const struct sceau_paths_device *d, struct sceau_keyfile_info *info)
 {
-	struct sceau_keyfile_info info;
 	char path[SCEAU_PATHS_MAX];
 	int r;
 
 	if ((r = sceau_paths_device_file(d->org_id, d->device_id,
 	         SCEAU_PATHS_KEY_FILE, 0, path)) != 0 ||
-	    (r = sceau_keyfile_read_info(path, &info)) != 0)
+	    (r = sceau_keyfile_read_info(path, info)) != 0)
 		return r;
-	return cli_ws_policy_auth((int)info.protection);
+	return cli_ws_policy_auth((int)info->protection);
 }
 
 int
 cli_open_client(
     struct cli *cli, const struct cli_device_opts *o, struct sceau_client **cp)
 {
+	struct sceau_keyfile_info info;
 	struct sceau_paths_device d;
 	struct sceau_keyfile_auth auth;
 	struct sceau_client_opts co;
@@ -247,7 +244,7 @@ cli_open_client(
 	cli_client_opts(o, &co);
 	if ((r = sceau_paths_find_device(o->org, o->device, &d)) != 0)
 		return cli_error(cli, r, _("choosing the device"));
-	if ((r = cli_device_allowed(&d)) != 0)
+	if ((r = cli_device_info(&d, &info)) != 0)
 		return cli_error(cli, r, _("opening the device"));
 	/* An agent runs: the keys stay there, and no secret is asked. */
 	if ((r = cli_agent_client(&d, &co, cp)) == 0)
@@ -256,7 +253,7 @@ cli_open_client(
 		return cli_error(
 		    cli, r, _("opening the device through the agent"));
 	sceau_message_clear();
-	if ((r = device_auth(o, &d, &auth, &pw)) != 0)
+	if ((r = device_auth(o, &info, &auth, &pw)) != 0)
 		return cli_error(cli, r, _("unlocking the device"));
 	r = sceau_client_open(d.org_id, d.device_id, &auth, &co, cp);
 	cli_secret_free(&pw);
