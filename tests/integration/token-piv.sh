@@ -12,6 +12,7 @@
 # on it; and last, three wrong PINs block the card.
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/server-lib.sh"
+. "$top_srcdir/tests/pki/pki-lib.sh"
 . "$top_srcdir/tests/piv/piv-lib.sh"
 export LC_ALL=C LANGUAGE=
 srv_setup
@@ -134,15 +135,7 @@ tool_tap "EC P-256 (9A)" "$ec"
 tool_tap "RSA-2048 (9D)" "$rsa"
 
 # ------------------------------------------------------------ an organization
-"$py" -m http.server "$port" --bind 127.0.0.1 --directory "$pki" \
-	>"$tmp/crl.log" 2>&1 &
-srv_extra_pids="$!"
-i=0
-until curl -sf "http://127.0.0.1:$port/int.crl" >/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 50 ] || bail "the CRL server did not start"
-	sleep 0.1
-done
+pki_serve_crls
 srv_config "$tmp/srv.conf"
 start_server "$tmp/srv.conf" || bail "sceau-server did not start"
 export SCEAU_SERVER="$srv_url" SCEAU_ADMIN_TOKEN_FILE="$srv_token_file"

@@ -22,7 +22,12 @@ pki_tokens_serve() {
 	printf '123456\n' >"$tmp/pin"
 	printf '654321\n' >"$tmp/badpin"
 	chmod 600 "$tmp/pin" "$tmp/badpin"
-	# The CRLs, served on 127.0.0.1 where the certificates point.
+	pki_serve_crls
+}
+
+# pki_serve_crls: the CRLs of $pki, served on 127.0.0.1:$port where the
+# certificates point (its PID added to srv_extra_pids).
+pki_serve_crls() {
 	"$py" -m http.server "$port" --bind 127.0.0.1 --directory "$pki" \
 		>"$tmp/crl.log" 2>&1 &
 	srv_extra_pids="${srv_extra_pids:-} $!"
