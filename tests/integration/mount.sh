@@ -205,6 +205,7 @@ synced() {
 		as "$B" export /docs/cp "$tmp/bob-out" >/dev/null 2>&1 &&
 		diff -r "$src" "$tmp/bob-out" >/dev/null 2>&1 &&
 		as "$B" export /docs/notes.txt "$tmp/bob-notes" >/dev/null 2>&1 &&
+		[ "$(cat "$tmp/bob-notes")" = "version 2" ] &&
 		as "$B" export /docs/app.sqlite "$tmp/bob.sqlite" >/dev/null 2>&1 &&
 		cmp -s "$tmp/app.sqlite" "$tmp/bob.sqlite"
 }
