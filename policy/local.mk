@@ -1,7 +1,7 @@
 ## Policy documents (issue 8): the schema, compiled into the parser so that
 ## an edited schema file cannot loosen the checks, and the parser.
 
-libsceau_a_SOURCES += policy/policy.h policy/policy.c
+libsceau_a_SOURCES += policy/policy.h policy/policy.c policy/policy-rules.c
 nodist_libsceau_a_SOURCES = policy/policy-xsd.h
 BUILT_SOURCES += policy/policy-xsd.h
 CLEANFILES += policy/policy-xsd.h

@@ -130,4 +130,45 @@ int sceau_policy_duration(const char *s, uint64_t *secs) SCEAU_WUR;
 /* "512", "10K", "4G" (powers of 1024) into bytes. */
 int sceau_policy_size(const char *s, uint64_t *bytes) SCEAU_WUR;
 
+/*
+ * The organization policy's rules as decisions (policy-rules.c), for the
+ * chain, the client's own checks and "sceau policy explain".  Each check
+ * returns 0 (allowed) or SCEAU_ERR_POLICY_REFUSED and writes the rule
+ * that decided into rule: the refusing one, "sharing.externals=forbidden",
+ * or what allowed it ("(default)" where the policy is silent).  p is the
+ * policy in force, NULL when none was published: everything is allowed.
+ */
+#define SCEAU_POLICY_RULE_MAX 160
+
+const char *sceau_policy_profile_name(enum sceau_policy_profile p);
+const char *sceau_policy_role_name(enum sceau_policy_role r); /* "none"... */
+
+/* A user of profile prof may be in the organization (externals). */
+int sceau_policy_check_profile(const struct sceau_policy *p,
+    enum sceau_policy_profile prof, char rule[SCEAU_POLICY_RULE_MAX]);
+/*
+ * A user of profile from may give role (ROLE_UNSET: take it away, always
+ * allowed) to a user of profile to, whose address is to_email (NULL
+ * where it is not known, as in the chain: the domain rule is then the
+ * client's and the server's to check).
+ */
+int sceau_policy_check_share(const struct sceau_policy *p,
+    enum sceau_policy_profile from, enum sceau_policy_profile to,
+    enum sceau_policy_role role, const char *to_email,
+    char rule[SCEAU_POLICY_RULE_MAX]);
+/* A user of profile prof with active devices may add one (token_bound). */
+int sceau_policy_check_device(const struct sceau_policy *p,
+    enum sceau_policy_profile prof, int token_bound, unsigned int active,
+    char rule[SCEAU_POLICY_RULE_MAX]);
+/* An invitation may be sent to email. */
+int sceau_policy_check_invitation(const struct sceau_policy *p,
+    const char *email, char rule[SCEAU_POLICY_RULE_MAX]);
+/* Seconds an invitation lives: the policy's, else dflt. */
+uint64_t sceau_policy_invitation_lifetime(
+    const struct sceau_policy *p, uint64_t dflt);
+/* Seconds within which keys rotate after a revocation (0: at once). */
+uint64_t sceau_policy_rotate_delay(const struct sceau_policy *p);
+/* 1 if an X.509 revocation leads to a revocation in the organization. */
+int sceau_policy_x509_revokes_user(const struct sceau_policy *p);
+
 #endif /* SCEAU_POLICY_H */

@@ -54,6 +54,8 @@ sceau_cert_kind_name(enum sceau_cert_kind k)
 		return "workspace-role";
 	case SCEAU_CERT_REALM_NAME:
 		return "workspace-name";
+	case SCEAU_CERT_ORG_POLICY:
+		return "organization-policy";
 	}
 	return "unknown";
 }
@@ -251,6 +253,15 @@ put_fields(const struct sceau_cert *c, struct sceau_buf *b)
 	case SCEAU_CERT_REALM_ROLE:
 	case SCEAU_CERT_REALM_NAME:
 		r = put_realm_fields(c, b);
+		break;
+	case SCEAU_CERT_ORG_POLICY:
+		if (c->policy_doc_len == 0 ||
+		    c->policy_doc_len > SCEAU_CERT_POLICY_MAX)
+			return SCEAU_ERR_INVALID_ARGUMENT;
+		if ((r = sceau_buf_put_u32(b, c->policy_version)) != 0 ||
+		    (r = sceau_buf_put_string(
+		         b, c->policy_doc, c->policy_doc_len)) != 0)
+			return r;
 		break;
 	default:
 		return SCEAU_ERR_INVALID_ARGUMENT;
@@ -685,6 +696,13 @@ get_fields(struct sceau_buf *b, struct sceau_cert *c)
 	case SCEAU_CERT_REALM_ROLE:
 	case SCEAU_CERT_REALM_NAME:
 		return get_realm_fields(b, c);
+	case SCEAU_CERT_ORG_POLICY:
+		if (sceau_buf_get_u32(b, &c->policy_version) != 0 ||
+		    sceau_buf_get_string_direct(b, SCEAU_CERT_POLICY_MAX,
+		        &c->policy_doc, &c->policy_doc_len) != 0 ||
+		    c->policy_doc_len == 0)
+			return SCEAU_ERR_CERT_FORMAT;
+		return 0;
 	}
 	return SCEAU_ERR_CERT_FORMAT;
 }

@@ -30,6 +30,7 @@
 #define SCEAU_CERT_X509_DER_MAX 16384 /* bytes of one of them */
 #define SCEAU_CERT_TOKEN_ALG_MAX 32 /* "rsa-pss-sha256"... */
 #define SCEAU_CERT_TOKEN_SIG_MAX 1024 /* bytes of a token signature */
+#define SCEAU_CERT_POLICY_MAX (256 * 1024) /* organization policy document */
 
 enum sceau_cert_kind {
 	SCEAU_CERT_ORG = 1,
@@ -41,6 +42,7 @@ enum sceau_cert_kind {
 	SCEAU_CERT_REALM_KEY = 10,
 	SCEAU_CERT_REALM_ROLE = 11,
 	SCEAU_CERT_REALM_NAME = 12,
+	SCEAU_CERT_ORG_POLICY = 20,
 };
 
 enum sceau_profile {
@@ -97,6 +99,10 @@ struct sceau_cert {
 	size_t keys_raw_len;
 	const uint8_t *enc_name; /* REALM_NAME: nonce || ct || tag */
 	size_t enc_name_len;
+	/* ORG_POLICY: its version and XML document, lent like enc_name. */
+	uint32_t policy_version;
+	const uint8_t *policy_doc;
+	size_t policy_doc_len;
 	/*
 	 * X.509 (extensions, doc/certificates.md): DEVICE, the token's
 	 * certificate chain (leaf first) its key is bound to; ORG, the

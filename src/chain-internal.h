@@ -31,6 +31,9 @@ struct sceau_chain {
 	struct chain_realm **realms;
 	size_t nrealms, caprealms;
 	struct sceau_strmap *realm_map;
+	/* The organization policy in force (chain-policy.c), or NULL. */
+	struct sceau_policy *policy;
+	uint64_t policy_index, policy_time;
 };
 
 /* Context of the certificate being checked, for rules and messages. */
@@ -39,6 +42,7 @@ struct ctx {
 	const struct sceau_cert *cert;
 	const struct sceau_chain_device *author_dev; /* NULL: root */
 	const struct sceau_chain_user *author_user; /* NULL: root */
+	struct sceau_policy **policy; /* where a policy certificate's goes */
 };
 
 /* Sets the message "certificate N (kind): why" and returns code. */
@@ -66,5 +70,17 @@ int chain_realm_prepare(
 void chain_realm_apply(
     struct sceau_chain *c, const struct sceau_cert *cert, void *pending);
 void chain_realm_drop(void *pending);
+
+/*
+ * The organization policy (chain-policy.c): chain_policy_check() checks a
+ * policy certificate and parses its document into *parsed, which
+ * chain_policy_apply() puts in force (taking it); chain_policy_rules()
+ * applies the policy in force to any other certificate.
+ */
+struct sceau_policy;
+int chain_policy_check(const struct ctx *x, struct sceau_policy **parsed);
+int chain_policy_rules(const struct ctx *x);
+void chain_policy_apply(struct sceau_chain *c, const struct sceau_cert *cert,
+    struct sceau_policy *parsed);
 
 #endif /* SCEAU_CHAIN_INTERNAL_H */

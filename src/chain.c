@@ -16,6 +16,7 @@
 #include "chain.h"
 #include "chain-internal.h"
 #include "errors.h"
+#include "policy.h"
 #include "secmem.h"
 #include "strmap.h"
 
@@ -61,6 +62,7 @@ sceau_chain_free(struct sceau_chain *c)
 	sceau_strmap_free(c->user_map);
 	sceau_strmap_free(c->device_map);
 	chain_realm_free_all(c);
+	sceau_policy_free(c->policy);
 	sceau_free(c->anchors);
 	sceau_free(c);
 }
@@ -372,6 +374,8 @@ check_act(const struct ctx *x)
 	case SCEAU_CERT_REALM_ROLE:
 	case SCEAU_CERT_REALM_NAME:
 		return chain_realm_check(x);
+	case SCEAU_CERT_ORG_POLICY:
+		return chain_policy_check(x, x->policy);
 	default:
 		return chain_refuse(x, SCEAU_ERR_CHAIN_INVALID, "unknown kind");
 	}
@@ -582,8 +586,9 @@ chain_append(struct sceau_chain *c, const uint8_t *env, size_t n,
 	struct sceau_chain_user *nu = NULL;
 	struct sceau_chain_device *nd = NULL;
 	uint8_t *anchors = NULL;
+	struct sceau_policy *policy = NULL;
 	struct sceau_cert *cert;
-	struct ctx x = {.c = c};
+	struct ctx x = {.c = c, .policy = &policy};
 	void *pending = NULL;
 	const uint8_t *vk = NULL;
 	int r;
@@ -608,6 +613,7 @@ chain_append(struct sceau_chain *c, const uint8_t *env, size_t n,
 	}
 	if ((r = check_position(&x, server_time)) != 0 ||
 	    (r = check_author_alive(&x)) != 0 || (r = check_act(&x)) != 0 ||
+	    (r = chain_policy_rules(&x)) != 0 ||
 	    (verify && (r = chain_x509_check(&x, env, n)) != 0))
 		goto out;
 	if (!apply_it) {
@@ -623,6 +629,10 @@ chain_append(struct sceau_chain *c, const uint8_t *env, size_t n,
 		goto out;
 	chain_realm_apply(c, cert, pending);
 	pending = NULL;
+	if (cert->kind == SCEAU_CERT_ORG_POLICY) {
+		chain_policy_apply(c, cert, policy);
+		policy = NULL;
+	}
 	nu = NULL;
 	nd = NULL;
 	anchors = NULL;
@@ -636,6 +646,7 @@ chain_append(struct sceau_chain *c, const uint8_t *env, size_t n,
 	r = 0;
 out:
 	chain_realm_drop(pending);
+	sceau_policy_free(policy);
 	sceau_free(nu);
 	sceau_free(nd);
 	sceau_free(anchors);

@@ -14,6 +14,7 @@
 
 #include "cert.h"
 #include "defs.h"
+#include "policy.h"
 
 struct sceau_chain;
 
@@ -109,6 +110,15 @@ int sceau_x509_list_trust(const uint8_t *anchors, size_t anchors_len,
     const uint8_t *list, size_t list_len, struct sceau_x509_trust **tp)
     SCEAU_WUR;
 
+/*
+ * The organization policy in force (policy.h, "organization"): the last
+ * one published in the chain, or NULL when none was; *index (if not NULL)
+ * receives its certificate's index (0 when none).  Valid until the next
+ * append.  The chain applies its rules to every certificate after it.
+ */
+const struct sceau_policy *sceau_chain_policy(
+    const struct sceau_chain *c, uint64_t *index);
+
 /* Lookups: NULL when unknown.  Pointers stay valid until the next append. */
 const struct sceau_chain_user *sceau_chain_user(
     const struct sceau_chain *c, const char *user_id);
@@ -169,6 +179,10 @@ void sceau_chain_realm_members(const struct sceau_chain *c,
     const char *realm_id,
     void (*cb)(void *arg, const char *user_id, enum sceau_role role),
     void *arg);
+
+/* The chain's profiles and roles as the policy names them. */
+enum sceau_policy_profile sceau_policy_profile_of(enum sceau_profile p);
+enum sceau_policy_role sceau_policy_role_of(enum sceau_role r);
 
 /* Iteration in order of creation: i in [0, count). */
 size_t sceau_chain_user_count(const struct sceau_chain *c);

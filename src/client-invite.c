@@ -110,6 +110,7 @@ sceau_client_invite(struct sceau_client *c, enum sceau_invite_kind kind,
     struct sceau_invitation *out)
 {
 	char path[PATH_LEN], who[SCEAU_INVITE_TEXT_MAX + 1];
+	char rule[SCEAU_POLICY_RULE_MAX];
 	json_t *req, *resp = NULL;
 	int r;
 
@@ -122,6 +123,14 @@ sceau_client_invite(struct sceau_client *c, enum sceau_invite_kind kind,
 		return SCEAU_ERR_INVALID_ARGUMENT;
 	}
 	if ((r = sceau_client_refresh(c, NULL)) != 0)
+		return r;
+	/* The server checks it too (and applies the policy's lifetime). */
+	if (kind == SCEAU_INVITE_USER &&
+	    (r = sceau_client_policy_refused(
+	         sceau_policy_check_invitation(
+	             sceau_chain_policy(sceau_client_chain(c), NULL), email,
+	             rule),
+	         rule)) != 0)
 		return r;
 	inviter_name(c, who, sizeof(who));
 	(void)snprintf(path, sizeof(path), "/v1/%s/invitations",

@@ -531,6 +531,7 @@ sceau_client_realm_share(struct sceau_client *c, const char *realm_id,
 {
 	struct sealed_set set = {NULL, NULL, 0};
 	const struct sceau_chain_realm *r;
+	char rule[SCEAU_POLICY_RULE_MAX];
 	struct sceau_cert *cert;
 	int rc;
 
@@ -538,6 +539,11 @@ sceau_client_realm_share(struct sceau_client *c, const char *realm_id,
 		return rc;
 	if ((r = sceau_chain_realm(c->chain, realm_id)) == NULL)
 		return SCEAU_ERR_NOT_FOUND;
+	/* The chain checks the rest again; the mail domains only here. */
+	if (role != SCEAU_ROLE_NONE &&
+	    (rc = sceau_client_policy_refused(
+	         sceau_client_policy_share(c, user_id, role, rule), rule)) != 0)
+		return rc;
 	if ((cert = sceau_calloc(1, sizeof(*cert))) == NULL)
 		return SCEAU_ERR_ALLOC;
 	/* Only someone who had no role receives the keys. */

@@ -315,6 +315,29 @@ int sceau_client_realm_rotate(struct sceau_client *c, const char *realm_id,
 int sceau_client_realm_name(struct sceau_client *c, const char *realm_id,
     char *name, size_t size) SCEAU_WUR;
 
+/*
+ * The organization policy (doc/policy.md).  Publishing: doc[0..n) (name
+ * for messages) must be a valid organization policy of this organization
+ * with a version above the one in force; it is signed (on the token where
+ * this device is token-backed) and stored as a certificate, whose index
+ * *index receives.  SCEAU_ERR_POLICY_INVALID, or the chain's refusal
+ * (only an admin publishes).
+ */
+int sceau_client_policy_publish(struct sceau_client *c, const uint8_t *doc,
+    size_t n, const char *name, uint64_t *index) SCEAU_WUR;
+/* Appends the document of the policy certificate of index to out. */
+int sceau_client_policy_doc(
+    struct sceau_client *c, uint64_t index, struct sceau_buf *out) SCEAU_WUR;
+/*
+ * Whether this user may give role to user_id under the policy in force,
+ * the mail domains included (sceau_policy_check_share: 0 or
+ * SCEAU_ERR_POLICY_REFUSED, and the deciding rule).
+ */
+int sceau_client_policy_share(struct sceau_client *c, const char *user_id,
+    enum sceau_role role, char rule[SCEAU_POLICY_RULE_MAX]) SCEAU_WUR;
+/* r; when it is SCEAU_ERR_POLICY_REFUSED, sets the message "policy: RULE". */
+int sceau_client_policy_refused(int r, const char *rule);
+
 /* Accessors. */
 const struct sceau_chain *sceau_client_chain(const struct sceau_client *c);
 const struct sceau_keyfile_info *sceau_client_info(

@@ -259,6 +259,12 @@ int cli_ws_policy(const struct sceau_policy **pp) SCEAU_WUR;
 int cli_ws_policy_auth(int protection) SCEAU_WUR;
 /* May workspaces be mounted? */
 int cli_ws_policy_mount(void) SCEAU_WUR;
+/* A policy as JSON: {file, kind, version, rules} (cmd-policy.c). */
+json_t *cli_policy_json(const char *file, const struct sceau_policy *p);
+/* "policy publish|show|explain" (cmd-policy-org.c). */
+int cmd_policy_publish(struct cli *cli, int argc, char **argv);
+int cmd_policy_show(struct cli *cli, int argc, char **argv);
+int cmd_policy_explain(struct cli *cli, int argc, char **argv);
 /*
  * The header of device d's key file into *info, once the workstation
  * policy allowed its protection (SCEAU_ERR_POLICY_REFUSED).

@@ -1,6 +1,7 @@
 /*
  * cmd-policy.c: "sceau policy check FILE": validates a workstation or
- * organization policy (policy/policy.h) and shows the rules it sets.
+ * organization policy (policy/policy.h) and shows the rules it sets;
+ * publish, show and explain are in cmd-policy-org.c.
  */
 #include "config.h"
 
@@ -148,8 +149,8 @@ fail:
 	return NULL;
 }
 
-static json_t *
-policy_json(const char *file, const struct sceau_policy *p)
+json_t *
+cli_policy_json(const char *file, const struct sceau_policy *p)
 {
 	json_t *o, *rules;
 
@@ -158,8 +159,8 @@ policy_json(const char *file, const struct sceau_policy *p)
 	if (rules == NULL)
 		return NULL;
 	o = json_pack("{s:s, s:s, s:I, s:o}", "file", file, "kind",
-	    p->kind == SCEAU_POLICY_WORKSTATION ? "workstation"
-	                                        : "organization",
+	    p->kind == SCEAU_POLICY_WORKSTATION ? N_("workstation")
+	                                        : N_("organization"),
 	    "version", (json_int_t)p->version, "rules", rules);
 	return o;
 }
@@ -182,14 +183,15 @@ cmd_policy_check(struct cli *cli, int argc, char **argv)
 	file = argv[optind];
 	if ((r = sceau_policy_load(file, &p)) != 0)
 		return cli_error(cli, r, _("checking %s"), file);
-	o = policy_json(file, p);
+	o = cli_policy_json(file, p);
 	sceau_policy_free(p);
 	if (o == NULL)
 		return CLI_EXIT_FAILURE;
 	if (cli->json)
 		return cli_print_json(cli, o);
+	/* TRANSLATORS: %s is "workstation" or "organization". */
 	(void)printf(_("%s: a valid %s policy, version %lld\n"), file,
-	    cli_json_str(o, "kind", "?"),
+	    _(cli_json_str(o, "kind", "?")),
 	    (long long)json_integer_value(json_object_get(o, "version")));
 	json_object_foreach(json_object_get(o, "rules"), key, v)
 	{
@@ -208,6 +210,11 @@ cmd_policy(struct cli *cli, int argc, char **argv)
 	static const struct cli_subcommand table[] = {
 	    {"check", cmd_policy_check,
 	        N_("validate a policy file and show its rules")},
+	    {"publish", cmd_policy_publish,
+	        N_("publish the organization's policy (administrators)")},
+	    {"show", cmd_policy_show, N_("show the policies in force")},
+	    {"explain", cmd_policy_explain,
+	        N_("say which rule allows or refuses an act")},
 	    {NULL, NULL, NULL},
 	};
 

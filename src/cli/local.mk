@@ -20,7 +20,7 @@ sceau_SOURCES = \
 	src/cli/cmd-version.c \
 	src/cli/cmd-whoami.c \
 	src/cli/cmd-agent.c \
-	src/cli/cmd-policy.c src/cli/wspolicy.c \
+	src/cli/cmd-policy.c src/cli/cmd-policy-org.c src/cli/wspolicy.c \
 	src/cli/wspath.c src/cli/progress.c \
 	src/cli/cmd-workspace.c src/cli/cmd-files.c src/cli/cmd-transfer.c \
 	src/cli/cmd-sync.c src/cli/cmd-history.c \

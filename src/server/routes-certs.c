@@ -21,6 +21,7 @@
 #include "errors.h"
 #include "json.h"
 #include "log.h"
+#include "policy.h"
 #include "routes.h"
 
 #define CERTS_LIMIT_MAX 1000
@@ -234,6 +235,66 @@ certs_precheck(const struct sceau_chain *chain, const struct certs_post *p)
 	return srv_identity_check(&c, p->ident);
 }
 
+struct email_find {
+	char email[SCEAU_EMAIL_MAX + 1];
+	const uint8_t *hash;
+};
+
+static int
+email_find_cb(void *arg, const struct srv_cert_row *row)
+{
+	struct email_find *f = arg;
+	struct sceau_identity id;
+
+	if (row->identity != NULL &&
+	    sceau_identity_decode(
+	        row->identity, row->identity_len, f->hash, &id) == 0)
+		(void)snprintf(f->email, sizeof(f->email), "%s", id.email);
+	return 0;
+}
+
+/*
+ * The policy's mail domains for sharing (doc/policy.md): the chain cannot
+ * check them, since addresses are not in certificates; the server holds
+ * the users' identity blobs and checks here, beside every client.  c was
+ * appended to chain (the policy that governs it is the one before it, the
+ * same since c is no policy).
+ */
+static int
+certs_share_domain(struct srv_ctx *ctx, const char *org_id,
+    const struct sceau_chain *chain, const struct sceau_cert *c)
+{
+	const struct sceau_chain_user *target, *author;
+	const struct sceau_chain_device *dev;
+	const struct sceau_policy *p = sceau_chain_policy(chain, NULL);
+	char rule[SCEAU_POLICY_RULE_MAX];
+	struct email_find f;
+	int r;
+
+	if (c->kind != SCEAU_CERT_REALM_ROLE || c->role == SCEAU_ROLE_NONE ||
+	    p == NULL || p->org.nshare_domains == 0 ||
+	    (target = sceau_chain_user(chain, c->user_id)) == NULL ||
+	    (dev = sceau_chain_device(chain, c->author)) == NULL ||
+	    (author = sceau_chain_user(chain, dev->user_id)) == NULL)
+		return 0;
+	memset(&f, 0, sizeof(f));
+	f.hash = target->identity_hash;
+	if ((r = ctx->be->ops->cert_list(ctx->be, org_id, target->created_index,
+	         1, email_find_cb, &f)) != 0)
+		return r;
+	if (sceau_policy_check_share(p,
+	        sceau_policy_profile_of(author->profile),
+	        sceau_policy_profile_of(target->profile),
+	        sceau_policy_role_of((enum sceau_role)c->role), f.email,
+	        rule) != 0) {
+		sceau_message("certificate %llu (%s): policy: %s",
+		    (unsigned long long)c->index, sceau_cert_kind_name(c->kind),
+		    rule);
+		return SCEAU_ERR_POLICY_REFUSED;
+	}
+	return 0;
+}
+
 static int
 certs_reply(struct srv_response *resp, uint64_t index, uint64_t server_time)
 {
@@ -275,6 +336,7 @@ certs_append(struct srv_ctx *ctx, struct srv_chain_lock *lk, const char *org_id,
 		row->identity_len = sceau_buf_len(p->ident);
 	}
 	if ((r = srv_identity_check(&c, p->ident)) != 0 ||
+	    (r = certs_share_domain(ctx, org_id, lk->chain, &c)) != 0 ||
 	    (r = ctx->be->ops->cert_append(ctx->be, org_id, row)) != 0) {
 		srv_chains_invalidate(lk);
 		return r;

@@ -14,12 +14,14 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "chains.h"
 #include "encoding.h"
 #include "errors.h"
 #include "hash.h"
 #include "invite.h"
 #include "log.h"
 #include "mail.h"
+#include "policy.h"
 #include "random.h"
 #include "routes.h"
 #include "secmem.h"
@@ -153,10 +155,40 @@ invite_parse_new(const json_t *body, struct invite_new *in)
 	return 0;
 }
 
+/*
+ * The organization policy in force (doc/policy.md): a user invitation
+ * only to its mail domains, and the invitation's lifetime, the policy's
+ * when it sets one (*lifetime_ms, else the server's).
+ */
+static int
+invite_policy(struct srv_ctx *ctx, const struct srv_caller *caller,
+    const struct invite_new *in, uint64_t *lifetime_ms)
+{
+	const struct sceau_policy *p;
+	struct srv_chain_lock lk;
+	char rule[SCEAU_POLICY_RULE_MAX];
+	int r;
+
+	*lifetime_ms = ctx->set.invitation_lifetime_ms;
+	if ((r = srv_chains_lock(ctx->chains, &caller->org, &lk)) != 0)
+		return r;
+	p = lk.chain != NULL ? sceau_chain_policy(lk.chain, NULL) : NULL;
+	if (strcmp(in->kind, "user") == 0 &&
+	    (r = sceau_policy_check_invitation(p, in->email, rule)) != 0)
+		sceau_message("policy: %s", rule);
+	else
+		*lifetime_ms =
+		    sceau_policy_invitation_lifetime(p, *lifetime_ms / 1000) *
+		    1000;
+	srv_chains_unlock(&lk);
+	return r;
+}
+
 /* A new invitation row and its token (base64url, 43 characters). */
 static int
 invite_make(const struct srv_ctx *ctx, const struct srv_caller *caller,
-    const struct invite_new *in, struct srv_invite *inv, char **tokenp)
+    const struct invite_new *in, uint64_t lifetime_ms, struct srv_invite *inv,
+    char **tokenp)
 {
 	uint8_t raw[INVITE_TOKEN_BYTES];
 	char *token;
@@ -180,8 +212,7 @@ invite_make(const struct srv_ctx *ctx, const struct srv_caller *caller,
 	(void)snprintf(inv->inviter, sizeof(inv->inviter), "%s", in->inviter);
 	memcpy(inv->created_by, caller->user_id, sizeof(inv->created_by));
 	inv->created_us = ctx->now_us();
-	inv->expires_us =
-	    inv->created_us + ctx->set.invitation_lifetime_ms * 1000;
+	inv->expires_us = inv->created_us + lifetime_ms * 1000;
 	inv->status = SRV_INVITE_PENDING;
 	inv->attempt = 1;
 	*tokenp = token;
@@ -233,6 +264,7 @@ srv_route_invite_create(struct srv_ctx *ctx, const struct srv_request *req,
 	struct srv_invite inv;
 	char *token = NULL, *link = NULL;
 	json_t *body = NULL, *j = NULL;
+	uint64_t lifetime_ms;
 	int r;
 
 	if ((r = srv_body_json(ctx, req, &body)) != 0 ||
@@ -244,7 +276,9 @@ srv_route_invite_create(struct srv_ctx *ctx, const struct srv_request *req,
 		r = SCEAU_ERR_FORBIDDEN;
 		goto out;
 	}
-	if ((r = invite_make(ctx, caller, &in, &inv, &token)) != 0 ||
+	if ((r = invite_policy(ctx, caller, &in, &lifetime_ms)) != 0 ||
+	    (r = invite_make(ctx, caller, &in, lifetime_ms, &inv, &token)) !=
+	        0 ||
 	    (r = ctx->be->ops->invite_create(
 	         ctx->be, args->org_id, &inv, inv.created_us)) != 0)
 		goto out;
