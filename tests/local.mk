@@ -75,6 +75,11 @@ tests_unit_test_chain_realm_SOURCES = tests/unit/test-chain-realm.c
 tests_unit_test_chain_realm_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_chain_realm_LDADD = $(TEST_LDADD)
 
+unit_tests += tests/unit/test-chain-policy
+tests_unit_test_chain_policy_SOURCES = tests/unit/test-chain-policy.c
+tests_unit_test_chain_policy_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_chain_policy_LDADD = $(TEST_LDADD)
+
 # The chain's X.509 rules over the test PKI (tests/pki/make-pki.sh).
 unit_tests += tests/unit/test-chain-x509
 tests_unit_test_chain_x509_SOURCES = tests/unit/test-chain-x509.c

@@ -173,3 +173,53 @@ cfx_teardown(void **state)
 	sceau_free(w);
 	return 0;
 }
+
+static const uint8_t fake_sealed[93] = {1, 2, 3};
+
+/* A realm key certificate by a, sealed to the users listed. */
+int
+cfx_realm_key(struct world *w, struct actor *a, uint32_t index,
+    const char *const *users, size_t n)
+{
+	struct sceau_cert_key keys[8];
+	struct sceau_cert c;
+	size_t i;
+
+	cfx_header(w, &c, SCEAU_CERT_REALM_KEY, a->device_id);
+	(void)snprintf(c.realm_id, sizeof(c.realm_id), "%s", CFX_REALM);
+	c.key_index = index;
+	memset(keys, 0, sizeof(keys));
+	for (i = 0; i < n; i++) {
+		(void)snprintf(
+		    keys[i].user_id, sizeof(keys[i].user_id), "%s", users[i]);
+		keys[i].sealed = fake_sealed;
+		keys[i].sealed_len = sizeof(fake_sealed);
+	}
+	c.n_keys = (uint32_t)n;
+	c.keys_in = keys;
+	return cfx_append(w, cfx_sign(&c, a->dev));
+}
+
+/* A realm role certificate by a for user, with key indices idx[0..n). */
+int
+cfx_realm_role(struct world *w, struct actor *a, const char *user,
+    enum sceau_role role, const uint32_t *idx, size_t n)
+{
+	struct sceau_cert_key keys[8];
+	struct sceau_cert c;
+	size_t i;
+
+	cfx_header(w, &c, SCEAU_CERT_REALM_ROLE, a->device_id);
+	(void)snprintf(c.realm_id, sizeof(c.realm_id), "%s", CFX_REALM);
+	(void)snprintf(c.user_id, sizeof(c.user_id), "%s", user);
+	c.role = (uint8_t)role;
+	memset(keys, 0, sizeof(keys));
+	for (i = 0; i < n; i++) {
+		keys[i].key_index = idx[i];
+		keys[i].sealed = fake_sealed;
+		keys[i].sealed_len = sizeof(fake_sealed);
+	}
+	c.n_keys = (uint32_t)n;
+	c.keys_in = keys;
+	return cfx_append(w, cfx_sign(&c, a->dev));
+}

@@ -46,4 +46,13 @@ int cfx_setup(void **state);
 int cfx_setup_changeable(void **state);
 int cfx_teardown(void **state);
 
+/* Workspace certificates of the realm CFX_REALM (fake sealed keys). */
+#define CFX_REALM "0123456789abcdef0123456789abcdef"
+/* A realm key certificate by a, sealed to the users listed. */
+int cfx_realm_key(struct world *w, struct actor *a, uint32_t index,
+    const char *const *users, size_t n);
+/* A realm role certificate by a for user, with key indices idx[0..n). */
+int cfx_realm_role(struct world *w, struct actor *a, const char *user,
+    enum sceau_role role, const uint32_t *idx, size_t n);
+
 #endif /* SCEAU_TESTS_CHAINFX_H */

@@ -17,57 +17,7 @@
 #include "chainfx.h"
 #include "errors.h"
 
-#define REALM "0123456789abcdef0123456789abcdef"
-
-static const uint8_t fake_sealed[93] = {1, 2, 3};
-
-/* A realm key certificate by a, sealed to the users listed. */
-static int
-realm_key(struct world *w, struct actor *a, uint32_t index,
-    const char *const *users, size_t n)
-{
-	struct sceau_cert_key keys[8];
-	struct sceau_cert c;
-	size_t i;
-
-	cfx_header(w, &c, SCEAU_CERT_REALM_KEY, a->device_id);
-	(void)snprintf(c.realm_id, sizeof(c.realm_id), "%s", REALM);
-	c.key_index = index;
-	memset(keys, 0, sizeof(keys));
-	for (i = 0; i < n; i++) {
-		(void)snprintf(
-		    keys[i].user_id, sizeof(keys[i].user_id), "%s", users[i]);
-		keys[i].sealed = fake_sealed;
-		keys[i].sealed_len = sizeof(fake_sealed);
-	}
-	c.n_keys = (uint32_t)n;
-	c.keys_in = keys;
-	return cfx_append(w, cfx_sign(&c, a->dev));
-}
-
-/* A realm role certificate by a for user, with key indices idx[0..n). */
-static int
-realm_role(struct world *w, struct actor *a, const char *user,
-    enum sceau_role role, const uint32_t *idx, size_t n)
-{
-	struct sceau_cert_key keys[8];
-	struct sceau_cert c;
-	size_t i;
-
-	cfx_header(w, &c, SCEAU_CERT_REALM_ROLE, a->device_id);
-	(void)snprintf(c.realm_id, sizeof(c.realm_id), "%s", REALM);
-	(void)snprintf(c.user_id, sizeof(c.user_id), "%s", user);
-	c.role = (uint8_t)role;
-	memset(keys, 0, sizeof(keys));
-	for (i = 0; i < n; i++) {
-		keys[i].key_index = idx[i];
-		keys[i].sealed = fake_sealed;
-		keys[i].sealed_len = sizeof(fake_sealed);
-	}
-	c.n_keys = (uint32_t)n;
-	c.keys_in = keys;
-	return cfx_append(w, cfx_sign(&c, a->dev));
-}
+#define REALM CFX_REALM
 
 static int
 realm_name(struct world *w, struct actor *a, uint32_t index)
@@ -98,14 +48,14 @@ test_create(void **state)
 	const char *self[] = {w->member.user_id};
 	const struct sceau_chain_realm *r;
 
+	assert_int_equal(cfx_realm_key(w, &w->external, 1, ext, 1),
+	    SCEAU_ERR_CHAIN_NOT_ALLOWED);
 	assert_int_equal(
-	    realm_key(w, &w->external, 1, ext, 1), SCEAU_ERR_CHAIN_NOT_ALLOWED);
+	    cfx_realm_key(w, &w->member, 2, self, 1), SCEAU_ERR_CHAIN_INVALID);
 	assert_int_equal(
-	    realm_key(w, &w->member, 2, self, 1), SCEAU_ERR_CHAIN_INVALID);
-	assert_int_equal(
-	    realm_key(w, &w->member, 1, other, 1), SCEAU_ERR_CHAIN_INVALID);
+	    cfx_realm_key(w, &w->member, 1, other, 1), SCEAU_ERR_CHAIN_INVALID);
 	assert_null(sceau_chain_realm(w->chain, REALM));
-	assert_int_equal(realm_key(w, &w->member, 1, self, 1), 0);
+	assert_int_equal(cfx_realm_key(w, &w->member, 1, self, 1), 0);
 	assert_non_null(r = sceau_chain_realm(w->chain, REALM));
 	assert_int_equal(r->key_count, 1);
 	assert_int_equal(role(w, &w->member), SCEAU_ROLE_OWNER);
@@ -122,7 +72,7 @@ setup_realm(void **state)
 	assert_int_equal(cfx_setup(state), 0);
 	w = *state;
 	self[0] = w->member.user_id;
-	assert_int_equal(realm_key(w, &w->member, 1, self, 1), 0);
+	assert_int_equal(cfx_realm_key(w, &w->member, 1, self, 1), 0);
 	return 0;
 }
 
@@ -133,53 +83,53 @@ test_share(void **state)
 	static const uint32_t k1[] = {1}, k11[] = {1, 1}, k2[] = {2};
 
 	/* A new member gets every key, exactly once. */
-	assert_int_equal(realm_role(w, &w->member, w->admin.user_id,
+	assert_int_equal(cfx_realm_role(w, &w->member, w->admin.user_id,
 	                     SCEAU_ROLE_MANAGER, NULL, 0),
 	    SCEAU_ERR_CHAIN_INVALID);
-	assert_int_equal(realm_role(w, &w->member, w->admin.user_id,
+	assert_int_equal(cfx_realm_role(w, &w->member, w->admin.user_id,
 	                     SCEAU_ROLE_MANAGER, k11, 2),
 	    SCEAU_ERR_CHAIN_INVALID);
-	assert_int_equal(realm_role(w, &w->member, w->admin.user_id,
+	assert_int_equal(cfx_realm_role(w, &w->member, w->admin.user_id,
 	                     SCEAU_ROLE_MANAGER, k2, 1),
 	    SCEAU_ERR_CHAIN_INVALID);
-	assert_int_equal(realm_role(w, &w->member, w->admin.user_id,
+	assert_int_equal(cfx_realm_role(w, &w->member, w->admin.user_id,
 	                     SCEAU_ROLE_MANAGER, k1, 1),
 	    0);
 	assert_int_equal(role(w, &w->admin), SCEAU_ROLE_MANAGER);
 	/* An external is at most contributor. */
-	assert_int_equal(realm_role(w, &w->member, w->external.user_id,
+	assert_int_equal(cfx_realm_role(w, &w->member, w->external.user_id,
 	                     SCEAU_ROLE_MANAGER, k1, 1),
 	    SCEAU_ERR_CHAIN_NOT_ALLOWED);
 	/* A manager shares as contributor or reader only. */
-	assert_int_equal(realm_role(w, &w->admin, w->admin2.user_id,
+	assert_int_equal(cfx_realm_role(w, &w->admin, w->admin2.user_id,
 	                     SCEAU_ROLE_MANAGER, k1, 1),
 	    SCEAU_ERR_CHAIN_NOT_ALLOWED);
-	assert_int_equal(realm_role(w, &w->admin, w->external.user_id,
+	assert_int_equal(cfx_realm_role(w, &w->admin, w->external.user_id,
 	                     SCEAU_ROLE_CONTRIBUTOR, k1, 1),
 	    0);
-	assert_int_equal(realm_role(w, &w->admin, w->member.user_id,
+	assert_int_equal(cfx_realm_role(w, &w->admin, w->member.user_id,
 	                     SCEAU_ROLE_READER, NULL, 0),
 	    SCEAU_ERR_CHAIN_NOT_ALLOWED);
 	/* A contributor or reader shares nothing. */
-	assert_int_equal(realm_role(w, &w->external, w->admin2.user_id,
+	assert_int_equal(cfx_realm_role(w, &w->external, w->admin2.user_id,
 	                     SCEAU_ROLE_READER, k1, 1),
 	    SCEAU_ERR_CHAIN_NOT_ALLOWED);
 	/* Nobody changes their own role; a change carries no key. */
-	assert_int_equal(realm_role(w, &w->admin, w->admin.user_id,
+	assert_int_equal(cfx_realm_role(w, &w->admin, w->admin.user_id,
 	                     SCEAU_ROLE_CONTRIBUTOR, NULL, 0),
 	    SCEAU_ERR_CHAIN_NOT_ALLOWED);
-	assert_int_equal(realm_role(w, &w->member, w->external.user_id,
+	assert_int_equal(cfx_realm_role(w, &w->member, w->external.user_id,
 	                     SCEAU_ROLE_READER, k1, 1),
 	    SCEAU_ERR_CHAIN_INVALID);
-	assert_int_equal(realm_role(w, &w->member, w->external.user_id,
+	assert_int_equal(cfx_realm_role(w, &w->member, w->external.user_id,
 	                     SCEAU_ROLE_READER, NULL, 0),
 	    0);
 	assert_int_equal(role(w, &w->external), SCEAU_ROLE_READER);
-	assert_int_equal(realm_role(w, &w->member, w->external.user_id,
+	assert_int_equal(cfx_realm_role(w, &w->member, w->external.user_id,
 	                     SCEAU_ROLE_READER, NULL, 0),
 	    SCEAU_ERR_CHAIN_INVALID);
 	/* Unsharing. */
-	assert_int_equal(realm_role(w, &w->admin, w->external.user_id,
+	assert_int_equal(cfx_realm_role(w, &w->admin, w->external.user_id,
 	                     SCEAU_ROLE_NONE, NULL, 0),
 	    0);
 	assert_int_equal(role(w, &w->external), SCEAU_ROLE_NONE);
@@ -213,25 +163,25 @@ test_rotation(void **state)
 	both[1] = w->admin.user_id;
 	one[0] = w->member.user_id;
 	twice[0] = twice[1] = w->member.user_id;
-	assert_int_equal(realm_role(w, &w->member, w->admin.user_id,
+	assert_int_equal(cfx_realm_role(w, &w->member, w->admin.user_id,
 	                     SCEAU_ROLE_CONTRIBUTOR, k1, 1),
 	    0);
 	/* Only an owner rotates, to every member, once each, next index. */
+	assert_int_equal(cfx_realm_key(w, &w->admin, 2, both, 2),
+	    SCEAU_ERR_CHAIN_NOT_ALLOWED);
 	assert_int_equal(
-	    realm_key(w, &w->admin, 2, both, 2), SCEAU_ERR_CHAIN_NOT_ALLOWED);
+	    cfx_realm_key(w, &w->member, 2, one, 1), SCEAU_ERR_CHAIN_INVALID);
 	assert_int_equal(
-	    realm_key(w, &w->member, 2, one, 1), SCEAU_ERR_CHAIN_INVALID);
+	    cfx_realm_key(w, &w->member, 2, twice, 2), SCEAU_ERR_CHAIN_INVALID);
 	assert_int_equal(
-	    realm_key(w, &w->member, 2, twice, 2), SCEAU_ERR_CHAIN_INVALID);
-	assert_int_equal(
-	    realm_key(w, &w->member, 3, both, 2), SCEAU_ERR_CHAIN_INVALID);
-	assert_int_equal(realm_key(w, &w->member, 2, both, 2), 0);
+	    cfx_realm_key(w, &w->member, 3, both, 2), SCEAU_ERR_CHAIN_INVALID);
+	assert_int_equal(cfx_realm_key(w, &w->member, 2, both, 2), 0);
 	assert_int_equal(sceau_chain_realm(w->chain, REALM)->key_count, 2);
 	/* A new member now needs both keys. */
-	assert_int_equal(realm_role(w, &w->member, w->admin2.user_id,
+	assert_int_equal(cfx_realm_role(w, &w->member, w->admin2.user_id,
 	                     SCEAU_ROLE_READER, k1, 1),
 	    SCEAU_ERR_CHAIN_INVALID);
-	assert_int_equal(realm_role(w, &w->member, w->admin2.user_id,
+	assert_int_equal(cfx_realm_role(w, &w->member, w->admin2.user_id,
 	                     SCEAU_ROLE_READER, k12, 2),
 	    0);
 	sceau_chain_realm_members(w->chain, REALM, count_member, &cnt);
@@ -249,7 +199,7 @@ test_revoked_member(void **state)
 	both[0] = w->member.user_id;
 	both[1] = w->external.user_id;
 	one[0] = w->member.user_id;
-	assert_int_equal(realm_role(w, &w->member, w->external.user_id,
+	assert_int_equal(cfx_realm_role(w, &w->member, w->external.user_id,
 	                     SCEAU_ROLE_CONTRIBUTOR, k1, 1),
 	    0);
 	cfx_header(w, &c, SCEAU_CERT_USER_REVOKE, w->admin.device_id);
@@ -258,10 +208,10 @@ test_revoked_member(void **state)
 	/* A revoked user holds no role, and the new key skips it. */
 	assert_int_equal(role(w, &w->external), SCEAU_ROLE_NONE);
 	assert_int_equal(
-	    realm_key(w, &w->member, 2, both, 2), SCEAU_ERR_CHAIN_INVALID);
-	assert_int_equal(realm_key(w, &w->member, 2, one, 1), 0);
+	    cfx_realm_key(w, &w->member, 2, both, 2), SCEAU_ERR_CHAIN_INVALID);
+	assert_int_equal(cfx_realm_key(w, &w->member, 2, one, 1), 0);
 	/* And cannot be given a role again. */
-	assert_int_equal(realm_role(w, &w->member, w->external.user_id,
+	assert_int_equal(cfx_realm_role(w, &w->member, w->external.user_id,
 	                     SCEAU_ROLE_READER, NULL, 0),
 	    SCEAU_ERR_CHAIN_INVALID);
 }
@@ -275,7 +225,7 @@ test_name(void **state)
 	assert_int_equal(realm_name(w, &w->member, 2), SCEAU_ERR_CHAIN_INVALID);
 	assert_int_equal(realm_name(w, &w->member, 1), 0);
 	assert_int_not_equal(sceau_chain_realm(w->chain, REALM)->name_index, 0);
-	assert_int_equal(realm_role(w, &w->member, w->admin.user_id,
+	assert_int_equal(cfx_realm_role(w, &w->member, w->admin.user_id,
 	                     SCEAU_ROLE_CONTRIBUTOR, k1, 1),
 	    0);
 	assert_int_equal(
@@ -290,7 +240,7 @@ test_unknown_realm(void **state)
 	struct world *w = *state;
 	static const uint32_t k1[] = {1};
 
-	assert_int_equal(realm_role(w, &w->member, w->admin.user_id,
+	assert_int_equal(cfx_realm_role(w, &w->member, w->admin.user_id,
 	                     SCEAU_ROLE_READER, k1, 1),
 	    SCEAU_ERR_CHAIN_INVALID);
 	assert_int_equal(realm_name(w, &w->member, 1), SCEAU_ERR_CHAIN_INVALID);
@@ -310,15 +260,15 @@ test_history(void **state)
 	uint64_t t_created, t_reader, t_writer, t_gone, t_revoked;
 
 	t_created = w->ts; /* setup_realm: the member created it */
-	assert_int_equal(realm_role(w, &w->member, w->admin.user_id,
+	assert_int_equal(cfx_realm_role(w, &w->member, w->admin.user_id,
 	                     SCEAU_ROLE_READER, k1, 1),
 	    0);
 	t_reader = w->ts;
-	assert_int_equal(realm_role(w, &w->member, w->admin.user_id,
+	assert_int_equal(cfx_realm_role(w, &w->member, w->admin.user_id,
 	                     SCEAU_ROLE_CONTRIBUTOR, NULL, 0),
 	    0);
 	t_writer = w->ts;
-	assert_int_equal(realm_role(w, &w->member, w->admin.user_id,
+	assert_int_equal(cfx_realm_role(w, &w->member, w->admin.user_id,
 	                     SCEAU_ROLE_NONE, NULL, 0),
 	    0);
 	t_gone = w->ts;
