@@ -597,8 +597,14 @@ take_entry(struct sceau_client *c, const json_t *e, struct sceau_buf *env,
 	if ((uint64_t)index <= sceau_chain_last_index(c->chain))
 		return check_same_as_stored(c, (uint64_t)index, env);
 	if ((r = sceau_chain_append(c->chain, sceau_buf_ptr(env),
-	         sceau_buf_len(env), (uint64_t)stime, &cert)) != 0)
+	         sceau_buf_len(env), (uint64_t)stime, &cert)) != 0) {
+		/* Stored by the server, yet against the policy: tampering. */
+		if (r == SCEAU_ERR_POLICY_REFUSED)
+			r = SCEAU_ERR_CHAIN_NOT_ALLOWED;
+		else if (r == SCEAU_ERR_POLICY_INVALID)
+			r = SCEAU_ERR_CHAIN_INVALID;
 		return r;
+	}
 	/*
 	 * A mismatched identity is dropped, not stored: the certificate
 	 * itself is valid, the server lied about who it names.

@@ -17,6 +17,8 @@ restarting it:
   lie-last N        announce last_index N without serving more
   strip-token-sig N remove the token signature of certificate N
   flip-token-sig N  flip a bit of the token signature of certificate N
+  append F          serve after the last certificate the one in file F
+                    (base64 envelope), as if the server had stored it
 
 and on workspace data (any N: the first item of the answer):
   flip-vlob         flip one bit of the first vlob of GET .../vlobs
@@ -48,6 +50,7 @@ import json
 import socketserver
 import struct
 import sys
+import time
 import urllib.parse
 
 
@@ -64,7 +67,23 @@ def by_index(certs, n):
     return None
 
 
+def append(doc, path):
+    with open(path) as f:
+        env = f.read().strip()
+    certs = doc.setdefault("certificates", [])
+    n = doc.get("last_index", 0) + 1
+    # Only an answer that reaches the end of the chain gets it.
+    if certs and certs[-1].get("index") != n - 1:
+        return doc
+    certs.append({"index": n, "certificate": env, "identity": None,
+                  "server_time": int(time.time() * 1000000)})
+    doc["last_index"] = n
+    return doc
+
+
 def tamper(doc, mode):
+    if mode and mode[0] == "append" and len(mode) >= 2:
+        return append(doc, mode[1])
     if not mode or mode[0] == "pass" or len(mode) < 2 \
             or not mode[1].isdigit():
         return doc

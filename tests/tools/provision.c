@@ -14,6 +14,16 @@
  *   sceau-test-provision raw-revoke --admin-home DIR --user ID
  *       signs a user revocation and posts it WITHOUT the client's own
  *       check, to prove the server refuses what the rules forbid
+ *   sceau-test-provision raw-share --admin-home DIR --realm ID --user ID
+ *       --profile ROLE [--out FILE]
+ *       the same with a workspace role (fake sealed keys: the chain
+ *       cannot tell); with --out, the envelope is written to FILE
+ *       (base64) instead of posted: what a lying server would serve
+ *   sceau-test-provision raw-policy --admin-home DIR --file POLICY
+ *       [--version N] [--out FILE] [--bad-signature]
+ *       the same with an organization policy (--version: the version the
+ *       certificate claims, else the document's; --bad-signature flips a
+ *       bit of the device signature)
  *   sceau-test-provision forge-vlob --admin-home DIR --realm ID --vlob ID
  *       --version N --out FILE
  *       seals, as the device of DIR and now, an empty file manifest as
@@ -34,13 +44,15 @@
 #include "errors.h"
 #include "log.h"
 #include "manifest.h"
+#include "policy.h"
 #include "secmem.h"
 
 struct args {
 	const char *mode;
 	const char *admin_home, *admin_pw, *target_home, *target_pw;
 	const char *email, *name, *profile, *label, *ca_file, *user;
-	const char *realm, *vlob, *version, *out;
+	const char *realm, *vlob, *version, *out, *file;
+	int bad_sig;
 };
 
 static int
@@ -61,6 +73,8 @@ parse(int argc, char **argv, struct args *a)
 	    {"vlob", required_argument, NULL, 'V'},
 	    {"version", required_argument, NULL, 'N'},
 	    {"out", required_argument, NULL, 'o'},
+	    {"file", required_argument, NULL, 'f'},
+	    {"bad-signature", no_argument, NULL, 'b'},
 	    {NULL, 0, NULL, 0},
 	};
 	int ch;
@@ -118,6 +132,12 @@ parse(int argc, char **argv, struct args *a)
 		case 'o':
 			a->out = optarg;
 			break;
+		case 'f':
+			a->file = optarg;
+			break;
+		case 'b':
+			a->bad_sig = 1;
+			break;
 		default:
 			return 2;
 		}
@@ -128,6 +148,9 @@ parse(int argc, char **argv, struct args *a)
 	            a->name == NULL)) ||
 	    (strcmp(a->mode, "device") == 0 && a->target_home == NULL) ||
 	    (strcmp(a->mode, "raw-revoke") == 0 && a->user == NULL) ||
+	    (strcmp(a->mode, "raw-share") == 0 &&
+	        (a->realm == NULL || a->user == NULL)) ||
+	    (strcmp(a->mode, "raw-policy") == 0 && a->file == NULL) ||
 	    (strcmp(a->mode, "forge-vlob") == 0 &&
 	        (a->realm == NULL || a->vlob == NULL || a->version == NULL ||
 	            a->out == NULL))) {
@@ -205,34 +228,138 @@ out:
 	return r;
 }
 
-/* A user revocation signed and posted with no local check. */
+/* Writes env (base64) to path. */
 static int
-raw_revoke(const struct args *a, struct sceau_client *c)
+write_b64(const char *path, const struct sceau_buf *env)
+{
+	char *b64;
+	FILE *f;
+	int r = 0;
+
+	if ((b64 = sceau_enc_b64(sceau_buf_ptr(env), sceau_buf_len(env),
+	         SCEAU_B64_STD)) == NULL)
+		return SCEAU_ERR_ALLOC;
+	if ((f = fopen(path, "w")) == NULL) {
+		sceau_free(b64);
+		return SCEAU_ERR_SYSTEM;
+	}
+	(void)fputs(b64, f);
+	if (fclose(f) != 0)
+		r = SCEAU_ERR_SYSTEM;
+	sceau_free(b64);
+	return r;
+}
+
+/*
+ * cert (kind and fields set) as the next certificate, signed by the
+ * device of c and posted with no local check, or written to --out.
+ */
+static int
+raw_post(const struct args *a, struct sceau_client *c, struct sceau_cert *cert)
 {
 	const struct sceau_chain *ch = sceau_client_chain(c);
 	struct sceau_buf *env = sceau_buf_new();
-	struct sceau_cert cert;
 	int r;
 
 	if (env == NULL)
 		return SCEAU_ERR_ALLOC;
+	(void)snprintf(cert->org_id, sizeof(cert->org_id), "%s",
+	    sceau_client_info(c)->org_id);
+	(void)snprintf(cert->author, sizeof(cert->author), "%s",
+	    sceau_client_info(c)->device_id);
+	cert->index = sceau_chain_last_index(ch) + 1;
+	memcpy(cert->prev_hash, sceau_chain_last_hash(ch), SCEAU_CERT_HASH_LEN);
+	cert->timestamp = sceau_client_now_us();
+	if ((r = sceau_cert_sign(
+	         cert, sceau_client_keys(c)->device_key, env)) == 0) {
+		/* The signature ends 4 bytes before the end (no extra one). */
+		if (a->bad_sig)
+			((uint8_t *)sceau_buf_ptr(
+			    env))[sceau_buf_len(env) - 5] ^= 1;
+		r = a->out != NULL
+		    ? write_b64(a->out, env)
+		    : sceau_client_post_certificate(c, env, NULL);
+	}
+	sceau_buf_free(env);
+	return r;
+}
+
+/* A user revocation signed and posted with no local check. */
+static int
+raw_revoke(const struct args *a, struct sceau_client *c)
+{
+	struct sceau_cert cert;
+	int r;
+
 	if ((r = sceau_client_refresh(c, NULL)) != 0)
-		goto out;
+		return r;
 	memset(&cert, 0, sizeof(cert));
 	cert.kind = SCEAU_CERT_USER_REVOKE;
-	(void)snprintf(cert.org_id, sizeof(cert.org_id), "%s",
-	    sceau_client_info(c)->org_id);
-	(void)snprintf(cert.author, sizeof(cert.author), "%s",
-	    sceau_client_info(c)->device_id);
 	(void)snprintf(cert.user_id, sizeof(cert.user_id), "%s", a->user);
-	cert.index = sceau_chain_last_index(ch) + 1;
-	memcpy(cert.prev_hash, sceau_chain_last_hash(ch), SCEAU_CERT_HASH_LEN);
-	cert.timestamp = sceau_client_now_us();
-	if ((r = sceau_cert_sign(
-	         &cert, sceau_client_keys(c)->device_key, env)) == 0)
-		r = sceau_client_post_certificate(c, env, NULL);
+	return raw_post(a, c, &cert);
+}
+
+/* A workspace role, every key sealed as random bytes. */
+static int
+raw_share(const struct args *a, struct sceau_client *c)
+{
+	static uint8_t fake[93];
+	const struct sceau_chain_realm *realm;
+	struct sceau_cert_key keys[16];
+	struct sceau_cert cert;
+	uint32_t i;
+	int r;
+
+	if ((r = sceau_client_refresh(c, NULL)) != 0)
+		return r;
+	if ((realm = sceau_chain_realm(sceau_client_chain(c), a->realm)) ==
+	        NULL ||
+	    realm->key_count > 16)
+		return SCEAU_ERR_NOT_FOUND;
+	memset(&cert, 0, sizeof(cert));
+	memset(keys, 0, sizeof(keys));
+	cert.kind = SCEAU_CERT_REALM_ROLE;
+	(void)snprintf(cert.realm_id, sizeof(cert.realm_id), "%s", a->realm);
+	(void)snprintf(cert.user_id, sizeof(cert.user_id), "%s", a->user);
+	cert.role = (uint8_t)sceau_role_from_name(a->profile);
+	for (i = 0; i < realm->key_count; i++) {
+		keys[i].key_index = i + 1;
+		keys[i].sealed = fake;
+		keys[i].sealed_len = sizeof(fake);
+	}
+	cert.n_keys = realm->key_count;
+	cert.keys_in = keys;
+	return raw_post(a, c, &cert);
+}
+
+/* An organization policy, as the file has it. */
+static int
+raw_policy(const struct args *a, struct sceau_client *c)
+{
+	struct sceau_buf *doc = sceau_buf_new();
+	struct sceau_policy *p = NULL;
+	struct sceau_cert cert;
+	int r;
+
+	if (doc == NULL)
+		return SCEAU_ERR_ALLOC;
+	memset(&cert, 0, sizeof(cert));
+	if ((r = sceau_client_refresh(c, NULL)) != 0 ||
+	    (r = sceau_buf_load_file(a->file, SCEAU_POLICY_MAX, doc)) != 0)
+		goto out;
+	/* An invalid document still goes: the server must refuse it. */
+	if (a->version != NULL)
+		cert.policy_version = (uint32_t)strtoul(a->version, NULL, 10);
+	else if (sceau_policy_parse(
+	             sceau_buf_ptr(doc), sceau_buf_len(doc), a->file, &p) == 0)
+		cert.policy_version = p->version;
+	cert.kind = SCEAU_CERT_ORG_POLICY;
+	cert.policy_doc = sceau_buf_ptr(doc);
+	cert.policy_doc_len = sceau_buf_len(doc);
+	r = raw_post(a, c, &cert);
 out:
-	sceau_buf_free(env);
+	sceau_policy_free(p);
+	sceau_buf_free(doc);
 	return r;
 }
 
@@ -243,17 +370,15 @@ forge_vlob(const struct args *a, struct sceau_client *c)
 	struct sceau_manifest *m = NULL;
 	struct sceau_buf *pt = NULL, *blob = NULL;
 	uint8_t key[32];
-	char *b64 = NULL;
-	FILE *f;
 	int r;
 
 	memset(&h, 0, sizeof(h));
-	(void)snprintf(h.org_id, sizeof(h.org_id), "%s",
-	    sceau_client_info(c)->org_id);
+	(void)snprintf(
+	    h.org_id, sizeof(h.org_id), "%s", sceau_client_info(c)->org_id);
 	(void)snprintf(h.realm_id, sizeof(h.realm_id), "%s", a->realm);
 	(void)snprintf(h.vlob_id, sizeof(h.vlob_id), "%s", a->vlob);
-	(void)snprintf(h.author, sizeof(h.author), "%s",
-	    sceau_client_info(c)->device_id);
+	(void)snprintf(
+	    h.author, sizeof(h.author), "%s", sceau_client_info(c)->device_id);
 	h.version = strtoull(a->version, NULL, 10);
 	h.timestamp = sceau_client_now_us();
 	h.key_index = 1;
@@ -262,7 +387,8 @@ forge_vlob(const struct args *a, struct sceau_client *c)
 		return r;
 	if ((m = sceau_manifest_new(SCEAU_MANIFEST_FILE, a->vlob, a->realm,
 	         h.timestamp)) == NULL ||
-	    (pt = sceau_buf_new()) == NULL || (blob = sceau_buf_new()) == NULL) {
+	    (pt = sceau_buf_new()) == NULL ||
+	    (blob = sceau_buf_new()) == NULL) {
 		r = SCEAU_ERR_ALLOC;
 		goto out;
 	}
@@ -270,21 +396,9 @@ forge_vlob(const struct args *a, struct sceau_client *c)
 	    (r = sceau_vlob_seal(&h, key, sceau_buf_ptr(pt), sceau_buf_len(pt),
 	         sceau_client_keys(c)->device_key, blob)) != 0)
 		goto out;
-	if ((b64 = sceau_enc_b64(sceau_buf_ptr(blob), sceau_buf_len(blob),
-	         SCEAU_B64_STD)) == NULL) {
-		r = SCEAU_ERR_ALLOC;
-		goto out;
-	}
-	if ((f = fopen(a->out, "w")) == NULL) {
-		r = SCEAU_ERR_SYSTEM;
-		goto out;
-	}
-	(void)fputs(b64, f);
-	if (fclose(f) != 0)
-		r = SCEAU_ERR_SYSTEM;
+	r = write_b64(a->out, blob);
 out:
 	sceau_memzero(key, sizeof(key));
-	sceau_free(b64);
 	sceau_buf_free(blob);
 	sceau_buf_free(pt);
 	sceau_manifest_free(m);
@@ -318,6 +432,14 @@ main(int argc, char **argv)
 	}
 	if (strcmp(a.mode, "raw-revoke") == 0) {
 		r = raw_revoke(&a, c);
+		goto out;
+	}
+	if (strcmp(a.mode, "raw-share") == 0) {
+		r = raw_share(&a, c);
+		goto out;
+	}
+	if (strcmp(a.mode, "raw-policy") == 0) {
+		r = raw_policy(&a, c);
 		goto out;
 	}
 	if (strcmp(a.mode, "forge-vlob") == 0) {
