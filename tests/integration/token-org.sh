@@ -60,6 +60,14 @@ check_status "alice creates a workspace (its key wrapped to her card)" 0 \
 check_status "imports a file" 0 \
 	as "$A" import "$tmp/plans.txt" /plans/plans.txt --pin-file "$tmp/pin"
 check_status "and syncs" 0 as "$A" sync --pin-file "$tmp/pin"
+printf '%s\n' '<organization-policy xmlns="urn:sceau:policy:1" version="1"' \
+	' organization="acme"><invitations><lifetime>72h</lifetime>' \
+	'</invitations></organization-policy>' >"$tmp/orgpol.xml"
+check_status "she publishes the organization policy" 0 \
+	as "$A" --json policy publish "$tmp/orgpol.xml" --pin-file "$tmp/pin"
+check_status "policy show" 0 as "$A" --json policy show --pin-file "$tmp/pin"
+check "version 1, signed on her card" jq -e '.organization.version == 1 and
+	.organization.signed_on_token == true' "$tmp/out"
 check_status "reads it back, the key unwrapped on the card" 0 \
 	as "$A" cat /plans/plans.txt --pin-file "$tmp/pin"
 check "byte for byte" cmp "$tmp/out" "$tmp/plans.txt"
