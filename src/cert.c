@@ -208,6 +208,18 @@ put_realm_fields(const struct sceau_cert *c, struct sceau_buf *b)
 }
 
 static int
+put_policy_fields(const struct sceau_cert *c, struct sceau_buf *b)
+{
+	int r;
+
+	if (c->policy_doc_len == 0 || c->policy_doc_len > SCEAU_CERT_POLICY_MAX)
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	if ((r = sceau_buf_put_u32(b, c->policy_version)) != 0)
+		return r;
+	return sceau_buf_put_string(b, c->policy_doc, c->policy_doc_len);
+}
+
+static int
 put_fields(const struct sceau_cert *c, struct sceau_buf *b)
 {
 	int r = 0;
@@ -255,13 +267,7 @@ put_fields(const struct sceau_cert *c, struct sceau_buf *b)
 		r = put_realm_fields(c, b);
 		break;
 	case SCEAU_CERT_ORG_POLICY:
-		if (c->policy_doc_len == 0 ||
-		    c->policy_doc_len > SCEAU_CERT_POLICY_MAX)
-			return SCEAU_ERR_INVALID_ARGUMENT;
-		if ((r = sceau_buf_put_u32(b, c->policy_version)) != 0 ||
-		    (r = sceau_buf_put_string(
-		         b, c->policy_doc, c->policy_doc_len)) != 0)
-			return r;
+		r = put_policy_fields(c, b);
 		break;
 	default:
 		return SCEAU_ERR_INVALID_ARGUMENT;

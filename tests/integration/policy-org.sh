@@ -243,6 +243,11 @@ check_status "explain invite, in text" 6 \
 check_grep "(refused, the rule)" \
 	"refused by the organization policy (invitations.domain=example.org)" \
 	"$tmp/out"
+check_status "in French too" 6 env LANGUAGE= LC_ALL= LANG=fr_FR.UTF-8 \
+	SCEAU_HOME="$A" "$sceau" policy explain invite zed@other.example
+check_grep "(refusé, la règle)" \
+	"refusé par la politique « organisation » (invitations.domain=example.org)" \
+	"$tmp/out"
 
 # -------------------------------------------------------- the whole chain
 cp -a "$D" "$tmp/d1"
