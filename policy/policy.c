@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -557,6 +558,8 @@ has_doctype(const uint8_t *xml, size_t n)
 	return 0;
 }
 
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+
 int
 sceau_policy_parse(
     const uint8_t *xml, size_t n, const char *name, struct sceau_policy **pp)
@@ -567,6 +570,11 @@ sceau_policy_parse(
 	int r;
 
 	*pp = NULL;
+	/*
+	 * The chain parses policies on any thread (the agent's syncs, the
+	 * server's requests): libxml2 must be set up once before that.
+	 */
+	(void)pthread_once(&xml_once, xmlInitParser);
 	if (n > SCEAU_POLICY_MAX) {
 		sceau_message(
 		    "%s: larger than %d bytes", p.name, SCEAU_POLICY_MAX);
