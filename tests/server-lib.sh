@@ -112,6 +112,24 @@ stop_server() {
 	return 0
 }
 
+# start_tamper_proxy: tests/tamper-proxy.py in front of the server, in
+# pass mode, its control file $tmp/mode; sets $pport (its port).
+start_tamper_proxy() {
+	echo pass >"$tmp/mode"
+	/usr/bin/python3 "$top_srcdir/tests/tamper-proxy.py" \
+		--upstream "$srv_url" --control "$tmp/mode" \
+		--port-file "$tmp/proxy.port" 2>"$tmp/proxy.log" &
+	srv_pids="$srv_pids $!"
+	i=0
+	while [ ! -s "$tmp/proxy.port" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -s "$tmp/proxy.port" ] ||
+		bail "tamper-proxy did not start: $(cat "$tmp/proxy.log")"
+	pport=$(cat "$tmp/proxy.port")
+}
+
 # At exit: whatever is still running, by PID.
 srv_kill_all() {
 	for p in $srv_pids ${srv_extra_pids:-}; do

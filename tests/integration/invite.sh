@@ -316,16 +316,7 @@ check_status "a member cannot invite users" 6 \
 	as "$B" invite user dave@example.org --no-mail
 
 # --------------------------------------------- a server that tampers
-/usr/bin/python3 "$top_srcdir/tests/tamper-proxy.py" --upstream "$srv_url" \
-	--control "$tmp/mode" --port-file "$tmp/proxy.port" 2>"$tmp/proxy.log" &
-srv_pids="$srv_pids $!"
-i=0
-while [ ! -s "$tmp/proxy.port" ] && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-[ -s "$tmp/proxy.port" ] || bail "tamper-proxy did not start"
-pport=$(cat "$tmp/proxy.port")
+start_tamper_proxy
 # tamper MODE NAME: an exchange where the claimer goes through the proxy.
 tamper() {
 	echo "$1" >"$tmp/mode"

@@ -18,14 +18,7 @@ start_server "$tmp/srv.conf" || bail "sceau-server did not start"
 export SCEAU_SERVER="$srv_url" SCEAU_ADMIN_TOKEN_FILE="$srv_token_file"
 
 # The lying proxy, in pass mode until told otherwise.
-echo pass >"$tmp/mode"
-/usr/bin/python3 "$top_srcdir/tests/tamper-proxy.py" --upstream "$srv_url" \
-	--control "$tmp/mode" --port-file "$tmp/proxy.port" 2>"$tmp/proxy.log" &
-srv_extra_pids="${srv_extra_pids:-} $!"
-i=0
-while [ ! -s "$tmp/proxy.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-[ -s "$tmp/proxy.port" ] || bail "tamper-proxy did not start: $(cat "$tmp/proxy.log")"
-pport=$(cat "$tmp/proxy.port")
+start_tamper_proxy
 mode() { echo "$*" >"$tmp/mode"; }
 
 as() {

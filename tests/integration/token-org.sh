@@ -79,16 +79,7 @@ check "unlock <= 2, the workspace <= 1, its files 0" jq -e '
 	.token_ops.entries == 1' "$tmp/out"
 
 # ---------------------------------------- a member, and a lying server
-/usr/bin/python3 "$top_srcdir/tests/tamper-proxy.py" --upstream "$srv_url" \
-	--control "$tmp/mode" --port-file "$tmp/proxy.port" 2>"$tmp/proxy.log" &
-srv_pids="$srv_pids $!"
-i=0
-while [ ! -s "$tmp/proxy.port" ] && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-[ -s "$tmp/proxy.port" ] || bail "tamper-proxy did not start"
-echo pass >"$tmp/mode"
+start_tamper_proxy
 as "$A" --json invite user bob@example.org --no-mail --pin-file "$tmp/pin" \
 	>"$tmp/inv.json" || bail "invite bob"
 id=$(jq -r .invitation_id "$tmp/inv.json")
