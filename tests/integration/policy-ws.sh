@@ -129,6 +129,24 @@ check_status "listed server and organization: the bootstrap is allowed" 0 \
 	pol org bootstrap "$ilink" --email alice@example.org --name Alice --keyring
 check "one more device" test "$(ndev)" -eq $((ndev0 + 1))
 
+# --------------------------------------------------- recovery devices
+check_status "(a recovery file of her acme device)" 0 \
+	as --json device export-recovery --org acme --out "$tmp/rec"
+jq -r .passphrase "$tmp/out" >"$tmp/pp"
+N="$tmp/newpc"
+echo '<organizations><organization>globex</organization></organizations>' |
+	policy
+check_status "organizations: a device from an unlisted one's recovery file is refused" \
+	6 env SCEAU_POLICY_FILE="$tmp/policy.xml" SCEAU_HOME="$N" "$sceau" \
+	device import-recovery "$tmp/rec" --passphrase-file "$tmp/pp" --keyring
+check_grep "naming the rule" "policy: organizations=globex" "$tmp/err"
+check "and nothing is written" test ! -e "$N/devices"
+echo '<organizations><organization>acme</organization></organizations>' |
+	policy
+check_status "listed: the device is enrolled from the recovery file" 0 \
+	env SCEAU_POLICY_FILE="$tmp/policy.xml" SCEAU_HOME="$N" "$sceau" \
+	device import-recovery "$tmp/rec" --passphrase-file "$tmp/pp" --keyring
+
 # ------------------------------------------------------------ cache-max
 head -c 300000 /dev/urandom >"$tmp/big"
 head -c 1000 /dev/urandom >"$tmp/small"
