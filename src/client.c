@@ -714,14 +714,20 @@ out:
 	return r;
 }
 
-/* When the device last brought its records up to date with its server. */
+/*
+ * When the device last brought its records up to date with its server;
+ * a write at most once a minute (a mount refreshes often).
+ */
 static int
 note_contact(struct sceau_client *c)
 {
+	uint64_t now = sceau_client_now_us() / 1000000, last;
 	char text[24];
 
-	(void)snprintf(text, sizeof(text), "%llu",
-	    (unsigned long long)(sceau_client_now_us() / 1000000));
+	if (sceau_client_last_contact(c, &last) == 0 && last <= now &&
+	    now - last < 60)
+		return 0;
+	(void)snprintf(text, sizeof(text), "%llu", (unsigned long long)now);
 	return sceau_store_meta_set(
 	    c->store, META_LAST_CONTACT, text, strlen(text));
 }
