@@ -36,6 +36,7 @@
 #include "protocol.h"
 #include "secmem.h"
 #include "state.h"
+#include "wspolicy.h"
 
 #define PROG "sceau-agent"
 #define CONN_MAX 32
@@ -516,6 +517,13 @@ run(struct agent *ag)
 	memset(&co, 0, sizeof(co));
 	co.ca_file = getenv("SCEAU_CA_FILE");
 	sceau_client_pki_env(&co);
+	/*
+	 * The workstation policy: its PKI rules (over the environment's),
+	 * PKCS#11 modules and cache size for every device unlocked here.
+	 * An invalid policy keeps the agent from starting (fail closed).
+	 */
+	if ((r = sceau_wspolicy_apply(&co)) != 0)
+		return fail(r, _("reading the workstation policy"));
 	if ((ag->st = agent_state_new(&co, ag->args->idle_s)) == NULL)
 		return fail(SCEAU_ERR_ALLOC, _("starting"));
 	agent_state_set_sync(ag->st, !ag->args->no_sync);

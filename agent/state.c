@@ -21,6 +21,7 @@
 #include "state.h"
 #include "bgsync.h"
 #include "token.h"
+#include "wspolicy.h"
 
 struct agent_dev {
 	char org[SCEAU_ORG_ID_MAX + 1];
@@ -265,6 +266,9 @@ make_auth(const struct sceau_paths_device *d, int kind, const uint8_t *secret,
 	if ((r = sceau_paths_device_file(d->org_id, d->device_id,
 	         SCEAU_PATHS_KEY_FILE, 0, path)) != 0 ||
 	    (r = sceau_keyfile_read_info(path, &info)) != 0)
+		return r;
+	/* The workstation policy's servers, organizations, methods. */
+	if ((r = sceau_wspolicy_device(&info)) != 0)
 		return r;
 	if ((int)info.protection != kind) {
 		sceau_message("the device is protected by its %s",

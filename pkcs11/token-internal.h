@@ -37,6 +37,7 @@ struct token_modset {
 	CK_FUNCTION_LIST *one; /* the module chosen by name or path */
 	CK_FUNCTION_LIST *single[2]; /* { one, NULL } */
 	int initialized_all; /* all were initialized (no name, no path) */
+	int policy_list; /* all: the policy's modules, each loaded by path */
 	char path[1024]; /* when loaded by path */
 };
 

@@ -16,6 +16,7 @@
 
 #include "alloc.h"
 #include "errors.h"
+#include "i18n.h"
 #include "log.h"
 #include "token-internal.h"
 #include "token.h"
@@ -29,6 +30,10 @@ static const char *const default_allow[] = {
 };
 
 #define ALLOW_ENV "SCEAU_PKCS11_ALLOW"
+
+/* The workstation policy's modules (sceau_token_policy_modules()). */
+static const char *const *policy_mods;
+static size_t npolicy_mods;
 
 static atomic_ulong global_ops;
 
@@ -59,6 +64,45 @@ same_module(const char *real, const char *candidate, size_t len)
 	return strcmp(real, canon) == 0;
 }
 
+void
+sceau_token_policy_modules(const char *const *paths, size_t n)
+{
+	policy_mods = n > 0 ? paths : NULL;
+	npolicy_mods = paths != NULL ? n : 0;
+}
+
+/* The refusal of module (a path or a name) by the policy's list. */
+static int
+policy_refuse(const char *module)
+{
+	char list[512];
+	size_t i, n = 0;
+
+	list[0] = '\0';
+	for (i = 0; i < npolicy_mods && n < sizeof(list); i++)
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
+		    i > 0 ? "," : "", policy_mods[i]);
+	sceau_message(_("policy: pkcs11 module=%s (the PKCS#11 module %s may "
+	                "not be loaded on this computer)"),
+	    list, module);
+	return SCEAU_ERR_POLICY_REFUSED;
+}
+
+/* With the policy's list: 0 when it names path (after realpath(3)). */
+static int
+policy_allows(const char *path)
+{
+	char real[PATH_MAX];
+	size_t i;
+
+	if (path[0] == '/' && realpath(path, real) != NULL)
+		for (i = 0; i < npolicy_mods; i++)
+			if (same_module(
+			        real, policy_mods[i], strlen(policy_mods[i])))
+				return 0;
+	return policy_refuse(path);
+}
+
 int
 sceau_token_module_allowed(const char *path)
 {
@@ -67,6 +111,8 @@ sceau_token_module_allowed(const char *path)
 	size_t i;
 
 	sceau_return_val_if_fail(path != NULL, SCEAU_ERR_INVALID_ARGUMENT);
+	if (npolicy_mods > 0)
+		return policy_allows(path);
 	if (path[0] != '/' || realpath(path, real) == NULL) {
 		sceau_message(
 		    "%s: not an absolute path to an existing file", path);
@@ -150,6 +196,36 @@ load_by_name(struct token_modset *ms, const char *name)
 	return 0;
 }
 
+/*
+ * The policy's modules, each loaded by path: what a URI naming no
+ * module searches under a policy.  One that cannot be loaded (not
+ * installed on this computer) is left out.
+ */
+static int
+load_policy_list(struct token_modset *ms)
+{
+	CK_FUNCTION_LIST *f;
+	size_t i, n = 0;
+
+	if ((ms->all = sceau_calloc(npolicy_mods + 1, sizeof(*ms->all))) ==
+	    NULL)
+		return SCEAU_ERR_ALLOC;
+	ms->policy_list = 1;
+	for (i = 0; i < npolicy_mods; i++) {
+		if ((f = p11_kit_module_load(policy_mods[i], 0)) == NULL) {
+			debug_f("%s: %s", policy_mods[i], p11_kit_message());
+			continue;
+		}
+		if (p11_kit_module_initialize(f) != CKR_OK) {
+			debug_f("%s: C_Initialize failed", policy_mods[i]);
+			p11_kit_module_release(f);
+			continue;
+		}
+		ms->all[n++] = f;
+	}
+	return 0;
+}
+
 int
 token_modset_open(const char *name, const char *path, struct token_modset **msp)
 {
@@ -157,12 +233,17 @@ token_modset_open(const char *name, const char *path, struct token_modset **msp)
 	int r;
 
 	*msp = NULL;
+	/* Under a policy, a module found by name is not known beforehand. */
+	if (npolicy_mods > 0 && path == NULL && name != NULL)
+		return policy_refuse(name);
 	if ((ms = sceau_calloc(1, sizeof(*ms))) == NULL)
 		return SCEAU_ERR_ALLOC;
 	if (path != NULL) {
 		r = load_by_path(ms, path);
 	} else if (name != NULL) {
 		r = load_by_name(ms, name);
+	} else if (npolicy_mods > 0) {
+		r = load_policy_list(ms);
 	} else if ((ms->all = p11_kit_modules_load_and_initialize(0)) == NULL) {
 		sceau_message("p11-kit: %s", p11_kit_message());
 		r = SCEAU_ERR_TOKEN_MODULE;
@@ -182,15 +263,23 @@ token_modset_open(const char *name, const char *path, struct token_modset **msp)
 CK_FUNCTION_LIST **
 token_modset_modules(struct token_modset *ms)
 {
-	return ms->initialized_all ? ms->all : ms->single;
+	return ms->initialized_all || ms->policy_list ? ms->all : ms->single;
 }
 
 void
 token_modset_close(struct token_modset *ms)
 {
+	size_t i;
+
 	if (ms == NULL)
 		return;
-	if (ms->initialized_all) {
+	if (ms->policy_list) {
+		for (i = 0; ms->all[i] != NULL; i++) {
+			(void)p11_kit_module_finalize(ms->all[i]);
+			p11_kit_module_release(ms->all[i]);
+		}
+		sceau_free(ms->all);
+	} else if (ms->initialized_all) {
 		p11_kit_modules_finalize_and_release(ms->all);
 	} else {
 		if (ms->one != NULL)
@@ -213,7 +302,8 @@ token_module_name(
 		(void)snprintf(out, size, "%s", ms->path);
 		return;
 	}
-	name = p11_kit_module_get_name(f);
+	name = ms->policy_list ? p11_kit_module_get_filename(f)
+	                       : p11_kit_module_get_name(f);
 	(void)snprintf(out, size, "%s", name != NULL ? name : "?");
 	free(name);
 }
@@ -350,6 +440,8 @@ format_uri(const struct token_modset *ms, const char *modname,
 	memcpy(p11_kit_uri_get_token_info(uri), ti, sizeof(*ti));
 	if (ms->path[0] != '\0')
 		p11_kit_uri_set_module_path(uri, ms->path);
+	else if (ms->policy_list)
+		p11_kit_uri_set_module_path(uri, modname);
 	else
 		p11_kit_uri_set_module_name(uri, modname);
 	if (p11_kit_uri_format(uri, P11_KIT_URI_FOR_TOKEN, &s) ==

@@ -259,6 +259,19 @@ size_t sceau_token_flag_names(
  */
 int sceau_token_module_allowed(const char *path) SCEAU_WUR;
 
+/*
+ * The workstation policy's modules (sceau-policy(5), <pkcs11>), for the
+ * whole process, set before any token is opened: with n > 0, only these
+ * absolute paths are ever loaded (compared after realpath(3)); they
+ * replace the default allow-list and SCEAU_PKCS11_ALLOW.  A URI with a
+ * module-path off the list, or with a module-name (p11-kit would load
+ * every registered module to find it), is refused before anything is
+ * loaded: SCEAU_ERR_POLICY_REFUSED, naming the rule.  A URI without
+ * either searches the listed modules (not every registered one).  paths
+ * (and its strings) must stay valid until exit.
+ */
+void sceau_token_policy_modules(const char *const *paths, size_t n);
+
 /* One module and its slots, as sceau_token_list() finds them. */
 struct sceau_token_slot {
 	int token_present;

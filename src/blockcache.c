@@ -41,6 +41,7 @@
 #include "paths.h"
 #include "errors.h"
 #include "hash.h"
+#include "i18n.h"
 #include "log.h"
 #include "secmem.h"
 
@@ -763,6 +764,38 @@ bc_sync(struct sceau_blockcache *c)
 	return 0;
 }
 
+/* The process's limit (sceau_blockcache_set_limit()); 0: none. */
+static uint64_t bc_limit;
+
+void
+sceau_blockcache_set_limit(uint64_t bytes)
+{
+	bc_limit = bytes;
+}
+
+/* 0 when the batch's blocks fit under the limit with the committed ones. */
+static int
+bc_check_limit(struct sceau_blockcache *c)
+{
+	uint64_t blocks, bytes, add = 0;
+	size_t i;
+	int r;
+
+	if (bc_limit == 0 || c->nrows == 0)
+		return 0;
+	for (i = 0; i < c->nrows; i++)
+		add += c->rows[i].length;
+	if ((r = sceau_blockcache_stats(c, &blocks, &bytes)) != 0)
+		return r;
+	if (bytes <= bc_limit && add <= bc_limit - bytes)
+		return 0;
+	sceau_message(_("policy: offline cache-max=%" PRIu64 " (the block "
+	                "cache holds %" PRIu64 " bytes: %" PRIu64
+	                " more would pass the limit)"),
+	    bc_limit, bytes, add);
+	return SCEAU_ERR_POLICY_REFUSED;
+}
+
 int
 sceau_blockcache_commit(struct sceau_blockcache *c)
 {
@@ -772,7 +805,8 @@ sceau_blockcache_commit(struct sceau_blockcache *c)
 	sceau_return_val_if_fail(c != NULL, SCEAU_ERR_INVALID_ARGUMENT);
 	if (!c->in_batch)
 		return SCEAU_ERR_INVALID_ARGUMENT;
-	if ((r = c->failed) != 0 || (r = bc_sync(c)) != 0)
+	if ((r = c->failed) != 0 || (r = bc_check_limit(c)) != 0 ||
+	    (r = bc_sync(c)) != 0)
 		goto fail;
 	if ((r = bc_exec(c, "BEGIN IMMEDIATE")) != 0)
 		goto fail;

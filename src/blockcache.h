@@ -158,6 +158,15 @@ int sceau_blockcache_pending_after(struct sceau_blockcache *c,
 int sceau_blockcache_mark_uploaded(struct sceau_blockcache *c,
     const uint8_t (*ids)[SCEAU_BLOCKCACHE_ID_LEN], size_t n) SCEAU_WUR;
 
+/*
+ * The workstation policy's <offline><cache-max>, for every cache the
+ * process opens (0, the default: no limit): a commit that would make
+ * the committed blocks' total length pass bytes is refused and aborted
+ * (SCEAU_ERR_POLICY_REFUSED, naming the rule): nothing is evicted to make
+ * room, as blocks are packed, and a block not yet uploaded must stay.
+ */
+void sceau_blockcache_set_limit(uint64_t bytes);
+
 /* Number of committed blocks and their total length (tests, stats). */
 int sceau_blockcache_stats(
     struct sceau_blockcache *c, uint64_t *blocks, uint64_t *bytes) SCEAU_WUR;

@@ -37,7 +37,8 @@ void client_realm_keys_free(struct sceau_client *c);
 void client_forget_device(const char *org_id, const char *device_id);
 
 /*
- * A trust of anchors (an X.509 list) with the intermediates of list
+ * A trust of anchors (an X.509 list; opts->pki_anchors_file, the
+ * workstation policy's, replaces them) with the intermediates of list
  * (after its leaf), usage sign and unwrap, and opts' revocation checks
  * (CRLs cached in the data directory).
  */

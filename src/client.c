@@ -26,6 +26,7 @@
 #define PAGE 1000
 #define SUBMIT_TRIES 5
 #define META_CA_FILE "ca_file"
+#define META_LAST_CONTACT "last_contact"
 
 uint64_t
 sceau_client_now_us(void)
@@ -151,9 +152,23 @@ client_pki_trust(const uint8_t *anchors, size_t anchors_len,
 	char cache[SCEAU_PATHS_MAX + 16];
 	int r;
 
+	/* The workstation's anchors, when its policy names them. */
+	if (opts != NULL && opts->pki_anchors_file != NULL) {
+		anchors = NULL;
+		anchors_len = 0;
+	}
 	if ((r = sceau_x509_list_trust(
 	         anchors, anchors_len, list, list_len, tp)) != 0)
 		return r;
+	if (opts != NULL && opts->pki_anchors_file != NULL &&
+	    (r = sceau_x509_trust_add_anchors_file(
+	         *tp, opts->pki_anchors_file)) != 0)
+		return r;
+	if (opts != NULL && opts->pki_crl_max_age_s != 0)
+		sceau_x509_trust_set_crl_grace(*tp,
+		    opts->pki_crl_max_age_s > INT64_MAX
+		        ? INT64_MAX
+		        : (int64_t)opts->pki_crl_max_age_s);
 	sceau_x509_trust_set_usage(
 	    *tp, SCEAU_X509_USAGE_SIGN | SCEAU_X509_USAGE_UNWRAP);
 	sceau_x509_trust_set_soft_fail(
@@ -217,7 +232,10 @@ token_trust(struct sceau_client *c, const struct sceau_chain_device *d,
 	const uint8_t *p;
 	size_t n;
 
-	if (!sceau_chain_x509_anchors(c->chain, &p, &n)) {
+	p = NULL;
+	n = 0;
+	if (!sceau_chain_x509_anchors(c->chain, &p, &n) &&
+	    (opts == NULL || opts->pki_anchors_file == NULL)) {
 		sceau_message("the organization names no PKI trust anchors");
 		return SCEAU_ERR_CERT_UNTRUSTED;
 	}
@@ -702,6 +720,24 @@ out:
 	return r;
 }
 
+/*
+ * When the device last brought its records up to date with its server;
+ * a write at most once a minute (a mount refreshes often).
+ */
+static int
+note_contact(struct sceau_client *c)
+{
+	uint64_t now = sceau_client_now_us() / 1000000, last;
+	char text[24];
+
+	if (sceau_client_last_contact(c, &last) == 0 && last <= now &&
+	    now - last < 60)
+		return 0;
+	(void)snprintf(text, sizeof(text), "%llu", (unsigned long long)now);
+	return sceau_store_meta_set(
+	    c->store, META_LAST_CONTACT, text, strlen(text));
+}
+
 int
 sceau_client_refresh(struct sceau_client *c, uint64_t *added)
 {
@@ -735,9 +771,33 @@ sceau_client_refresh(struct sceau_client *c, uint64_t *added)
 		    (unsigned long long)sceau_chain_last_index(c->chain));
 		r = SCEAU_ERR_CHAIN_INDEX;
 	}
+	if (r == 0)
+		r = note_contact(c);
 	if (added != NULL)
 		*added = n;
 	return r;
+}
+
+int
+sceau_client_last_contact(struct sceau_client *c, uint64_t *secs)
+{
+	struct sceau_buf *b;
+	char text[24];
+	size_t n;
+	int r;
+
+	*secs = 0;
+	if ((b = sceau_buf_new()) == NULL)
+		return SCEAU_ERR_ALLOC;
+	r = sceau_store_meta_get(c->store, META_LAST_CONTACT, b);
+	n = sceau_buf_len(b);
+	if (r == 0 && n > 0 && n < sizeof(text)) {
+		memcpy(text, sceau_buf_ptr(b), n);
+		text[n] = '\0';
+		*secs = strtoull(text, NULL, 10);
+	}
+	sceau_buf_free(b);
+	return r == SCEAU_ERR_NOT_FOUND ? 0 : r;
 }
 
 /* -------------------------------------------------------------- submit */

@@ -33,6 +33,13 @@ struct sceau_client_opts {
 	const char *pki_ocsp_url;
 	int pki_soft_fail;
 	int pki_remote_fetch;
+	/*
+	 * Set by the workstation policy (wspolicy.h): a file of trust
+	 * anchors used instead of the organization's (NULL: theirs), and
+	 * how long a CRL past its next update is still taken (0: not).
+	 */
+	const char *pki_anchors_file;
+	uint64_t pki_crl_max_age_s;
 };
 
 struct sceau_client;
@@ -382,6 +389,12 @@ int sceau_client_token_check(struct sceau_client *c,
 /* The token of a token-backed device (NULL otherwise), owned by c. */
 struct sceau_token;
 struct sceau_token *sceau_client_token(const struct sceau_client *c);
+
+/*
+ * When the device last brought its records up to date with its server
+ * (a refresh that succeeded), in Unix seconds; 0 when never recorded.
+ */
+int sceau_client_last_contact(struct sceau_client *c, uint64_t *secs) SCEAU_WUR;
 
 /* Microseconds since 1970. */
 uint64_t sceau_client_now_us(void);

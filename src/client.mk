@@ -5,4 +5,5 @@ libsceau_a_SOURCES += \
 	src/http.h src/http.c src/http-sse.c \
 	src/paths.h src/paths.c \
 	src/keyfile.h src/keyfile.c \
+	src/wspolicy.h src/wspolicy.c \
 	src/recovery.h src/recovery.c

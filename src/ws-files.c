@@ -30,15 +30,42 @@
 /* One queued file: where it goes in the workspace. */
 struct import_job {
 	char path[WS_PATH_MAX];
+	struct import_job *prev, *next; /* queued, not yet delivered */
 };
 
 struct import_state {
 	struct sceau_ws *w;
 	struct sceau_pipeline_import *pipe;
+	/* Jobs the pipeline has not delivered (it drops them on failure). */
+	struct import_job *jobs;
 	const struct sceau_ws_progress *progress;
 	struct sceau_ws_import_stats stats;
 	int error;
 };
+
+static void
+job_unlink(struct import_state *s, struct import_job *job)
+{
+	if (job->prev != NULL)
+		job->prev->next = job->next;
+	else
+		s->jobs = job->next;
+	if (job->next != NULL)
+		job->next->prev = job->prev;
+	job->prev = job->next = NULL;
+}
+
+/* After the pipeline is freed: the jobs it dropped undelivered. */
+static void
+jobs_free(struct import_state *s)
+{
+	struct import_job *job;
+
+	while ((job = s->jobs) != NULL) {
+		job_unlink(s, job);
+		sceau_free(job);
+	}
+}
 
 static void
 report(const struct import_state *s, const char *path)
@@ -76,6 +103,7 @@ out:
 	sceau_pipeline_descs_free(f->descs, f->n_descs);
 	f->descs = NULL;
 	f->n_descs = 0;
+	job_unlink(s, job);
 	sceau_free(job);
 	return r;
 }
@@ -100,9 +128,18 @@ import_file(struct import_state *s, const char *src, const char *dst)
 		sceau_free(job);
 		return SCEAU_ERR_INVALID_ARGUMENT;
 	}
-	/* The pipeline owns fd now, and job once it delivers the file. */
-	if ((r = sceau_pipeline_import_add(s->pipe, fd, job)) != 0)
+	/*
+	 * The pipeline owns fd now, and job once it delivers the file;
+	 * jobs_free() takes those it drops.
+	 */
+	job->next = s->jobs;
+	if (s->jobs != NULL)
+		s->jobs->prev = job;
+	s->jobs = job;
+	if ((r = sceau_pipeline_import_add(s->pipe, fd, job)) != 0) {
+		job_unlink(s, job);
 		sceau_free(job);
+	}
 	return r;
 }
 
@@ -193,6 +230,7 @@ sceau_ws_import(struct sceau_ws *w, const char *src, const char *dst,
 	r = import_entry(&s, src, dst, 0);
 	r2 = sceau_pipeline_import_finish(s.pipe);
 	sceau_pipeline_import_free(s.pipe);
+	jobs_free(&s);
 	if (r == 0)
 		r = r2;
 	if (stats != NULL)

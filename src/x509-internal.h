@@ -32,6 +32,7 @@ struct sceau_x509_trust {
 	enum sceau_x509_ocsp_mode ocsp_mode;
 	char *ocsp_url;
 	int remote_fetch, soft_fail;
+	int64_t crl_grace; /* s a CRL past its nextUpdate is taken; 0 none */
 	int64_t when; /* 0: now */
 	enum sceau_x509_eku eku;
 	unsigned int usage;

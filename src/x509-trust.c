@@ -322,6 +322,12 @@ sceau_x509_trust_set_soft_fail(struct sceau_x509_trust *t, int on)
 }
 
 void
+sceau_x509_trust_set_crl_grace(struct sceau_x509_trust *t, int64_t secs)
+{
+	t->crl_grace = secs > 0 ? secs : 0;
+}
+
+void
 sceau_x509_trust_set_time(struct sceau_x509_trust *t, int64_t when)
 {
 	t->when = when;
@@ -477,6 +483,26 @@ x509_note_revocation(struct x509_vstate *st, X509_STORE_CTX *ctx)
 	ERR_clear_error();
 }
 
+/*
+ * A CRL past its nextUpdate, taken while the trust's grace lasts (the
+ * validation time: a CRL is judged at the time it speaks for).
+ */
+static int
+x509_crl_in_grace(const struct x509_vstate *st, X509_CRL *crl, int depth)
+{
+	int64_t next;
+
+	if (st->t->crl_grace == 0 || crl == NULL ||
+	    X509_CRL_get0_nextUpdate(crl) == NULL ||
+	    x509_time_unix(X509_CRL_get0_nextUpdate(crl), &next) != 0 ||
+	    st->at - next > st->t->crl_grace)
+		return 0;
+	warn_f("CRL for the certificate at depth %d is past its next update, "
+	       "within the %lld s allowed",
+	    depth, (long long)st->t->crl_grace);
+	return 1;
+}
+
 static int
 x509_verify_cb(int ok, X509_STORE_CTX *ctx)
 {
@@ -501,7 +527,7 @@ x509_verify_cb(int ok, X509_STORE_CTX *ctx)
 		return st->t->when != 0;
 	case X509_V_ERR_CRL_HAS_EXPIRED:
 		st->time_crl = X509_STORE_CTX_get0_current_crl(ctx);
-		return 0;
+		return x509_crl_in_grace(st, st->time_crl, depth);
 	case X509_V_ERR_UNABLE_TO_GET_CRL:
 		if (!st->t->soft_fail ||
 		    (why = x509_crl_unreachable(st, depth)) == NULL)

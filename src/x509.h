@@ -254,6 +254,14 @@ void sceau_x509_trust_set_soft_fail(struct sceau_x509_trust *t, int on)
     SCEAU_NONNULL(1);
 
 /*
+ * How long a CRL whose nextUpdate has passed is still taken, in seconds
+ * (0, the default: not at all, SCEAU_ERR_CRL_EXPIRED); the workstation
+ * policy's <crl-max-age>.  Such a CRL still says what it revokes.
+ */
+void sceau_x509_trust_set_crl_grace(struct sceau_x509_trust *t, int64_t secs)
+    SCEAU_NONNULL(1);
+
+/*
  * Validation time in Unix seconds (0: now, the default).  At a given
  * time (audits), a certificate revoked after it was still valid then,
  * unless the reason was a key or CA compromise (what its key signed

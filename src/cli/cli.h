@@ -165,6 +165,7 @@ struct cli_new_device {
 	const char *token; /* PKCS#11 URI */
 	const char *pki_ca;
 	const char *pki_intermediates;
+	const char *link; /* the link joined through: the policy checks it */
 	int keyring;
 	char host[SCEAU_NAME_MAX + 1];
 	struct cli_secret pw; /* a new password, read by cli_new_device_auth */
@@ -255,8 +256,22 @@ int cli_parse_date(const char *s, uint64_t *us) SCEAU_WUR;
 struct sceau_policy;
 struct sceau_paths_device;
 int cli_ws_policy(const struct sceau_policy **pp) SCEAU_WUR;
+/*
+ * The rules that shape the process (PKI checks into co, which may be
+ * NULL; PKCS#11 modules; the block cache's size): sceau_wspolicy_apply().
+ */
+struct sceau_client_opts;
+int cli_ws_policy_apply(struct sceau_client_opts *co) SCEAU_WUR;
 /* May a device be protected or unlocked by protection (keyfile.h)? */
 int cli_ws_policy_auth(int protection) SCEAU_WUR;
+/* May the server and organization of a sceau:// link be joined? */
+int cli_ws_policy_link(const char *link) SCEAU_WUR;
+/*
+ * May device c work offline (<offline><max-days>)?  Past the limit, it
+ * must reach its server (a refresh) first.
+ */
+struct sceau_client;
+int cli_ws_policy_offline(struct sceau_client *c) SCEAU_WUR;
 /* May workspaces be mounted? */
 int cli_ws_policy_mount(void) SCEAU_WUR;
 /* A policy as JSON: {file, kind, version, rules} (cmd-policy.c). */

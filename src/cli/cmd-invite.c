@@ -647,6 +647,7 @@ cmd_claim(struct cli *cli, int argc, char **argv)
 		return r < 0 ? CLI_EXIT_OK : r;
 	if ((r = parse_timeout(cli, "claim", a.timeout, &xo.timeout_ms)) != 0)
 		return r;
+	a.nd.link = argv[optind];
 	if ((r = cli_new_device_auth(cli, &a.nd, &a.dev, &auth)) != 0)
 		return r;
 	memset(&p, 0, sizeof(p));

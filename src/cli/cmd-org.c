@@ -152,6 +152,7 @@ cmd_org_bootstrap(struct cli *cli, int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	if ((r = parse_bootstrap(cli, argc, argv, &a)) != 0)
 		return r < 0 ? CLI_EXIT_OK : r;
+	a.nd.link = argv[optind];
 	if ((r = cli_new_device_auth(cli, &a.nd, &a.dev, &auth)) != 0)
 		return r;
 	memset(&p, 0, sizeof(p));

@@ -16,6 +16,7 @@
 #include "i18n.h"
 #include "recovery.h"
 #include "secmem.h"
+#include "wspolicy.h"
 
 #define PASSPHRASE_SIZE (SCEAU_RECOVERY_GROUPED_LEN + 1)
 
@@ -234,6 +235,15 @@ open_recovery(struct cli *cli, const struct import_args *a,
 	if ((r = sceau_keyfile_read_recovery_info(a->file, rinfo)) != 0)
 		return cli_error(
 		    cli, r, _("reading the recovery file %s"), a->file);
+	/*
+	 * The workstation policy's servers and organizations, and how the
+	 * new device is protected, before the passphrase is asked.
+	 */
+	if ((r = sceau_wspolicy_server(rinfo->server_url)) != 0 ||
+	    (r = sceau_wspolicy_org(rinfo->org_id)) != 0 ||
+	    (r = cli_ws_policy_auth(a->keyring ? SCEAU_KEYFILE_KEYRING
+	                                       : SCEAU_KEYFILE_PASSWORD)) != 0)
+		return cli_error(cli, r, _("joining the organization"));
 	(void)snprintf(prompt, sizeof(prompt),
 	    _("Passphrase of recovery file \"%s\" of %s: "),
 	    rinfo->device_label, rinfo->org_id);

@@ -218,7 +218,8 @@ cmd_token_list(struct cli *cli, int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error(
 		    cli, "token list", _("no argument is expected"));
-	if ((r = sceau_token_list(module, &l)) != 0)
+	if ((r = cli_ws_policy_apply(NULL)) != 0 ||
+	    (r = sceau_token_list(module, &l)) != 0)
 		return cli_error(cli, r, _("listing tokens"));
 	r = cli->json ? list_json(cli, l) : (list_text(l), CLI_EXIT_OK);
 	sceau_token_list_free(l);
@@ -503,7 +504,8 @@ cmd_token_show(struct cli *cli, int argc, char **argv)
 
 	if ((r = parse_show(cli, argc, argv, &a)) != 0)
 		return r < 0 ? CLI_EXIT_OK : r;
-	if ((r = sceau_token_open(a.uri, &t)) != 0)
+	if ((r = cli_ws_policy_apply(NULL)) != 0 ||
+	    (r = sceau_token_open(a.uri, &t)) != 0)
 		return cli_error(cli, r, _("opening the token"));
 	r = show_gather(cli, t, &a, &o);
 	info = *sceau_token_info(t);

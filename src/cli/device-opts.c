@@ -21,6 +21,7 @@
 #include "i18n.h"
 #include "paths.h"
 #include "token.h"
+#include "wspolicy.h"
 #include "x509.h"
 
 int
@@ -108,6 +109,8 @@ cli_new_device_auth(struct cli *cli, struct cli_new_device *n,
 	if (n->label == NULL)
 		n->label = cli_host_label(n->host, sizeof(n->host));
 	memset(auth, 0, sizeof(*auth));
+	if ((r = cli_ws_policy_link(n->link)) != 0)
+		return cli_error(cli, r, _("joining the organization"));
 	if ((r = cli_ws_policy_auth(n->token != NULL ? SCEAU_KEYFILE_TOKEN
 	             : n->keyring                    ? SCEAU_KEYFILE_KEYRING
 	                          : SCEAU_KEYFILE_PASSWORD)) != 0)
@@ -138,6 +141,13 @@ cli_client_opts(const struct cli_device_opts *o, struct sceau_client_opts *co)
 	co->ca_file = o->ca_file != NULL ? o->ca_file : getenv("SCEAU_CA_FILE");
 	co->allow_insecure_http = o->insecure_http;
 	sceau_client_pki_env(co);
+	/*
+	 * The policy's PKI rules over the environment's.  An invalid policy
+	 * is refused by the check every device's opening and creation
+	 * makes first (cli_device_info, cli_new_device_auth).
+	 */
+	if (cli_ws_policy_apply(co) != 0)
+		sceau_message_clear();
 }
 
 int
@@ -226,7 +236,20 @@ cli_device_info(
 	         SCEAU_PATHS_KEY_FILE, 0, path)) != 0 ||
 	    (r = sceau_keyfile_read_info(path, info)) != 0)
 		return r;
-	return cli_ws_policy_auth((int)info->protection);
+	return sceau_wspolicy_device(info);
+}
+
+/* An opened device, once the policy let it work offline (or it synced). */
+static int
+opened(struct cli *cli, struct sceau_client **cp)
+{
+	int r;
+
+	if ((r = cli_ws_policy_offline(*cp)) == 0)
+		return 0;
+	sceau_client_close(*cp);
+	*cp = NULL;
+	return cli_error(cli, r, _("opening the device"));
 }
 
 int
@@ -248,7 +271,7 @@ cli_open_client(
 		return cli_error(cli, r, _("opening the device"));
 	/* An agent runs: the keys stay there, and no secret is asked. */
 	if ((r = cli_agent_client(&d, &co, cp)) == 0)
-		return 0;
+		return opened(cli, cp);
 	if (r != SCEAU_ERR_AGENT_UNREACHABLE)
 		return cli_error(
 		    cli, r, _("opening the device through the agent"));
@@ -265,7 +288,7 @@ cli_open_client(
 		*cp = NULL;
 		return cli_error(cli, r, _("checking the card's certificate"));
 	}
-	return 0;
+	return opened(cli, cp);
 }
 
 static const char *const device_help =

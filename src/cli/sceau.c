@@ -80,6 +80,13 @@ main(int argc, char **argv)
 	int ch, version = 0;
 
 	sceau_i18n_init();
+	/*
+	 * The workstation policy's PKCS#11 modules and block cache size, for
+	 * the whole process.  An invalid policy is refused by the check
+	 * each command that opens a device or a token makes.
+	 */
+	if (cli_ws_policy_apply(NULL) != 0)
+		sceau_message_clear();
 	/* "+": stop at the command name; what follows is the command's. */
 	while ((ch = getopt_long(argc, argv, "+vqVh", opts, NULL)) != -1) {
 		switch (ch) {

@@ -1,7 +1,9 @@
 /*
  * wspolicy.c: the workstation policy (/etc/sceau/policy.xml, sceau-policy(5))
- * as the CLI enforces it.  Enforced so far: the authentication methods a
- * device may be protected and unlocked by, and whether workspaces may be
+ * as the CLI enforces it, through the rules every program shares
+ * (src/wspolicy.c): servers, organizations and authentication methods of
+ * the devices it creates and opens, PKCS#11 modules, PKI checks, the
+ * block cache's size and offline work; and whether workspaces may be
  * mounted.  A refusal names the rule (SCEAU_ERR_POLICY_REFUSED).
  */
 #include "config.h"
@@ -9,105 +11,76 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
+#include "client.h"
 #include "errors.h"
 #include "i18n.h"
 #include "keyfile.h"
+#include "link.h"
 #include "policy.h"
-
-#define WS_POLICY_FILE SYSCONFDIR "/sceau/policy.xml"
-
-static struct sceau_policy *loaded;
-static int load_result = 1; /* 1: not loaded yet */
-
-static void
-free_loaded(void)
-{
-	sceau_policy_free(loaded);
-	loaded = NULL;
-}
-
-/*
- * The deployed file when there is one: a user's environment cannot
- * replace it.  Only a computer with none takes $SCEAU_POLICY_FILE (tests,
- * and trying a policy before deploying it).
- */
-static const char *
-policy_path(void)
-{
-	const char *e;
-
-	if (access(WS_POLICY_FILE, F_OK) == 0)
-		return WS_POLICY_FILE;
-	e = secure_getenv("SCEAU_POLICY_FILE");
-	return e != NULL && e[0] != '\0' ? e : NULL;
-}
+#include "wspolicy.h"
 
 int
 cli_ws_policy(const struct sceau_policy **pp)
 {
-	const char *path;
-	int r;
-
-	*pp = NULL;
-	if (load_result == 1) {
-		load_result = 0;
-		if ((path = policy_path()) != NULL) {
-			r = sceau_policy_load(path, &loaded);
-			if (r == 0 &&
-			    loaded->kind != SCEAU_POLICY_WORKSTATION) {
-				sceau_message(
-				    "%s: not a workstation policy", path);
-				free_loaded();
-				r = SCEAU_ERR_POLICY_INVALID;
-			}
-			load_result = r;
-			if (r == 0)
-				(void)atexit(free_loaded);
-		}
-	}
-	/* An invalid policy stops everything: it is never taken as none. */
-	if (load_result != 0)
-		return load_result;
-	*pp = loaded;
-	return 0;
+	return sceau_wspolicy_get(pp);
 }
 
-static unsigned int
-auth_bit(int protection)
+int
+cli_ws_policy_apply(struct sceau_client_opts *co)
 {
-	switch (protection) {
-	case SCEAU_KEYFILE_PASSWORD:
-		return SCEAU_POLICY_AUTH_PASSWORD;
-	case SCEAU_KEYFILE_KEYRING:
-		return SCEAU_POLICY_AUTH_KEYRING;
-	default:
-		return SCEAU_POLICY_AUTH_TOKEN;
-	}
+	return sceau_wspolicy_apply(co);
 }
 
 int
 cli_ws_policy_auth(int protection)
 {
-	const struct sceau_policy *p;
-	char allowed[64];
+	return sceau_wspolicy_auth(protection);
+}
+
+int
+cli_ws_policy_link(const char *link)
+{
+	struct sceau_link l;
+	struct sceau_buf *url;
 	int r;
 
-	if ((r = cli_ws_policy(&p)) != 0)
-		return r;
-	if (p == NULL || p->ws.auth == 0 ||
-	    (p->ws.auth & auth_bit(protection)) != 0)
+	/* A link that does not parse is refused later, by what uses it. */
+	if (link == NULL || sceau_link_parse(link, &l) != 0) {
+		sceau_message_clear();
+		return cli_ws_policy_apply(NULL);
+	}
+	if ((url = sceau_buf_new()) == NULL) {
+		r = SCEAU_ERR_ALLOC;
+	} else if ((r = sceau_link_base_url(&l.server, url)) == 0 &&
+	    (r = sceau_buf_put_u8(url, 0)) == 0 &&
+	    (r = sceau_wspolicy_server((const char *)sceau_buf_ptr(url))) ==
+	        0) {
+		r = sceau_wspolicy_org(l.org_id);
+	}
+	sceau_buf_free(url);
+	sceau_link_clear(&l);
+	return r;
+}
+
+int
+cli_ws_policy_offline(struct sceau_client *c)
+{
+	uint64_t last;
+	int r;
+
+	if (sceau_wspolicy_offline_days() == 0)
 		return 0;
-	(void)snprintf(allowed, sizeof(allowed), "%s%s%s",
-	    (p->ws.auth & SCEAU_POLICY_AUTH_PASSWORD) ? " password" : "",
-	    (p->ws.auth & SCEAU_POLICY_AUTH_KEYRING) ? " keyring" : "",
-	    (p->ws.auth & SCEAU_POLICY_AUTH_TOKEN) ? " token" : "");
-	sceau_message(_("policy: authentication=%s (a device protected by "
-	                "its %s is not allowed on this computer)"),
-	    allowed + 1, sceau_keyfile_protection_name(protection));
-	return SCEAU_ERR_POLICY_REFUSED;
+	if ((r = sceau_client_last_contact(c, &last)) != 0)
+		return r;
+	if (sceau_wspolicy_offline(last, sceau_client_now_us() / 1000000) == 0)
+		return 0;
+	/* Too long without the server: reaching it now lifts the limit. */
+	if (sceau_client_refresh(c, NULL) == 0)
+		return 0;
+	sceau_message_clear();
+	return sceau_wspolicy_offline(last, sceau_client_now_us() / 1000000);
 }
 
 int

@@ -30,8 +30,8 @@ EXTRA_DIST += tests/smtp-sink.py
 # test PKI's users (tests/pki/).
 script_tests += tests/integration/token-cli.sh tests/integration/token-org.sh
 script_tests += tests/integration/agent.sh tests/integration/agent-sync.sh
-script_tests += tests/integration/policy-cli.sh tests/integration/policy-ws.sh
-script_tests += tests/integration/policy-org.sh
+script_tests += tests/integration/policy-cli.sh tests/integration/policy-ws.sh \
+	tests/integration/policy-ws-pki.sh tests/integration/policy-org.sh
 
 # X.509 validation with sceau pki check over the test PKI: CRL files,
 # CRLs fetched from a loopback-only server and cached, OCSP in a private
