@@ -23,6 +23,8 @@
 #define SYNC_BACKOFF_MAX_S 60
 #define SYNC_RESTART_MS 5000 /* after the watch itself failed */
 #define SYNC_WOKE_MAX 32 /* workspaces named by wakes; past it, all */
+#define ROTATE_RETRY_S 300 /* after a failed key rotation */
+#define PASS_MAX_MS 3600000L /* the longest wait w.pass asks for */
 
 struct agent_sync {
 	struct agent_state *st;
@@ -40,6 +42,7 @@ struct agent_sync {
 	struct sceau_agent_sync_entry dev; /* realm "": the device */
 	struct sceau_agent_sync_entry realms[SYNC_REALMS_MAX];
 	size_t n;
+	uint64_t rotate_after_us; /* no rotation tried before (a failure) */
 };
 
 /* ------------------------------------------------------------ the keys */
@@ -170,6 +173,64 @@ set_device_error(struct agent_sync *y, int r)
 	(void)pthread_mutex_unlock(&y->mu);
 }
 
+/* ------------------------------------------------ after each pass */
+
+/* A key rotation made, failed, or waiting for the policy's delay. */
+static void
+on_rotation(void *arg, const struct sceau_rotation *rot)
+{
+	struct agent_sync *y = arg;
+
+	if (rot->result != 0)
+		warn_f("%s/%s: rotating the key of workspace %s (certificate "
+		       "%llu took a reader away) failed: %s; trying again in "
+		       "%d s",
+		    y->org, y->device, rot->realm_id,
+		    (unsigned long long)rot->cause_index,
+		    sceau_strerror(rot->result), ROTATE_RETRY_S);
+	else if (rot->key_index != 0)
+		info_f("%s/%s: workspace %s now uses key %u (certificate %llu "
+		       "took a reader away)",
+		    y->org, y->device, rot->realm_id, rot->key_index,
+		    (unsigned long long)rot->cause_index);
+	else
+		debug_f("%s/%s: workspace %s: its key rotates in %llu ms",
+		    y->org, y->device, rot->realm_id,
+		    (unsigned long long)((rot->due_us -
+		                             SCEAU_MIN(rot->due_us,
+		                                 sceau_client_now_us())) /
+		        1000u));
+}
+
+/*
+ * After each pass (the chain read again): the keys of the workspaces
+ * this user owns that someone lost access to, once the policy's delay has
+ * passed.  Nothing goes to the server unless one is due.  Returns when to
+ * be called again (a rotation to come), or -1.
+ */
+static long
+y_pass(void *arg)
+{
+	struct agent_sync *y = arg;
+	uint64_t now = sceau_client_now_us(), next = 0;
+	long ms = -1;
+
+	if (now >= y->rotate_after_us) {
+		if (sceau_client_rotate_due(y->c, now, on_rotation, y, &next) !=
+		    0) {
+			/* Said by on_rotation; not again at every pass. */
+			sceau_message_clear();
+			y->rotate_after_us = now + ROTATE_RETRY_S * 1000000ull;
+			next = y->rotate_after_us;
+		}
+	} else
+		next = y->rotate_after_us;
+	if (next > now)
+		ms = (long)SCEAU_MIN(
+		    (next - now) / 1000u, (uint64_t)PASS_MAX_MS);
+	return ms;
+}
+
 /* ---------------------------------------------------------- the thread */
 
 static size_t take_woke(void *arg, char (*ids)[SCEAU_ID_LEN + 1], size_t max);
@@ -212,6 +273,7 @@ sync_main(void *arg)
 		w.arg = y;
 		w.wake = &y->wake;
 		w.woken = take_woke;
+		w.pass = y_pass;
 		y->wake = 0;
 		r = sceau_sync_watch(y->c, &o, &w);
 		if (y->stop)

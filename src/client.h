@@ -318,6 +318,30 @@ int sceau_client_realm_share(struct sceau_client *c, const char *realm_id,
 /* A new workspace key, sealed to every active member. */
 int sceau_client_realm_rotate(struct sceau_client *c, const char *realm_id,
     uint32_t *new_index) SCEAU_WUR;
+/*
+ * Rotation after a revocation (doc/workspaces.md): for each workspace
+ * where this device's user is owner and whose latest key someone lost
+ * the right to read (sceau_chain_realm_loss: unshared, revoked, a device
+ * revoked), once the organization policy's delay since that loss has
+ * passed at now_us (microseconds since 1970), a new key
+ * (sceau_client_realm_rotate).  Works on the chain as it is: nothing
+ * goes to the server unless a rotation is due.  When another owner
+ * rotated first, the chain is read again and nothing more is done.
+ * cb (may be NULL) hears of each rotation made (key_index set), failed
+ * (result set) or not due yet (both 0, due_us ahead).  *next_us (may be
+ * NULL): the earliest due time still ahead, 0 if none.  Returns 0 or the
+ * first failure; the other workspaces are tried all the same.
+ */
+struct sceau_rotation {
+	char realm_id[SCEAU_ID_LEN + 1];
+	uint64_t cause_index; /* the certificate that took a reader away */
+	uint64_t due_us; /* when the policy wants the new key */
+	uint32_t key_index; /* the new key's index; 0: none made here */
+	int result; /* 0, or why the rotation failed */
+};
+int sceau_client_rotate_due(struct sceau_client *c, uint64_t now_us,
+    void (*cb)(void *arg, const struct sceau_rotation *rot), void *arg,
+    uint64_t *next_us) SCEAU_WUR;
 /* The workspace's current name, decrypted (SCEAU_ERR_NOT_FOUND: none). */
 int sceau_client_realm_name(struct sceau_client *c, const char *realm_id,
     char *name, size_t size) SCEAU_WUR;
