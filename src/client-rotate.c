@@ -43,38 +43,35 @@ rotation_wanted(
 	return 1;
 }
 
-/* The errors a refresh may answer: another act got in first. */
-static int
-raced(int r)
-{
-	return r == SCEAU_ERR_CONFLICT || r == SCEAU_ERR_CHAIN_INVALID ||
-	    r == SCEAU_ERR_CHAIN_NOT_ALLOWED;
-}
-
 /*
- * Rotates rot's workspace.  When another owner rotated first, or the
- * members changed meanwhile, the chain is read again and the rotation
- * made only if it is still wanted: 0 with key_index 0 then.
+ * Rotates rot's workspace.  When that fails, the chain is read again:
+ * if the rotation is no longer wanted, another owner made it first (its
+ * certificate took the index: a conflict, then a refusal of ours), and
+ * that is no error (0, key_index 0).  If it still is, a refusal may come
+ * from members changed meanwhile: tried again, ROTATE_TRIES times.
  */
 static int
 rotate_one(struct sceau_client *c, struct sceau_rotation *rot)
 {
 	struct sceau_rotation again;
-	int r = 0, tries;
+	int r = 0, rr, tries;
 
 	for (tries = 0; tries < ROTATE_TRIES; tries++) {
 		rot->key_index = 0;
 		r = sceau_client_realm_rotate(
 		    c, rot->realm_id, &rot->key_index);
-		if (r == 0 || !raced(r))
-			return r;
+		if (r == 0)
+			return 0;
 		rot->key_index = 0;
-		if ((r = sceau_client_refresh(c, NULL)) != 0)
+		if ((rr = sceau_client_refresh(c, NULL)) != 0)
 			return r;
 		memset(&again, 0, sizeof(again));
-		if (!rotation_wanted(c, rot->realm_id, &again))
+		if (!rotation_wanted(c, rot->realm_id, &again)) {
+			sceau_message_clear();
 			return 0;
-		r = SCEAU_ERR_CONFLICT;
+		}
+		if (r != SCEAU_ERR_CONFLICT && r != SCEAU_ERR_CHAIN_INVALID)
+			return r;
 	}
 	return r;
 }
