@@ -410,6 +410,32 @@ int sceau_client_token_check(struct sceau_client *c,
     const struct sceau_client_opts *opts, struct sceau_x509_result *res)
     SCEAU_WUR;
 
+/*
+ * An X.509 revocation as a revocation in the organization (doc/pki.md,
+ * "Revoked cards"): when the organization policy in force says
+ * x509-revokes-user and this device's user is an active admin, checks
+ * the card certificate of every active token-bound device of another
+ * user (chain to the organization's anchors, CRLs and OCSP as opts say,
+ * like an unlock) and revokes the user of each card found revoked
+ * (SCEAU_ERR_CERT_REVOKED of the card itself: an unreachable source, an
+ * expired certificate, a revoked intermediate are no such proof).  cb
+ * (may be NULL) hears of each revocation made (result 0) or failed.
+ * *checked (may be NULL): the cards checked (0 when the policy does not
+ * ask for it).  Returns 0 or the first failure to revoke.
+ */
+struct sceau_x509_revocation {
+	char user_id[SCEAU_ID_LEN + 1];
+	char device_id[SCEAU_ID_LEN + 1]; /* whose card it was */
+	char subject[512], serial[81]; /* its card certificate (x509.h) */
+	int64_t revocation_time; /* by its CA, Unix seconds */
+	int reason; /* RFC 5280 CRLReason, -1 when none given */
+	int result; /* 0: revoked in the organization; else why not */
+};
+int sceau_client_x509_revocations(struct sceau_client *c,
+    const struct sceau_client_opts *opts,
+    void (*cb)(void *arg, const struct sceau_x509_revocation *rev), void *arg,
+    size_t *checked) SCEAU_WUR;
+
 /* The token of a token-backed device (NULL otherwise), owned by c. */
 struct sceau_token;
 struct sceau_token *sceau_client_token(const struct sceau_client *c);
