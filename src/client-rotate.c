@@ -70,7 +70,9 @@ rotate_one(struct sceau_client *c, struct sceau_rotation *rot)
 			sceau_message_clear();
 			return 0;
 		}
-		if (r != SCEAU_ERR_CONFLICT && r != SCEAU_ERR_CHAIN_INVALID)
+		/* The chain refused ours (submit says INVALID_ARGUMENT). */
+		if (r != SCEAU_ERR_CONFLICT && r != SCEAU_ERR_CHAIN_INVALID &&
+		    r != SCEAU_ERR_INVALID_ARGUMENT)
 			return r;
 	}
 	return r;
