@@ -3,9 +3,11 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -17,12 +19,16 @@
 #include "bgsync.h"
 #include "sync.h"
 #include "token.h"
+#include "x509.h"
 
 #define SYNC_REALMS_MAX 256 /* workspaces whose state is kept per device */
 #define SYNC_INTERVAL_S 30 /* a pass over every workspace at least */
 #define SYNC_BACKOFF_MAX_S 60
 #define SYNC_RESTART_MS 5000 /* after the watch itself failed */
 #define SYNC_WOKE_MAX 32 /* workspaces named by wakes; past it, all */
+#define ROTATE_RETRY_S 300 /* after a failed key rotation */
+#define PASS_MAX_MS 3600000L /* the longest wait w.pass asks for */
+#define X509_INTERVAL_S 600 /* cards checked for revocation at most so often */
 
 struct agent_sync {
 	struct agent_state *st;
@@ -40,6 +46,9 @@ struct agent_sync {
 	struct sceau_agent_sync_entry dev; /* realm "": the device */
 	struct sceau_agent_sync_entry realms[SYNC_REALMS_MAX];
 	size_t n;
+	uint64_t rotate_after_us; /* no rotation tried before (a failure) */
+	uint64_t x509_interval_us; /* between two checks of the cards */
+	uint64_t x509_next_us; /* the next check of the cards */
 };
 
 /* ------------------------------------------------------------ the keys */
@@ -170,7 +179,142 @@ set_device_error(struct agent_sync *y, int r)
 	(void)pthread_mutex_unlock(&y->mu);
 }
 
+/* ------------------------------------------------ after each pass */
+
+/* A key rotation made, failed, or waiting for the policy's delay. */
+static void
+on_rotation(void *arg, const struct sceau_rotation *rot)
+{
+	struct agent_sync *y = arg;
+
+	if (rot->result != 0)
+		warn_f("%s/%s: rotating the key of workspace %s (certificate "
+		       "%llu took a reader away) failed: %s; trying again in "
+		       "%d s",
+		    y->org, y->device, rot->realm_id,
+		    (unsigned long long)rot->cause_index,
+		    sceau_strerror(rot->result), ROTATE_RETRY_S);
+	else if (rot->key_index != 0)
+		info_f("%s/%s: workspace %s now uses key %u (certificate %llu "
+		       "took a reader away)",
+		    y->org, y->device, rot->realm_id, rot->key_index,
+		    (unsigned long long)rot->cause_index);
+	else
+		debug_f("%s/%s: workspace %s: its key rotates in %llu ms",
+		    y->org, y->device, rot->realm_id,
+		    (unsigned long long)((rot->due_us -
+		                             SCEAU_MIN(rot->due_us,
+		                                 sceau_client_now_us())) /
+		        1000u));
+}
+
+/* 1 when this device's user is an admin under a policy that asks it. */
+static int
+x509_may_apply(const struct agent_sync *y)
+{
+	const struct sceau_chain_user *self = sceau_client_self(y->c);
+
+	return self != NULL && self->profile == SCEAU_PROFILE_ADMIN &&
+	    sceau_policy_x509_revokes_user(
+	        sceau_chain_policy(sceau_client_chain(y->c), NULL));
+}
+
+/* A card its CA revoked, and its user revoked here (or not). */
+static void
+on_x509_revocation(void *arg, const struct sceau_x509_revocation *rev)
+{
+	struct agent_sync *y = arg;
+
+	if (rev->result != 0)
+		warn_f("%s/%s: the card of device %s (%s, serial %s) is "
+		       "revoked by its CA, but revoking user %s failed: %s",
+		    y->org, y->device, rev->device_id, rev->subject,
+		    rev->serial, rev->user_id, sceau_strerror(rev->result));
+	else
+		info_f("%s/%s: user %s revoked in the organization: the card "
+		       "of device %s (%s, serial %s) is revoked by its CA "
+		       "(%s), and the organization policy says "
+		       "x509-revokes-user",
+		    y->org, y->device, rev->user_id, rev->device_id,
+		    rev->subject, rev->serial,
+		    sceau_x509_reason_name(rev->reason));
+}
+
+/*
+ * The cards of the organization checked against their CA's revocations,
+ * when the policy asks it of admins: at most every x509_interval_us,
+ * whatever comes of it (a failure is said, and waits for the next turn).
+ */
+static void
+check_cards(struct agent_sync *y, uint64_t now)
+{
+	size_t n = 0;
+
+	if (now < y->x509_next_us || !x509_may_apply(y))
+		return;
+	y->x509_next_us = now + y->x509_interval_us;
+	if (sceau_client_x509_revocations(
+	        y->c, &y->opts, on_x509_revocation, y, &n) != 0)
+		sceau_message_clear(); /* said by on_x509_revocation */
+	debug_f(
+	    "%s/%s: %zu cards checked for revocation", y->org, y->device, n);
+}
+
+/*
+ * After each pass (the chain read again): the keys of the workspaces
+ * this user owns that someone lost access to, once the policy's delay has
+ * passed.  Nothing goes to the server unless one is due.  Returns when to
+ * be called again (a rotation to come), or -1.
+ */
+static long
+y_pass(void *arg)
+{
+	struct agent_sync *y = arg;
+	uint64_t now = sceau_client_now_us(), next = 0;
+	long ms = -1;
+
+	/* First: a user it revokes has keys to rotate next. */
+	check_cards(y, now);
+	if (now >= y->rotate_after_us) {
+		if (sceau_client_rotate_due(y->c, now, on_rotation, y, &next) !=
+		    0) {
+			/* Said by on_rotation; not again at every pass. */
+			sceau_message_clear();
+			y->rotate_after_us = now + ROTATE_RETRY_S * 1000000ull;
+			next = y->rotate_after_us;
+		}
+	} else
+		next = y->rotate_after_us;
+	/* The next check of the cards, when the policy asks for them. */
+	if (x509_may_apply(y) && (next == 0 || y->x509_next_us < next))
+		next = y->x509_next_us;
+	if (next > now)
+		ms = (long)SCEAU_MIN(
+		    (next - now) / 1000u, (uint64_t)PASS_MAX_MS);
+	return ms;
+}
+
 /* ---------------------------------------------------------- the thread */
+
+/*
+ * Seconds between two checks of the cards: SCEAU_AGENT_X509_INTERVAL
+ * (1 to 86400; tests make it short), else X509_INTERVAL_S.
+ */
+static uint64_t
+x509_interval_s(void)
+{
+	const char *v = getenv("SCEAU_AGENT_X509_INTERVAL");
+	unsigned long long n;
+	char *end;
+
+	if (v == NULL || v[0] < '0' || v[0] > '9')
+		return X509_INTERVAL_S;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (*end != '\0' || errno != 0 || n < 1 || n > 86400)
+		return X509_INTERVAL_S;
+	return n;
+}
 
 static size_t take_woke(void *arg, char (*ids)[SCEAU_ID_LEN + 1], size_t max);
 
@@ -189,6 +333,7 @@ sync_main(void *arg)
 		set_device_error(y, r);
 		return NULL;
 	}
+	y->x509_interval_us = x509_interval_s() * 1000000ull;
 	memcpy(rm.device_vk, vk, sizeof(vk));
 	rm.has_device_vk = 1;
 	rm.sign = y_sign;
@@ -212,6 +357,7 @@ sync_main(void *arg)
 		w.arg = y;
 		w.wake = &y->wake;
 		w.woken = take_woke;
+		w.pass = y_pass;
 		y->wake = 0;
 		r = sceau_sync_watch(y->c, &o, &w);
 		if (y->stop)

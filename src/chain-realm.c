@@ -21,6 +21,7 @@
 /* A role from a time on (its certificate's time). */
 struct role_span {
 	uint64_t from;
+	uint64_t index; /* its certificate */
 	enum sceau_role role;
 };
 
@@ -209,6 +210,72 @@ sceau_chain_realm_members(const struct sceau_chain *c, const char *realm_id,
 		if (role != SCEAU_ROLE_NONE)
 			cb(arg, r->members[i]->user_id, role);
 	}
+}
+
+/* The role m held just before the certificate of index (NONE: none). */
+static enum sceau_role
+role_before(const struct realm_member *m, uint64_t index)
+{
+	enum sceau_role role = SCEAU_ROLE_NONE;
+	size_t i;
+
+	for (i = 0; i < m->nhist && m->hist[i].index < index; i++)
+		role = m->hist[i].role;
+	return role;
+}
+
+/* Keeps the earliest of the losses found (index, time). */
+static void
+note_loss(struct sceau_chain_loss *l, uint64_t index, uint64_t time)
+{
+	if (l->index == 0 || index < l->index) {
+		l->index = index;
+		l->time = time;
+	}
+}
+
+/* m's own losses after the certificate of index after: unshared, revoked. */
+static void
+member_losses(const struct sceau_chain *c, const struct realm_member *m,
+    uint64_t after, struct sceau_chain_loss *l)
+{
+	const struct sceau_chain_user *u = sceau_chain_user(c, m->user_id);
+	size_t i;
+
+	for (i = 0; i < m->nhist; i++) {
+		if (m->hist[i].index > after &&
+		    m->hist[i].role == SCEAU_ROLE_NONE &&
+		    role_before(m, m->hist[i].index) != SCEAU_ROLE_NONE)
+			note_loss(l, m->hist[i].index, m->hist[i].from);
+	}
+	if (u != NULL && u->revoked_index > after &&
+	    role_before(m, u->revoked_index) != SCEAU_ROLE_NONE)
+		note_loss(l, u->revoked_index, u->revoked_time);
+}
+
+int
+sceau_chain_realm_loss(const struct sceau_chain *c, const char *realm_id,
+    struct sceau_chain_loss *l)
+{
+	const struct chain_realm *r = realm_get(c, realm_id);
+	const struct sceau_chain_device *d;
+	const struct realm_member *m;
+	size_t i;
+
+	memset(l, 0, sizeof(*l));
+	if (r == NULL)
+		return 0;
+	for (i = 0; i < r->nmembers; i++)
+		member_losses(c, r->members[i], r->pub.key_index, l);
+	/* A device revoked while its user was a member. */
+	for (i = 0; i < c->ndevices; i++) {
+		d = c->devices[i];
+		if (d->revoked_index > r->pub.key_index &&
+		    (m = member_get(r, d->user_id)) != NULL &&
+		    role_before(m, d->revoked_index) != SCEAU_ROLE_NONE)
+			note_loss(l, d->revoked_index, d->revoked_time);
+	}
+	return l->index != 0;
 }
 
 /* ------------------------------------------------------------- rules */
@@ -452,6 +519,7 @@ set_role(
 	m->role = role;
 	m->since_index = cert->index;
 	m->hist[m->nhist].from = cert->timestamp;
+	m->hist[m->nhist].index = cert->index;
 	m->hist[m->nhist].role = role;
 	m->nhist++;
 }
@@ -559,6 +627,8 @@ chain_realm_apply(
 		r = p->new_realm;
 		r->pub.created_index = cert->index;
 		r->pub.key_count = 1;
+		r->pub.key_index = cert->index;
+		r->pub.key_time = cert->timestamp;
 		set_role(p->new_member, cert, SCEAU_ROLE_OWNER);
 		add_member(r, p->new_member);
 		if (sceau_strmap_put(c->realm_map, r->pub.realm_id, r) != 0)
@@ -570,6 +640,8 @@ chain_realm_apply(
 	r = realm_get(c, cert->realm_id);
 	if (cert->kind == SCEAU_CERT_REALM_KEY) {
 		r->pub.key_count = cert->key_index;
+		r->pub.key_index = cert->index;
+		r->pub.key_time = cert->timestamp;
 	} else if (cert->kind == SCEAU_CERT_REALM_NAME) {
 		r->pub.name_index = cert->index;
 	} else if (p != NULL && p->new_member != NULL) {

@@ -144,6 +144,7 @@ struct sceau_chain_realm {
 	uint64_t created_index;
 	uint32_t key_count; /* latest key index */
 	uint64_t name_index; /* certificate of its latest name, 0 if none */
+	uint64_t key_index, key_time; /* the latest key's certificate */
 };
 
 const char *sceau_role_name(enum sceau_role r); /* "owner", ... "none" */
@@ -179,6 +180,20 @@ void sceau_chain_realm_members(const struct sceau_chain *c,
     const char *realm_id,
     void (*cb)(void *arg, const char *user_id, enum sceau_role role),
     void *arg);
+
+/*
+ * Whether someone who could read realm_id under its latest key lost that
+ * right after the key was made: a member unshared, a member revoked, a
+ * device of a member revoked (its user then a member).  1 and the
+ * earliest such certificate (index, time) in *l, or 0 (*l zeroed): the
+ * latest key is read by present members only.  A rotation clears it.
+ */
+struct sceau_chain_loss {
+	uint64_t index; /* 0: none */
+	uint64_t time; /* its certificate's timestamp, microseconds */
+};
+int sceau_chain_realm_loss(const struct sceau_chain *c, const char *realm_id,
+    struct sceau_chain_loss *l);
 
 /* The chain's profiles and roles as the policy names them. */
 enum sceau_policy_profile sceau_policy_profile_of(enum sceau_profile p);

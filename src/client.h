@@ -318,6 +318,30 @@ int sceau_client_realm_share(struct sceau_client *c, const char *realm_id,
 /* A new workspace key, sealed to every active member. */
 int sceau_client_realm_rotate(struct sceau_client *c, const char *realm_id,
     uint32_t *new_index) SCEAU_WUR;
+/*
+ * Rotation after a revocation (doc/workspaces.md): for each workspace
+ * where this device's user is owner and whose latest key someone lost
+ * the right to read (sceau_chain_realm_loss: unshared, revoked, a device
+ * revoked), once the organization policy's delay since that loss has
+ * passed at now_us (microseconds since 1970), a new key
+ * (sceau_client_realm_rotate).  Works on the chain as it is: nothing
+ * goes to the server unless a rotation is due.  When another owner
+ * rotated first, the chain is read again and nothing more is done.
+ * cb (may be NULL) hears of each rotation made (key_index set), failed
+ * (result set) or not due yet (both 0, due_us ahead).  *next_us (may be
+ * NULL): the earliest due time still ahead, 0 if none.  Returns 0 or the
+ * first failure; the other workspaces are tried all the same.
+ */
+struct sceau_rotation {
+	char realm_id[SCEAU_ID_LEN + 1];
+	uint64_t cause_index; /* the certificate that took a reader away */
+	uint64_t due_us; /* when the policy wants the new key */
+	uint32_t key_index; /* the new key's index; 0: none made here */
+	int result; /* 0, or why the rotation failed */
+};
+int sceau_client_rotate_due(struct sceau_client *c, uint64_t now_us,
+    void (*cb)(void *arg, const struct sceau_rotation *rot), void *arg,
+    uint64_t *next_us) SCEAU_WUR;
 /* The workspace's current name, decrypted (SCEAU_ERR_NOT_FOUND: none). */
 int sceau_client_realm_name(struct sceau_client *c, const char *realm_id,
     char *name, size_t size) SCEAU_WUR;
@@ -385,6 +409,32 @@ struct sceau_x509_result;
 int sceau_client_token_check(struct sceau_client *c,
     const struct sceau_client_opts *opts, struct sceau_x509_result *res)
     SCEAU_WUR;
+
+/*
+ * An X.509 revocation as a revocation in the organization (doc/pki.md,
+ * "Revoked cards"): when the organization policy in force says
+ * x509-revokes-user and this device's user is an active admin, checks
+ * the card certificate of every active token-bound device of another
+ * user (chain to the organization's anchors, CRLs and OCSP as opts say,
+ * like an unlock) and revokes the user of each card found revoked
+ * (SCEAU_ERR_CERT_REVOKED of the card itself: an unreachable source, an
+ * expired certificate, a revoked intermediate are no such proof).  cb
+ * (may be NULL) hears of each revocation made (result 0) or failed.
+ * *checked (may be NULL): the cards checked (0 when the policy does not
+ * ask for it).  Returns 0 or the first failure to revoke.
+ */
+struct sceau_x509_revocation {
+	char user_id[SCEAU_ID_LEN + 1];
+	char device_id[SCEAU_ID_LEN + 1]; /* whose card it was */
+	char subject[512], serial[81]; /* its card certificate (x509.h) */
+	int64_t revocation_time; /* by its CA, Unix seconds */
+	int reason; /* RFC 5280 CRLReason, -1 when none given */
+	int result; /* 0: revoked in the organization; else why not */
+};
+int sceau_client_x509_revocations(struct sceau_client *c,
+    const struct sceau_client_opts *opts,
+    void (*cb)(void *arg, const struct sceau_x509_revocation *rev), void *arg,
+    size_t *checked) SCEAU_WUR;
 
 /* The token of a token-backed device (NULL otherwise), owned by c. */
 struct sceau_token;

@@ -28,7 +28,7 @@ libsceau_a_SOURCES += \
 	src/manifest.h src/manifest.c src/manifest-codec.c \
 	src/client.h src/client.c src/client-bootstrap.c \
 	src/client-members.c src/client-internal.h src/client-realm.c src/client-policy.c \
-	src/client-sign.c \
+	src/client-sign.c src/client-rotate.c src/client-x509rev.c \
 	src/client-recovery.c \
 	src/ws.h src/ws-internal.h src/ws.c src/ws-path.c src/ws-files.c \
 	src/ws-history.c \

@@ -21,6 +21,7 @@
 #define WATCH_BACKOFF_MAX_S 60
 #define WATCH_BACKOFF_FIRST_MS 500
 #define WATCH_PENDING_MAX 64
+#define WATCH_PASS_MIN_MS 100
 
 struct watch {
 	struct sceau_client *c;
@@ -32,6 +33,8 @@ struct watch {
 	size_t n_pending;
 	unsigned int wait_ms; /* the next wait after a failure; 0: none yet */
 	int retry_err; /* why sync_due asked to wait */
+	double periodic_at; /* the next pass over every workspace */
+	long pass_ms; /* w->pass wants to be called then; < 0: not */
 };
 
 static double
@@ -226,6 +229,33 @@ woken(struct watch *x)
 			pend(x, ids[i]);
 }
 
+/* The caller's work after a pass, and when it wants to be called again. */
+static void
+run_pass(struct watch *x)
+{
+	x->pass_ms = x->w->pass != NULL ? x->w->pass(x->w->arg) : -1;
+	if (x->pass_ms >= 0 && x->pass_ms < WATCH_PASS_MIN_MS)
+		x->pass_ms = WATCH_PASS_MIN_MS; /* never a busy loop */
+}
+
+/*
+ * How long to listen: until the periodic pass, or until w->pass wants to
+ * be called if that comes first (*short_wait set).
+ */
+static long
+listen_ms(const struct watch *x, int *short_wait)
+{
+	double left = x->periodic_at - now_s();
+	long ms = left > 0 ? (long)(left * 1000.0) + 1 : 0;
+
+	*short_wait = 0;
+	if (x->pass_ms >= 0 && x->pass_ms < ms) {
+		ms = x->pass_ms;
+		*short_wait = 1;
+	}
+	return ms;
+}
+
 /*
  * Listens to the server's events until one names something to sync, the
  * interval ends (SCEAU_ERR_TIMEOUT), or w->wake is set (0, all due).
@@ -259,7 +289,7 @@ sceau_sync_watch(struct sceau_client *c, const struct sceau_sync_opts *opts,
 	struct watch x;
 	char path[128];
 	long interval_ms;
-	int r = 0, retry;
+	int r = 0, retry, short_wait;
 
 	if (c == NULL || w == NULL)
 		return SCEAU_ERR_INVALID_ARGUMENT;
@@ -275,6 +305,7 @@ sceau_sync_watch(struct sceau_client *c, const struct sceau_sync_opts *opts,
 	    path, sizeof(path), "/v1/%s/events", sceau_client_info(c)->org_id);
 	sceau_http_set_cancel(
 	    sceau_client_http(c), opts != NULL ? opts->stop : NULL);
+	x.pass_ms = -1;
 	while (!stopped(&x)) {
 		if (x.all || x.n_pending > 0) {
 			if ((r = sync_due(&x, &retry)) != 0)
@@ -285,9 +316,14 @@ sceau_sync_watch(struct sceau_client *c, const struct sceau_sync_opts *opts,
 				continue;
 			}
 			x.wait_ms = 0;
+			x.periodic_at = now_s() + (double)interval_ms / 1000.0;
+			run_pass(&x);
 		}
-		r = listen_events(&x, path, interval_ms);
-		if (r == SCEAU_ERR_TIMEOUT) {
+		r = listen_events(&x, path, listen_ms(&x, &short_wait));
+		if (r == SCEAU_ERR_TIMEOUT && short_wait) {
+			run_pass(&x); /* its time came: no sync for it */
+			r = 0;
+		} else if (r == SCEAU_ERR_TIMEOUT) {
 			x.all = 1; /* the periodic pass */
 			r = 0;
 		} else if (r != 0 && sceau_http_retryable(r)) {

@@ -95,6 +95,15 @@ struct sceau_sync_watch {
 	 * workspace.  Called from the watch's thread.
 	 */
 	size_t (*woken)(void *arg, char (*ids)[SCEAU_ID_LEN + 1], size_t max);
+	/*
+	 * May be NULL.  Called after each pass that read the chain (the
+	 * server reachable), and again when the time it asked for comes:
+	 * work of the caller's that follows the chain (key rotations).
+	 * Returns in how many milliseconds to be called again without a
+	 * pass (a rotation the policy lets wait), or a negative number
+	 * for at the next pass only.  Called from the watch's thread.
+	 */
+	long (*pass)(void *arg);
 };
 
 /*

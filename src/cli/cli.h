@@ -338,6 +338,15 @@ void cli_author(
 /* o[key] as a string, or dflt. */
 const char *cli_json_str(const json_t *o, const char *key, const char *dflt);
 
+/*
+ * The workspace keys this owner must rotate since someone lost access
+ * (sceau_client_rotate_due): rotates those that are due, says so (unless
+ * --json) for each, and returns them as an array of {realm_id, name,
+ * cause_index, key_index | due_in_s | error} (NULL on ENOMEM).  A failed
+ * rotation is said, not returned: the act before it was done.
+ */
+json_t *cli_rotate_due(struct cli *cli, struct sceau_client *c);
+
 /* ------------------------------------------------------- workspaces */
 
 struct sceau_ws;

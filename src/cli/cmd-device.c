@@ -91,6 +91,7 @@ cmd_device_revoke(struct cli *cli, int argc, char **argv)
 	    1, 0, 1, NULL};
 	struct sceau_client *c;
 	char id[SCEAU_ID_LEN + 1];
+	json_t *rot = NULL;
 	int r;
 
 	if ((r = cli_member_setup(cli, argc, argv, &setup, &c)) != 0)
@@ -98,14 +99,19 @@ cmd_device_revoke(struct cli *cli, int argc, char **argv)
 	(void)snprintf(id, sizeof(id), "%s", argv[optind]);
 	if ((r = sceau_client_revoke_device(c, id)) != 0)
 		r = cli_error(cli, r, _("revoking device %s"), argv[optind]);
+	if (r == 0 && !cli->json)
+		(void)printf(_("Device %s is revoked.\n"), id);
+	/* The keys of its user's workspaces, where this user is an owner. */
+	if (r == 0 && (rot = cli_rotate_due(cli, c)) == NULL)
+		r = CLI_EXIT_FAILURE;
 	sceau_client_close(c);
 	if (r != 0)
 		return r;
 	if (cli->json)
 		return cli_print_json(cli,
-		    json_pack(
-		        "{s:s, s:s}", "device_id", id, "result", "revoked"));
-	(void)printf(_("Device %s is revoked.\n"), id);
+		    json_pack("{s:s, s:s, s:o}", "device_id", id, "result",
+		        "revoked", "rotations", rot));
+	json_decref(rot);
 	return CLI_EXIT_OK;
 }
 

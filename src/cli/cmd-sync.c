@@ -43,6 +43,7 @@ struct sync_run {
 	struct cli *cli;
 	struct sceau_client *c;
 	json_t *arr; /* one object per workspace synced (not --watch) */
+	json_t *rot; /* the keys rotated first (not --watch) */
 	int watch;
 };
 
@@ -130,6 +131,41 @@ retrying(void *arg, const char *realm, int r, unsigned int attempt,
 	(void)fprintf(stderr, _("%s: %s: %s; trying again in %.1f s (%u)\n"),
 	    run->cli->progname, name, sceau_strerror(r),
 	    (double)wait_ms / 1000.0, attempt);
+}
+
+/* --watch: a key rotation made, or one that failed. */
+static void
+watch_rotated(void *arg, const struct sceau_rotation *rot)
+{
+	struct sync_run *run = arg;
+
+	if (rot->result != 0)
+		(void)fprintf(stderr,
+		    _("%s: rotating the key of workspace %s: %s\n"),
+		    run->cli->progname, rot->realm_id,
+		    sceau_strerror(rot->result));
+	else if (rot->key_index != 0 && run->cli->json)
+		(void)cli_print_json(run->cli,
+		    json_pack("{s:s, s:i}", "rotated", rot->realm_id,
+		        "key_index", (int)rot->key_index));
+	else if (rot->key_index != 0)
+		(void)printf(_("Workspace %s now uses key %u: who lost access "
+		               "cannot read what is written next.\n"),
+		    rot->realm_id, rot->key_index);
+	(void)fflush(stdout);
+}
+
+/* --watch, after each pass: the keys due to rotate; when the next is. */
+static long
+watch_pass(void *arg)
+{
+	struct sync_run *run = arg;
+	uint64_t now = sceau_client_now_us(), next = 0;
+
+	if (sceau_client_rotate_due(run->c, now, watch_rotated, run, &next) !=
+	    0)
+		sceau_message_clear();
+	return next == 0 ? -1 : (long)SCEAU_MIN((next - now) / 1000u, 3600000u);
 }
 
 static int
@@ -238,6 +274,7 @@ cmd_sync(struct cli *cli, int argc, char **argv)
 	}
 	run.cli = cli;
 	run.watch = watch;
+	run.rot = NULL;
 	run.arr = json_array();
 	catch_signals();
 	if (run.arr == NULL)
@@ -245,15 +282,21 @@ cmd_sync(struct cli *cli, int argc, char **argv)
 	else if ((r = sceau_client_refresh(run.c, NULL)) != 0 &&
 	    !sceau_http_retryable(r))
 		r = cli_error(cli, r, _("updating the organization's records"));
-	else if (!watch)
-		/* Unreachable: the sync says so, after its retries. */
-		r = sync_all(&run, optind < argc ? argv[optind] : NULL, &so);
-	else if (optind < argc &&
+	else if (!watch) {
+		/* Keys due to rotate first: what is sent next uses them. */
+		if (r == 0 && (run.rot = cli_rotate_due(cli, run.c)) == NULL)
+			r = CLI_EXIT_FAILURE;
+		else
+			/* Unreachable: the sync says so, after its retries. */
+			r = sync_all(
+			    &run, optind < argc ? argv[optind] : NULL, &so);
+	} else if (optind < argc &&
 	    (r = cli_find_realm(run.c, argv[optind], realm)) != 0)
 		r = cli_error(cli, r, _("finding workspace %s"), argv[optind]);
 	else {
 		w.realm_id = optind < argc ? realm : NULL;
 		w.report = report;
+		w.pass = watch_pass;
 		w.arg = &run;
 		if ((r = sceau_sync_watch(run.c, &so, &w)) != 0)
 			r = cli_error(cli, r, _("syncing"));
@@ -263,8 +306,10 @@ cmd_sync(struct cli *cli, int argc, char **argv)
 		r = watch ? CLI_EXIT_OK
 		          : cli_error(cli, SCEAU_ERR_INTERRUPTED, _("syncing"));
 	if (r == 0 && cli->json && !watch)
-		return cli_print_json(
-		    cli, json_pack("{s:o}", "workspaces", run.arr));
+		return cli_print_json(cli,
+		    json_pack("{s:o, s:o}", "workspaces", run.arr, "rotations",
+		        run.rot != NULL ? run.rot : json_array()));
 	json_decref(run.arr);
+	json_decref(run.rot);
 	return r;
 }

@@ -106,6 +106,7 @@ user_act(struct cli *cli, struct sceau_client *c, const char *who,
 {
 	const struct sceau_chain_user *u;
 	char id[SCEAU_ID_LEN + 1];
+	json_t *rot;
 	int r;
 
 	if ((r = sceau_client_find_user(c, who, &u)) != 0)
@@ -119,17 +120,27 @@ user_act(struct cli *cli, struct sceau_client *c, const char *who,
 		    revoke ? _("revoking user %s")
 		           : _("changing the profile of user %s"),
 		    who);
-	if (cli->json)
-		return cli_print_json(cli,
-		    json_pack("{s:s, s:s}", "user_id", id, "result",
-		        revoke ? "revoked" : sceau_profile_name(p)));
-	if (revoke)
+	if (!revoke) {
+		if (cli->json)
+			return cli_print_json(cli,
+			    json_pack("{s:s, s:s}", "user_id", id, "result",
+			        sceau_profile_name(p)));
+		(void)printf(
+		    _("User %s is now %s.\n"), who, sceau_profile_name(p));
+		return CLI_EXIT_OK;
+	}
+	if (!cli->json)
 		(void)printf(_("User %s is revoked: all of its devices lose "
 		               "access.\n"),
 		    who);
-	else
-		(void)printf(
-		    _("User %s is now %s.\n"), who, sceau_profile_name(p));
+	/* Its workspaces' keys, where this user is an owner. */
+	if ((rot = cli_rotate_due(cli, c)) == NULL)
+		return CLI_EXIT_FAILURE;
+	if (cli->json)
+		return cli_print_json(cli,
+		    json_pack("{s:s, s:s, s:o}", "user_id", id, "result",
+		        "revoked", "rotations", rot));
+	json_decref(rot);
 	return CLI_EXIT_OK;
 }
 

@@ -152,6 +152,7 @@ share(struct cli *cli, struct sceau_client *c, const char *realm,
 {
 	const struct sceau_chain_user *u;
 	char id[SCEAU_ID_LEN + 1], line[512];
+	json_t *rot;
 	int r;
 
 	if ((r = sceau_client_find_user(c, who, &u)) != 0)
@@ -163,10 +164,20 @@ share(struct cli *cli, struct sceau_client *c, const char *realm,
 	    role == SCEAU_ROLE_NONE ? _("%s no longer has access.\n")
 	                            : _("%s is now %s.\n"),
 	    who, sceau_role_name(role));
+	if (role != SCEAU_ROLE_NONE)
+		return done_json(cli,
+		    json_pack("{s:s, s:s, s:s}", "realm_id", realm, "user_id",
+		        id, "role", sceau_role_name(role)),
+		    line);
+	if (!cli->json)
+		(void)fputs(line, stdout);
+	/* Unshared: the key they had rotates (now, or per policy). */
+	if ((rot = cli_rotate_due(cli, c)) == NULL)
+		return CLI_EXIT_FAILURE;
 	return done_json(cli,
-	    json_pack("{s:s, s:s, s:s}", "realm_id", realm, "user_id", id,
-	        "role", sceau_role_name(role)),
-	    line);
+	    json_pack("{s:s, s:s, s:s, s:o}", "realm_id", realm, "user_id", id,
+	        "role", sceau_role_name(role), "rotations", rot),
+	    "");
 }
 
 static int

@@ -23,7 +23,7 @@ sceau_SOURCES = \
 	src/cli/cmd-policy.c src/cli/cmd-policy-org.c src/cli/wspolicy.c \
 	src/cli/wspath.c src/cli/progress.c \
 	src/cli/cmd-workspace.c src/cli/cmd-files.c src/cli/cmd-transfer.c \
-	src/cli/cmd-sync.c src/cli/cmd-history.c \
+	src/cli/cmd-sync.c src/cli/cmd-history.c src/cli/rotate.c \
 	src/cli/mount.h src/cli/cmd-mount.c src/cli/cmd-unmount.c \
 	src/cli/mount-fs.c src/cli/mount-file.c src/cli/mount-local.c \
 	src/cli/mount-offline.c

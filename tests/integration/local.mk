@@ -33,6 +33,11 @@ script_tests += tests/integration/agent.sh tests/integration/agent-sync.sh
 script_tests += tests/integration/policy-cli.sh tests/integration/policy-ws.sh \
 	tests/integration/policy-ws-pki.sh tests/integration/policy-org.sh
 
+# Key rotation after revocations and unshares, by the command and by an
+# owner's agent; X.509 revocation turned into a revocation in the
+# organization by an admin's agent.
+script_tests += tests/integration/policy-rotate.sh tests/integration/policy-x509.sh
+
 # X.509 validation with sceau pki check over the test PKI: CRL files,
 # CRLs fetched from a loopback-only server and cached, OCSP in a private
 # network namespace (unshare -n, as root).

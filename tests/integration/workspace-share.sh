@@ -101,13 +101,16 @@ check_status "sync" 0 as "$A" sync
 # ---------------------------------------------------- unshare, rotation
 check_status "eve reads" 0 as "$E" sync projects
 check_status "(cat)" 0 as "$E" cat /projects/a/g.txt
-check_status "unshare eve" 0 as "$A" workspace unshare projects \
+check_status "unshare eve" 0 as "$A" --json workspace unshare projects \
 	eve@partner.example
+check "which rotates the key at once (policy default)" jq -e \
+	'.role == "none" and ([.rotations[] | .key_index] == [2])' "$tmp/out"
 check_status "eve no longer has it (exit 7)" 7 as "$E" sync projects
 check_grep "and is told so" 'no workspace "projects"' "$tmp/err"
 check_status "nor can she read what she had" 7 as "$E" cat /projects/a/g.txt
-check_status "rotate the key" 0 as "$A" --json workspace rotate-key projects
-check "key 2" jq -e '.key_index == 2' "$tmp/out"
+check_status "rotate the key again, by hand" 0 \
+	as "$A" --json workspace rotate-key projects
+check "key 3" jq -e '.key_index == 3' "$tmp/out"
 check_status "a manager cannot rotate" 6 as "$B" workspace rotate-key projects
 check_status "alice writes with the new key" 0 \
 	as "$A" import "$tmp/v2.txt" /projects/after.txt

@@ -16,3 +16,10 @@ tests_tools_sceau_test_mail_LDADD = $(SRV_LIBS)
 check_PROGRAMS += tests/tools/sceau-test-token
 tests_tools_sceau_test_token_SOURCES = tests/tools/token.c
 tests_tools_sceau_test_token_LDADD = $(SCEAU_LIBS)
+
+# What a former member's kept keys can still open and decrypt, from the
+# certificates and vlobs the server stores (tests/integration/
+# policy-rotate.sh).
+check_PROGRAMS += tests/tools/sceau-test-outsider
+tests_tools_sceau_test_outsider_SOURCES = tests/tools/outsider.c
+tests_tools_sceau_test_outsider_LDADD = $(SCEAU_LIBS)

@@ -216,6 +216,86 @@ test_revoked_member(void **state)
 	    SCEAU_ERR_CHAIN_INVALID);
 }
 
+/* The index of the workspace's earliest loss of a reader, 0 if none. */
+static uint64_t
+loss(struct world *w)
+{
+	struct sceau_chain_loss l;
+	int got = sceau_chain_realm_loss(w->chain, REALM, &l);
+
+	assert_int_equal(got, l.index != 0);
+	return l.index;
+}
+
+static int
+revoke(struct world *w, enum sceau_cert_kind kind, const char *id)
+{
+	struct sceau_cert c;
+
+	cfx_header(w, &c, kind, w->admin.device_id);
+	if (kind == SCEAU_CERT_USER_REVOKE)
+		(void)snprintf(c.user_id, sizeof(c.user_id), "%s", id);
+	else
+		(void)snprintf(c.device_id, sizeof(c.device_id), "%s", id);
+	return cfx_append(w, cfx_sign(&c, w->admin.dev));
+}
+
+static void
+test_loss(void **state)
+{
+	struct world *w = *state;
+	static const uint32_t k1[] = {1}, k12[] = {1, 2}, k123[] = {1, 2, 3};
+	struct sceau_chain_loss l;
+	const char *one[1];
+	uint64_t at;
+
+	one[0] = w->member.user_id;
+	assert_int_equal(loss(w), 0);
+	assert_int_equal(
+	    sceau_chain_realm_loss(w->chain, "nosuchrealm", &l), 0);
+	/* A share takes nothing away; an unshare does. */
+	assert_int_equal(cfx_realm_role(w, &w->member, w->external.user_id,
+	                     SCEAU_ROLE_CONTRIBUTOR, k1, 1),
+	    0);
+	assert_int_equal(loss(w), 0);
+	assert_int_equal(cfx_realm_role(w, &w->member, w->external.user_id,
+	                     SCEAU_ROLE_NONE, NULL, 0),
+	    0);
+	at = sceau_chain_last_index(w->chain);
+	assert_int_equal(loss(w), at);
+	/* A rotation clears it. */
+	assert_int_equal(cfx_realm_key(w, &w->member, 2, one, 1), 0);
+	assert_int_equal(loss(w), 0);
+	/* The device of a former member: nothing; of a member: a loss. */
+	assert_int_equal(cfx_realm_role(w, &w->member, w->admin2.user_id,
+	                     SCEAU_ROLE_READER, k12, 2),
+	    0);
+	assert_int_equal(
+	    revoke(w, SCEAU_CERT_DEVICE_REVOKE, w->external.device_id), 0);
+	assert_int_equal(loss(w), 0);
+	assert_int_equal(
+	    revoke(w, SCEAU_CERT_DEVICE_REVOKE, w->admin2.device_id), 0);
+	at = sceau_chain_last_index(w->chain);
+	assert_int_equal(loss(w), at);
+	/* The earliest one counts. */
+	assert_int_equal(
+	    revoke(w, SCEAU_CERT_USER_REVOKE, w->admin2.user_id), 0);
+	assert_int_equal(loss(w), at);
+	/* A new key to the members left; then a member revoked. */
+	assert_int_equal(cfx_realm_key(w, &w->member, 3, one, 1), 0);
+	assert_int_equal(loss(w), 0);
+	assert_int_equal(cfx_realm_role(w, &w->member, w->external.user_id,
+	                     SCEAU_ROLE_READER, k123, 3),
+	    0);
+	assert_int_equal(loss(w), 0);
+	assert_int_equal(
+	    revoke(w, SCEAU_CERT_USER_REVOKE, w->external.user_id), 0);
+	at = sceau_chain_last_index(w->chain);
+	assert_int_equal(loss(w), at);
+	assert_int_equal(sceau_chain_realm_loss(w->chain, REALM, &l), 1);
+	assert_int_equal(l.time, w->ts);
+}
+
 static void
 test_name(void **state)
 {
@@ -340,6 +420,8 @@ main(void)
 	        test_rotation, setup_realm, cfx_teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_revoked_member, setup_realm, cfx_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_loss, setup_realm, cfx_teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_name, setup_realm, cfx_teardown),
 	    cmocka_unit_test_setup_teardown(
