@@ -265,6 +265,14 @@ check "erin: her card's signature, its PKI, its CRL good" jq -e --arg id \
 	.signature_ok and .valid and .crl == "good" and
 	.email == "erin@example.org" and (.subject | test("CN=erin")) and
 	(.issuer | test("Issuing CA"))' "$tmp/out"
+printf '%s\n' '<organization-policy xmlns="urn:sceau:policy:1" version="2"' \
+	' organization="acme"><sharing><externals>no</externals></sharing>' \
+	'</organization-policy>' >"$tmp/orgpol2.xml"
+check_status "alice's policy version 2 forbids externals" 0 \
+	as "$A" policy publish "$tmp/orgpol2.xml" --pin-file "$tmp/pin"
+check_status "so accepting erin as an external is refused (exit 6)" 6 \
+	as "$A" enroll accept "$erin_req" --profile external --pin-file "$tmp/pin"
+check_grep "naming the rule" "policy: sharing.externals=forbidden" "$tmp/err"
 check_status "alice accepts erin as member" 0 \
 	as "$A" enroll accept "$erin_req" --profile member --pin-file "$tmp/pin"
 check_status "alice rejects the other" 0 \
