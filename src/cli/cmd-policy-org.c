@@ -19,6 +19,7 @@
 #include "i18n.h"
 #include "keyfile.h"
 #include "policy.h"
+#include "wspolicy.h"
 
 int
 cmd_policy_publish(struct cli *cli, int argc, char **argv)
@@ -222,12 +223,14 @@ struct verdict {
 static int
 explain_ws(int r, const char *allowed_rule, struct verdict *v)
 {
-	const char *m = sceau_last_message();
+	const char *m = sceau_last_message(), *colon = strstr(m, ": ");
 
 	v->scope = N_("workstation");
 	v->r = r;
-	if (r == SCEAU_ERR_POLICY_REFUSED && strncmp(m, "policy: ", 8) == 0)
-		(void)snprintf(v->rule, sizeof(v->rule), "%s", m + 8);
+	/* The refusal's message, "policy: RULE (why)" in any language. */
+	if (r == SCEAU_ERR_POLICY_REFUSED)
+		(void)snprintf(v->rule, sizeof(v->rule), "%s",
+		    colon != NULL ? colon + 2 : m);
 	else
 		(void)snprintf(v->rule, sizeof(v->rule), "%s", allowed_rule);
 	return r == 0 || r == SCEAU_ERR_POLICY_REFUSED ? 0 : r;
@@ -336,10 +339,16 @@ explain_run(struct cli *cli, struct sceau_client *c, const char *action,
 		return explain_ws(cli_ws_policy_mount(), "mount=allowed", v);
 	if (strcmp(action, "authentication") == 0)
 		return explain_auth(cli, args, n, v);
+	if (strcmp(action, "server") == 0 && n == 1)
+		return explain_ws(
+		    sceau_wspolicy_server(args[0]), "servers=allowed", v);
+	if (strcmp(action, "organization") == 0 && n == 1)
+		return explain_ws(
+		    sceau_wspolicy_org(args[0]), "organizations=allowed", v);
 	return cli_usage_error(cli, "policy explain",
 	    _("unknown action or arguments: '%s' (share USER ROLE, invite "
 	      "EMAIL, add-user PROFILE, add-device [token], mount, "
-	      "authentication METHOD)"),
+	      "authentication METHOD, server URL, organization ID)"),
 	    action);
 }
 
@@ -351,8 +360,8 @@ cmd_policy_explain(struct cli *cli, int argc, char **argv)
 	    N_("Says which policy rule allows or refuses an act, without "
 	       "doing it.  ACTION: share USER ROLE, invite EMAIL, add-user "
 	       "PROFILE, add-device [token], mount, authentication "
-	       "password|keyring|token.  Exit status 0 when allowed, 6 when "
-	       "refused.\n"),
+	       "password|keyring|token, server URL, organization ID.  Exit "
+	       "status 0 when allowed, 6 when refused.\n"),
 	    1, 3, 1, NULL};
 	struct sceau_client *c;
 	struct verdict v;

@@ -242,6 +242,30 @@ check_grep "(refusé, la règle)" \
 	"refusé par la politique « organisation » (invitations.domain=example.org)" \
 	"$tmp/out"
 
+# ------------------------------------------- explain, workstation rules
+printf '%s\n' '<workstation-policy xmlns="urn:sceau:policy:1" version="1">' \
+	"<servers><server>http://127.0.0.1:$pport</server></servers>" \
+	'<organizations><organization>acme</organization></organizations>' \
+	'<mount>no</mount></workstation-policy>' >"$tmp/ws.xml"
+wsx() { SCEAU_POLICY_FILE="$tmp/ws.xml" SCEAU_HOME="$A" "$sceau" "$@"; }
+check_status "explain server: the listed one is allowed" 0 \
+	wsx --json policy explain server "http://127.0.0.1:$pport/"
+check "(workstation, allowed)" jq -e \
+	'.allowed == true and .policy == "workstation"' "$tmp/out"
+check_status "another is refused" 6 \
+	wsx --json policy explain server "http://127.0.0.1:1"
+check "(the rule)" jq -e '.allowed == false and (.rule | startswith("servers="))' \
+	"$tmp/out"
+check_status "explain organization: acme allowed" 0 \
+	wsx policy explain organization acme
+check_status "globex refused" 6 wsx policy explain organization globex
+check_grep "(the rule)" "organizations=acme" "$tmp/out"
+check_status "explain mount, in French: refused, the rule named" 6 \
+	env LANGUAGE= LC_ALL= LANG=fr_FR.UTF-8 SCEAU_POLICY_FILE="$tmp/ws.xml" \
+	SCEAU_HOME="$A" "$sceau" policy explain mount
+check_grep "(mount=no)" "refusé par la politique « poste de travail » (mount=no" \
+	"$tmp/out"
+
 # -------------------------------------------------------- the whole chain
 cp -a "$D" "$tmp/d1"
 check_status "a member's client validates the whole chain, 7 policies included" \
