@@ -270,6 +270,9 @@ struct sceau_alog_verifier {
 	/* The record on the line before (what a checkpoint must cover). */
 	uint64_t last_line_seq;
 	uint8_t last_line_hash[SCEAU_SHA256_LEN];
+	/* A checkpoint since the last good one failed its signature (what
+	 * it covered is reported already, not again as removed). */
+	int bad_checkpoint;
 	struct sceau_alog_summary sum;
 };
 
@@ -509,6 +512,7 @@ alog_checkpoint(struct sceau_alog_verifier *v, const struct sceau_buf *raw,
 		    "checkpoint after record %llu: bad signature (or another "
 		    "log key)",
 		    after);
+		v->bad_checkpoint = 1;
 		return;
 	}
 	if (sceau_alog_checkpoint_decode(
@@ -532,9 +536,10 @@ alog_checkpoint(struct sceau_alog_verifier *v, const struct sceau_buf *raw,
 		    (unsigned long long)cp.first_seq,
 		    (unsigned long long)cp.last_seq,
 		    (unsigned long long)cp.last_seq);
+		v->bad_checkpoint = 1;
 		return;
 	}
-	if (cp.first_seq > v->sum.signed_upto + 1)
+	if (cp.first_seq > v->sum.signed_upto + 1 && !v->bad_checkpoint)
 		alog_report(v, SCEAU_ALOG_CHECKPOINT_REMOVED,
 		    v->sum.signed_upto + 1,
 		    cp.first_seq - v->sum.signed_upto - 1,
@@ -543,7 +548,7 @@ alog_checkpoint(struct sceau_alog_verifier *v, const struct sceau_buf *raw,
 		    (unsigned long long)(v->sum.signed_upto + 1),
 		    (unsigned long long)(cp.first_seq - 1),
 		    (unsigned long long)cp.first_seq);
-	else if (cp.first_seq != v->sum.signed_upto + 1)
+	else if (cp.first_seq <= v->sum.signed_upto)
 		alog_report(v, SCEAU_ALOG_CHECKPOINT_MISMATCH, cp.first_seq, 1,
 		    "checkpoint for records %llu to %llu overlaps the one "
 		    "before it, which ended at %llu",
@@ -551,6 +556,7 @@ alog_checkpoint(struct sceau_alog_verifier *v, const struct sceau_buf *raw,
 		    (unsigned long long)cp.last_seq,
 		    (unsigned long long)v->sum.signed_upto);
 	v->sum.signed_upto = cp.last_seq;
+	v->bad_checkpoint = 0;
 }
 
 static int
