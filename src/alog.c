@@ -509,9 +509,8 @@ alog_checkpoint(struct sceau_alog_verifier *v, const struct sceau_buf *raw,
 	    sceau_verifykey_verify(v->vk, sceau_buf_ptr(raw),
 	        sceau_buf_len(raw), sceau_buf_ptr(sig)) != 0) {
 		alog_report(v, SCEAU_ALOG_BAD_SIGNATURE, v->last_line_seq, 1,
-		    "checkpoint after record %llu: bad signature (or another "
-		    "log key)",
-		    after);
+		    "its signature does not verify with the pinned key "
+		    "(altered, or signed by another log key)");
 		v->bad_checkpoint = 1;
 		return;
 	}
