@@ -6,7 +6,9 @@
  * transaction (under WAL with synchronous = NORMAL a commit does not
  * fsync, so a record costs one page write, not a disk flush).  The export
  * is one statement, hence one snapshot: records and checkpoints merged in
- * sequence order, a checkpoint right after the record it ends at.
+ * sequence order, a checkpoint right after the record it ends at.  SQLite
+ * runs it as a merge of two scans in key order (EXPLAIN QUERY PLAN:
+ * "MERGE (UNION ALL)"): rows stream out, nothing is sorted or copied.
  */
 #include "config.h"
 
