@@ -116,6 +116,12 @@ tamper() {
 
 tamper "a deleted record" 'DELETE FROM access_log WHERE seq = 3' \
 	'^seq 3: removed: record 3 removed' 'VIOLATIONS: 1$'
+check_status "the same in JSON: exit 1" 1 "$audit" --json verify-log \
+	"$tmp/t.jsonl" --key "$pk"
+check "one violation: removed, seq 3, and the summary says not ok" jq -e \
+	'(.ok | not) and (.violations | length == 1) and
+	 .violations[0].kind == "removed" and .violations[0].seq == 3 and
+	 .records == '"$((n - 1))" "$tmp/out"
 # (Byte 70 of record 4 is in alice's device id, byte 31 in its link.)
 tamper "an altered byte" \
 	"UPDATE access_log SET record = CAST(substr(record, 1, 69) ||
