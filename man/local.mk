@@ -2,3 +2,4 @@
 dist_man_MANS += man/sceau.1 man/sceau-agent.1 man/sceau-errors.7 \
 	man/sceau-policy.5
 dist_man_MANS += man/sceau-server.8 man/sceau-server.conf.5
+dist_man_MANS += man/sceau-audit.1

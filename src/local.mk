@@ -23,6 +23,7 @@ libsceau_a_SOURCES += \
 	src/chain.h src/chain-internal.h src/chain.c src/chain-realm.c \
 	src/chain-x509.c src/chain-policy.c \
 	src/reqsign.h src/reqsign.c \
+	src/alog.h src/alog.c \
 	src/store.h src/store-internal.h src/store.c src/store-vlob.c \
 	src/conf.h src/conf.c \
 	src/manifest.h src/manifest.c src/manifest-codec.c \

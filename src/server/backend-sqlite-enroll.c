@@ -17,7 +17,7 @@
 	"SELECT id, created, status, email, user_id, device_id, poll_hash,"    \
 	" decided_by, reason, request FROM enroll_requests"
 
-const char *const sq_enroll_sql[SQ_NSTMT - SQ_NINVITE] = {
+const char *const sq_enroll_sql[SQ_NENROLL - SQ_NINVITE] = {
     [SQ_ENROLL_LINK_SET - SQ_NINVITE] =
         "INSERT INTO enroll_links (org, token_hash, expires) VALUES"
         " (?1, ?2, ?3) ON CONFLICT (org) DO UPDATE SET"

@@ -161,6 +161,20 @@ static const char *const sq_migrations[] = {
     " PRIMARY KEY (org, id),"
     " UNIQUE (org, device_id)) WITHOUT ROWID;"
     "CREATE INDEX enroll_requests_created ON enroll_requests(org, created);",
+    /*
+     * 5: the access log (doc/audit.md): records by sequence number, each
+     * in its canonical encoding with its hash, and the signed checkpoints
+     * keyed by the last record they cover.
+     */
+    "CREATE TABLE access_log ("
+    " seq INTEGER PRIMARY KEY,"
+    " record BLOB NOT NULL,"
+    " hash BLOB NOT NULL);"
+    "CREATE TABLE access_log_checkpoints ("
+    " last_seq INTEGER PRIMARY KEY,"
+    " first_seq INTEGER NOT NULL,"
+    " body BLOB NOT NULL,"
+    " signature BLOB NOT NULL);",
 };
 
 #define SQ_ORG_COLUMNS                                                         \
@@ -269,7 +283,8 @@ sq_stmt(struct sq_conn *c, enum sq_stmt_id id, int *r)
 		    id < SQ_NBASE         ? sq_sql[id]
 		        : id < SQ_NREALM  ? sq_realm_sql[id - SQ_NBASE]
 		        : id < SQ_NINVITE ? sq_invite_sql[id - SQ_NREALM]
-		                          : sq_enroll_sql[id - SQ_NINVITE],
+		        : id < SQ_NENROLL ? sq_enroll_sql[id - SQ_NINVITE]
+		                          : sq_alog_sql[id - SQ_NENROLL],
 		    -1, SQLITE_PREPARE_PERSISTENT, &c->st[id], NULL);
 		if (rc != SQLITE_OK) {
 			*r = sq_fail(c, rc, "prepare");
@@ -1089,6 +1104,10 @@ static const struct srv_backend_ops sq_ops = {
     .enroll_get = sq_enroll_get,
     .enroll_list = sq_enroll_list,
     .enroll_decide = sq_enroll_decide,
+    .alog_last = sq_alog_last,
+    .alog_append = sq_alog_append,
+    .alog_checkpoint = sq_alog_checkpoint,
+    .alog_export = sq_alog_export,
 };
 
 static int

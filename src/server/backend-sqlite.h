@@ -74,6 +74,13 @@ enum sq_stmt_id {
 	SQ_ENROLL_GET,
 	SQ_ENROLL_LIST,
 	SQ_ENROLL_DECIDE,
+	SQ_NENROLL,
+	/* backend-sqlite-alog.c */
+	SQ_ALOG_LAST = SQ_NENROLL,
+	SQ_ALOG_SIGNED,
+	SQ_ALOG_INSERT,
+	SQ_ALOG_CP_INSERT,
+	SQ_ALOG_EXPORT,
 	SQ_NSTMT
 };
 
@@ -82,7 +89,9 @@ extern const char *const sq_realm_sql[SQ_NREALM - SQ_NBASE];
 /* SQL of the statements SQ_NREALM.. (backend-sqlite-invites.c). */
 extern const char *const sq_invite_sql[SQ_NINVITE - SQ_NREALM];
 /* SQL of the statements SQ_NINVITE.. (backend-sqlite-enroll.c). */
-extern const char *const sq_enroll_sql[SQ_NSTMT - SQ_NINVITE];
+extern const char *const sq_enroll_sql[SQ_NENROLL - SQ_NINVITE];
+/* SQL of the statements SQ_NENROLL.. (backend-sqlite-alog.c). */
+extern const char *const sq_alog_sql[SQ_NSTMT - SQ_NENROLL];
 
 struct sq_conn {
 	sqlite3 *db;
@@ -168,6 +177,14 @@ int sq_enroll_list(
     struct srv_backend *be, const char *org_id, srv_enroll_cb cb, void *arg);
 int sq_enroll_decide(struct srv_backend *be, const char *org_id, const char *id,
     enum srv_enroll_status status, const char *by, const char *reason);
+/* The access log (backend.h), in backend-sqlite-alog.c. */
+int sq_alog_last(struct srv_backend *be, uint64_t *seq,
+    uint8_t hash[SCEAU_SHA256_LEN], uint64_t *signed_upto);
+int sq_alog_append(struct srv_backend *be, uint64_t seq, const uint8_t *rec,
+    size_t n, const uint8_t hash[SCEAU_SHA256_LEN]);
+int sq_alog_checkpoint(struct srv_backend *be, uint64_t first, uint64_t last,
+    const uint8_t *cp, size_t n, const uint8_t sig[SCEAU_SIGN_SIG_LEN]);
+int sq_alog_export(struct srv_backend *be, srv_alog_cb cb, void *arg);
 /* The invitation operations (backend.h), in backend-sqlite-invites.c. */
 int sq_invite_create(struct srv_backend *be, const char *org_id,
     const struct srv_invite *inv, uint64_t now_us);

@@ -201,6 +201,13 @@ typedef int (*srv_vlob_cb)(void *arg, const struct srv_vlob_row *row);
 /* vlob_get: row is NULL when ids[i] has no such version. */
 typedef int (*srv_invite_cb)(void *arg, const struct srv_invite *inv);
 typedef int (*srv_enroll_cb)(void *arg, const struct srv_enroll_row *row);
+/*
+ * An access-log entry, in order: a record (a: its encoding, b: its hash)
+ * or, right after the record it ends at, a checkpoint (a: its encoding,
+ * b: its signature).  Lent for the callback only.
+ */
+typedef int (*srv_alog_cb)(void *arg, int checkpoint, const uint8_t *a,
+    size_t alen, const uint8_t *b, size_t blen);
 typedef int (*srv_vlob_get_cb)(
     void *arg, size_t i, const struct srv_vlob_row *row);
 
@@ -411,6 +418,22 @@ struct srv_backend_ops {
 	int (*enroll_decide)(struct srv_backend *be, const char *org_id,
 	    const char *id, enum srv_enroll_status status, const char *by,
 	    const char *reason);
+
+	/*
+	 * The access log (alog.h, accesslog.h).  One writer appends (the
+	 * server's log serializes); seq is unique (SCEAU_ERR_CONFLICT).
+	 * last: the last record's seq and hash (0 and zeros when empty) and
+	 * the last seq a checkpoint covers.  export: records and checkpoints
+	 * in order (srv_alog_cb), from one read snapshot.
+	 */
+	int (*alog_last)(struct srv_backend *be, uint64_t *seq,
+	    uint8_t hash[SCEAU_SHA256_LEN], uint64_t *signed_upto);
+	int (*alog_append)(struct srv_backend *be, uint64_t seq,
+	    const uint8_t *rec, size_t n, const uint8_t hash[SCEAU_SHA256_LEN]);
+	int (*alog_checkpoint)(struct srv_backend *be, uint64_t first,
+	    uint64_t last, const uint8_t *cp, size_t n,
+	    const uint8_t sig[SCEAU_SIGN_SIG_LEN]);
+	int (*alog_export)(struct srv_backend *be, srv_alog_cb cb, void *arg);
 };
 
 struct srv_backend {

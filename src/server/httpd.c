@@ -496,6 +496,7 @@ http_finish(struct http_req *rq, struct MHD_Connection *conn)
 	    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	req.last_event_id =
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Last-Event-ID");
+	req.client = rq->client;
 	/* A dropped body is none (only unrouted requests get here). */
 	if (rq->discard) {
 		req.body = NULL;

@@ -9,7 +9,8 @@ src_server_libsrv_a_SOURCES = \
 	src/server/backend.h src/server/backend.c \
 	src/server/backend-sqlite.h src/server/backend-sqlite.c \
 	src/server/backend-sqlite-realms.c src/server/backend-sqlite-invites.c \
-	src/server/backend-sqlite-enroll.c \
+	src/server/backend-sqlite-enroll.c src/server/backend-sqlite-alog.c \
+	src/server/accesslog.h src/server/accesslog.c \
 	src/server/blockstore.h src/server/blockstore-packs.c \
 	src/server/replay.h src/server/replay.c \
 	src/server/chains.h src/server/chains.c \

@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,7 +24,9 @@
 #include <openssl/crypto.h>
 #include <sqlite3.h>
 
+#include "accesslog.h"
 #include "backend.h"
+#include "encoding.h"
 #include "errors.h"
 #include "httpd.h"
 #include "i18n.h"
@@ -43,6 +46,8 @@ enum srv_exit {
 struct srv_args {
 	const char *config;
 	int check_config;
+	int log_key_public;
+	const char *export_log; /* "-": standard output */
 	struct srv_overrides ov;
 };
 
@@ -58,6 +63,11 @@ usage(FILE *f)
 	              "  -c, --config FILE     configuration file\n"
 	              "  --check-config        check the configuration and "
 	              "exit\n"
+	              "  --log-key-public      print the access log's public "
+	              "key and exit\n"
+	              "  --export-log FILE     export the access log to FILE "
+	              "(- for standard\n"
+	              "                        output) and exit\n"
 	              "  --listen HOST:PORT    address to listen on\n"
 	              "  --db PATH             database file\n"
 	              "  --log-level LEVEL     error, warning, info, debug "
@@ -94,10 +104,20 @@ fail(int r, const char *what)
 static int
 parse_args(int argc, char **argv, struct srv_args *a)
 {
-	enum { OPT_CHECK = 0x100, OPT_LISTEN, OPT_DB, OPT_LOG, OPT_FG };
+	enum {
+		OPT_CHECK = 0x100,
+		OPT_LISTEN,
+		OPT_DB,
+		OPT_LOG,
+		OPT_FG,
+		OPT_KEY_PUBLIC,
+		OPT_EXPORT,
+	};
 	static const struct option opts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"check-config", no_argument, NULL, OPT_CHECK},
+	    {"log-key-public", no_argument, NULL, OPT_KEY_PUBLIC},
+	    {"export-log", required_argument, NULL, OPT_EXPORT},
 	    {"listen", required_argument, NULL, OPT_LISTEN},
 	    {"db", required_argument, NULL, OPT_DB},
 	    {"log-level", required_argument, NULL, OPT_LOG},
@@ -115,6 +135,12 @@ parse_args(int argc, char **argv, struct srv_args *a)
 			break;
 		case OPT_CHECK:
 			a->check_config = 1;
+			break;
+		case OPT_KEY_PUBLIC:
+			a->log_key_public = 1;
+			break;
+		case OPT_EXPORT:
+			a->export_log = optarg;
 			break;
 		case OPT_LISTEN:
 			a->ov.listen = optarg;
@@ -188,23 +214,42 @@ shutdown_server(struct srv_http *h, struct srv_ctx *ctx, uint64_t grace_ms)
 	srv_http_stop(h);
 }
 
+/* Opens the access log with its key (generated on first start). */
+static int
+open_alog(struct srv_conf *c, struct srv_backend *be, struct srv_alog **out)
+{
+	struct sceau_signkey *key;
+	int r;
+
+	if ((r = srv_alog_key_load(c->alog_key, 1, &key)) != 0)
+		return r;
+	return srv_alog_open(be, key, c->alog_batch, c->alog_interval_ms, out);
+}
+
 /* Runs the server until SIGTERM or SIGINT. */
 static int
 serve(struct srv_conf *c, struct srv_backend *be, const sigset_t *sigs)
 {
 	struct srv_http *h = NULL;
 	struct srv_ctx *ctx = NULL;
+	struct srv_alog *alog = NULL;
 	char addr[300];
 	int r, tls = c->tls_cert_pem != NULL;
 
-	if ((r = srv_http_listen(&c->http, &h)) != 0)
+	if ((r = open_alog(c, be, &alog)) != 0)
+		return fail(r, _("cannot open the access log"));
+	if ((r = srv_http_listen(&c->http, &h)) != 0) {
+		srv_alog_close(alog);
 		return fail(r, _("cannot listen"));
+	}
 	if (c->set.link_port == 0)
 		c->set.link_port = srv_http_port(h);
-	if ((r = srv_ctx_new(&c->set, be, &ctx)) != 0 ||
-	    (r = srv_http_serve(h, ctx)) != 0) {
+	if ((r = srv_ctx_new(&c->set, be, &ctx)) == 0)
+		ctx->alog = alog;
+	if (r != 0 || (r = srv_http_serve(h, ctx)) != 0) {
 		srv_http_stop(h);
 		srv_ctx_free(ctx);
+		srv_alog_close(alog);
 		return fail(r, _("cannot start"));
 	}
 	srv_conf_drop_tls(c);
@@ -216,7 +261,100 @@ serve(struct srv_conf *c, struct srv_backend *be, const sigset_t *sigs)
 	wait_for_stop(sigs);
 	shutdown_server(h, ctx, c->shutdown_timeout_ms);
 	srv_ctx_free(ctx);
+	/* After the last request: the final checkpoint covers them all. */
+	srv_alog_close(alog);
 	return SRV_EXIT_OK;
+}
+
+/* --log-key-public: the key an auditor pins (generated if need be). */
+static int
+print_log_key(const struct srv_conf *c)
+{
+	struct sceau_signkey *key;
+	uint8_t pk[SCEAU_SIGN_PUBLIC_LEN];
+	char hex[2 * SCEAU_SIGN_PUBLIC_LEN + 1];
+	int r;
+
+	if (c->alog_key == NULL) {
+		(void)fprintf(stderr,
+		    _("%s: an in-memory database has no lasting log key\n"),
+		    PROG);
+		return SRV_EXIT_FAILURE;
+	}
+	if ((r = srv_alog_key_load(c->alog_key, 1, &key)) != 0)
+		return fail(r, _("cannot read the log key"));
+	sceau_sign_public(key, pk);
+	sceau_sign_free(key);
+	sceau_enc_hex_fixed(pk, sizeof(pk), hex);
+	(void)printf("%s\n", hex);
+	return SRV_EXIT_OK;
+}
+
+struct export_state {
+	FILE *f;
+	struct sceau_buf *line;
+};
+
+static int
+export_one(void *arg, int checkpoint, const uint8_t *a, size_t alen,
+    const uint8_t *b, size_t blen)
+{
+	struct export_state *e = arg;
+	uint8_t fixed[SCEAU_SIGN_SIG_LEN];
+	int r;
+
+	/* Rows are exported as stored, even damaged: the verifier judges. */
+	memset(fixed, 0, sizeof(fixed));
+	memcpy(fixed, b, SCEAU_MIN(blen, sizeof(fixed)));
+	sceau_buf_reset(e->line);
+	r = checkpoint ? sceau_alog_line_checkpoint(e->line, a, alen, fixed)
+	               : sceau_alog_line_record(e->line, a, alen, fixed);
+	if (r != 0)
+		return r;
+	if (fwrite(sceau_buf_ptr(e->line), 1, sceau_buf_len(e->line), e->f) !=
+	    sceau_buf_len(e->line))
+		return SCEAU_ERR_SYSTEM;
+	return 0;
+}
+
+/* --export-log FILE: records and checkpoints, streamed row by row. */
+static int
+export_log(const struct srv_conf *c, const char *path)
+{
+	struct export_state e = {NULL, NULL};
+	struct srv_backend *be = NULL;
+	int r, st = SRV_EXIT_FAILURE;
+
+	(void)umask(077);
+	if ((r = srv_backend_open(&c->db, &be)) != 0)
+		return fail(r, _("cannot open the database"));
+	e.f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+	if (e.f == NULL) {
+		(void)fprintf(stderr, _("%s: cannot write %s: %s\n"), PROG,
+		    path, strerror(errno));
+		goto out;
+	}
+	if ((e.line = sceau_buf_new()) == NULL ||
+	    (r = sceau_alog_line_header(e.line)) != 0 ||
+	    fwrite(sceau_buf_ptr(e.line), 1, sceau_buf_len(e.line), e.f) !=
+	        sceau_buf_len(e.line) ||
+	    (r = be->ops->alog_export(be, export_one, &e)) != 0 ||
+	    fflush(e.f) != 0) {
+		(void)fail(r != 0 ? r : SCEAU_ERR_SYSTEM,
+		    _("cannot export the access log"));
+		goto out;
+	}
+	st = SRV_EXIT_OK;
+out:
+	if (e.f != NULL && e.f != stdout && fclose(e.f) != 0 &&
+	    st == SRV_EXIT_OK) {
+		(void)fprintf(stderr, _("%s: cannot write %s: %s\n"), PROG,
+		    path, strerror(errno));
+		st = SRV_EXIT_FAILURE;
+	}
+	sceau_buf_free(e.line);
+	srv_backend_close(be);
+	return st;
 }
 
 static int
@@ -262,7 +400,12 @@ main(int argc, char **argv)
 		return SRV_EXIT_OK;
 	}
 	sceau_log_set_level((enum sceau_log_level)c->log_level);
-	st = run(c);
+	if (a.log_key_public)
+		st = print_log_key(c);
+	else if (a.export_log != NULL)
+		st = export_log(c, a.export_log);
+	else
+		st = run(c);
 	srv_conf_free(c);
 	return st;
 }

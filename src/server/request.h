@@ -31,6 +31,8 @@ struct srv_request {
 	/* SHA-256 of the body when the HTTP layer hashed it as it came in
 	 * (NULL: the dispatcher hashes it). */
 	const uint8_t *body_sha256;
+	/* The client's address (proxy.h), for the access log; NULL: unknown. */
+	const char *client;
 };
 
 enum srv_resp_kind {

@@ -12,8 +12,10 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
+#include "accesslog.h"
 #include "auth.h"
 #include "cert.h"
 #include "errors.h"
@@ -286,9 +288,16 @@ router_check(const struct srv_ctx *ctx, const struct route *rt,
 	return 0;
 }
 
+/* Who an authenticated request came from, for the access log. */
+struct router_who {
+	uint8_t kind; /* 0: not authenticated; enum sceau_alog_kind */
+	char org[SCEAU_ORG_ID_MAX + 1];
+	char device[SCEAU_ID_LEN + 1];
+};
+
 static int
 router_run(struct srv_ctx *ctx, const struct srv_request *req,
-    struct srv_response *resp)
+    struct srv_response *resp, struct router_who *who)
 {
 	struct srv_route_args args = {NULL, NULL, NULL, "", NULL};
 	struct srv_caller caller;
@@ -300,27 +309,60 @@ router_run(struct srv_ctx *ctx, const struct srv_request *req,
 	    (r = router_find(req->method, &t, &rt, &resp->allow)) != 0 ||
 	    (r = router_check(ctx, rt, &t, req, &args)) != 0)
 		return r;
-	if (rt->auth == ROUTE_ADMIN &&
-	    (r = srv_auth_admin(ctx, req->authorization)) != 0)
-		return r;
+	if (rt->auth == ROUTE_ADMIN) {
+		if ((r = srv_auth_admin(ctx, req->authorization)) != 0)
+			return r;
+		who->kind = SCEAU_ALOG_ADMIN;
+	}
 	if (rt->auth == ROUTE_DEVICE) {
 		if ((r = srv_auth_device(ctx, args.org_id, req, &caller)) != 0)
 			return r;
 		args.caller = &caller;
+		who->kind = SCEAU_ALOG_REQUEST;
+		(void)snprintf(
+		    who->device, sizeof(who->device), "%s", caller.device_id);
 	}
+	if (args.org_id != NULL)
+		(void)snprintf(who->org, sizeof(who->org), "%s", args.org_id);
 	return rt->fn(ctx, req, &args, resp);
 }
 
-void
-srv_dispatch(struct srv_ctx *ctx, const struct srv_request *req,
-    struct srv_response *resp)
+/*
+ * One access-log record for an authenticated request, once its reply is
+ * known: the path without the query (which may carry ids a log need not
+ * keep), never a body.
+ */
+static void
+router_log(struct srv_ctx *ctx, const struct srv_request *req,
+    const struct srv_response *resp, const struct router_who *who)
 {
-	int r;
+	struct sceau_alog_record rec;
+	size_t n;
 
-	srv_resp_init(resp);
-	sceau_message_clear();
-	if ((r = router_run(ctx, req, resp)) == 0)
+	if (ctx->alog == NULL || who->kind == 0)
 		return;
+	memset(&rec, 0, sizeof(rec));
+	rec.time_us = ctx->now_us();
+	rec.kind = who->kind;
+	(void)snprintf(rec.org, sizeof(rec.org), "%s", who->org);
+	(void)snprintf(rec.device, sizeof(rec.device), "%s", who->device);
+	(void)snprintf(rec.method, sizeof(rec.method), "%s", req->method);
+	n = strcspn(req->target, "?");
+	if (n > SCEAU_ALOG_ROUTE_MAX)
+		n = SCEAU_ALOG_ROUTE_MAX;
+	memcpy(rec.route, req->target, n);
+	rec.status = (uint16_t)resp->status;
+	(void)snprintf(rec.client, sizeof(rec.client), "%s",
+	    req->client != NULL ? req->client : "");
+	/* A failure is logged there; the reply stands. */
+	if (srv_alog_append(ctx->alog, &rec) != 0)
+		return;
+}
+
+/* The error reply of code r. */
+static void
+router_error(const struct srv_request *req, struct srv_response *resp, int r)
+{
 	if (r == SCEAU_ERR_NOT_SUPPORTED) {
 		const char *allow = resp->allow;
 
@@ -335,4 +377,20 @@ srv_dispatch(struct srv_ctx *ctx, const struct srv_request *req,
 	if (srv_error_status(r) >= 500)
 		error_r(r, "%s: %s", req->method, sceau_last_message());
 	srv_resp_error(resp, r);
+}
+
+void
+srv_dispatch(struct srv_ctx *ctx, const struct srv_request *req,
+    struct srv_response *resp)
+{
+	struct router_who who;
+	int r;
+
+	memset(&who, 0, sizeof(who));
+	srv_resp_init(resp);
+	sceau_message_clear();
+	r = router_run(ctx, req, resp, &who);
+	if (r != 0)
+		router_error(req, resp, r);
+	router_log(ctx, req, resp, &who);
 }

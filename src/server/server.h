@@ -19,6 +19,7 @@
 #include "defs.h"
 #include "hash.h"
 
+struct srv_alog;
 struct srv_chains;
 struct srv_mail_config;
 
@@ -58,6 +59,8 @@ struct srv_ctx {
 	struct srv_settings set;
 	struct srv_backend *be; /* not owned */
 	struct srv_chains *chains;
+	/* The access log (accesslog.h), not owned; NULL: none (tests). */
+	struct srv_alog *alog;
 	uint64_t start_ms; /* requests signed before this are refused */
 	uint64_t (*now_us)(void); /* wall clock (tests replace it) */
 	atomic_int stopping; /* shutting down: streams end */

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "accesslog.h"
 #include "alloc.h"
 #include "buf.h"
 #include "errors.h"
@@ -70,6 +71,9 @@ static const char *const srvconf_keys[] = {
     "pki.ocsp",
     "pki.soft_fail",
     "pki.remote_fetch",
+    "audit.log_key",
+    "audit.checkpoint_records",
+    "audit.checkpoint_interval",
     NULL,
 };
 
@@ -317,6 +321,46 @@ srvconf_db(struct srv_conf *c)
 		    c, "database", "synchronous", "expected normal or full");
 	c->db.synchronous_full = strcmp(sync, "full") == 0;
 	return srvconf_blocks_dir(c);
+}
+
+/*
+ * [audit]: the access log's key (by default "log.key" beside the
+ * database; in memory only with an in-memory database) and how often a
+ * checkpoint is signed.
+ */
+static int
+srvconf_audit(struct srv_conf *c)
+{
+	const char *key, *slash;
+	int64_t batch;
+	size_t n;
+	int r;
+
+	if ((r = sceau_conf_get_string(
+	         c->conf, "audit", "log_key", NULL, &key)) != 0 ||
+	    (r = sceau_conf_get_int(c->conf, "audit", "checkpoint_records", 1,
+	         1000000, SRV_ALOG_BATCH_DEFAULT, &batch)) != 0 ||
+	    (r = sceau_conf_get_duration(c->conf, "audit",
+	         "checkpoint_interval", 1000, 24ULL * 3600000,
+	         SRV_ALOG_INTERVAL_DEFAULT, &c->alog_interval_ms)) != 0)
+		return r;
+	c->alog_batch = (unsigned int)batch;
+	if (key != NULL) {
+		if (key[0] == '\0')
+			return srvconf_bad(c, "audit", "log_key", "empty");
+		c->alog_key = key;
+		return 0;
+	}
+	if (strcmp(c->db.path, ":memory:") == 0)
+		return 0;
+	slash = strrchr(c->db.path, '/');
+	n = slash != NULL ? (size_t)(slash - c->db.path) + 1 : 0;
+	if ((c->alog_key_default = sceau_malloc(n + sizeof("log.key"))) == NULL)
+		return SCEAU_ERR_ALLOC;
+	memcpy(c->alog_key_default, c->db.path, n);
+	memcpy(c->alog_key_default + n, "log.key", sizeof("log.key"));
+	c->alog_key = c->alog_key_default;
+	return 0;
 }
 
 static int
@@ -722,9 +766,9 @@ srv_conf_load(
 	    (r = srvconf_read(c, path)) != 0 ||
 	    (r = srvconf_overrides(c, ov)) != 0 ||
 	    (r = srvconf_server(c)) != 0 || (r = srvconf_admin(c)) != 0 ||
-	    (r = srvconf_db(c)) != 0 || (r = srvconf_tls(c)) != 0 ||
-	    (r = srvconf_link(c)) != 0 || (r = srvconf_mail(c)) != 0 ||
-	    (r = srvconf_pki(c)) != 0) {
+	    (r = srvconf_db(c)) != 0 || (r = srvconf_audit(c)) != 0 ||
+	    (r = srvconf_tls(c)) != 0 || (r = srvconf_link(c)) != 0 ||
+	    (r = srvconf_mail(c)) != 0 || (r = srvconf_pki(c)) != 0) {
 		srv_conf_free(c);
 		return r;
 	}
@@ -750,5 +794,6 @@ srv_conf_free(struct srv_conf *c)
 	sceau_secmem_free(c->mail.password);
 	sceau_conf_free(c->conf);
 	sceau_free(c->blocks_dir);
+	sceau_free(c->alog_key_default);
 	sceau_freezero(c, sizeof(*c));
 }

@@ -35,6 +35,11 @@ struct srv_conf {
 	const char *file; /* file read, or NULL */
 	char *blocks_dir; /* the default of database.blocks_dir, or NULL */
 	struct srv_mail_config mail; /* [mail]; set.mail points here */
+	/* [audit]: the log key's file (NULL: in memory), checkpoints. */
+	const char *alog_key;
+	char *alog_key_default; /* "log.key" beside the database, or NULL */
+	unsigned int alog_batch;
+	uint64_t alog_interval_ms;
 	struct sceau_conf *conf;
 };
 

@@ -65,6 +65,13 @@ fuzz-smoke: fuzz-build
 
 .PHONY: fuzz-build fuzz-smoke
 
+# The access-log export and its verifier (src/alog.c).
+fuzz_targets += alog
+check_PROGRAMS += tests/fuzz/fuzz-alog
+tests_fuzz_fuzz_alog_SOURCES = tests/fuzz/fuzz-alog.c $(FUZZ_REPLAY_SOURCES)
+tests_fuzz_fuzz_alog_LDADD = $(SCEAU_LIBS)
+script_tests += tests/fuzz/fuzz-alog.sh
+
 # The device key file (src/keyfile.c): header, unlock and decrypt.
 fuzz_targets += keyfile
 check_PROGRAMS += tests/fuzz/fuzz-keyfile

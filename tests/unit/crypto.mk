@@ -37,3 +37,9 @@ tests_unit_test_x509_SOURCES = tests/unit/test-x509.c
 tests_unit_test_x509_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_x509_LDADD = $(TEST_LDADD)
 EXTRA_DIST += tests/pki/make-pki.sh
+
+# The access log's records, checkpoints and verifier (src/alog.c).
+unit_tests += tests/unit/test-alog
+tests_unit_test_alog_SOURCES = tests/unit/test-alog.c
+tests_unit_test_alog_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_alog_LDADD = $(TEST_LDADD)

@@ -43,3 +43,10 @@ tests_unit_test_server_realms_LDADD = $(SRV_TEST_LDADD)
 
 # The workspaces' integration script (with srv-tool, tests/integration).
 script_tests += tests/integration/server-realms.sh
+
+# The access log: batches, checkpoints, the router's records, the key.
+unit_tests += tests/unit/test-server-alog
+tests_unit_test_server_alog_SOURCES = tests/unit/test-server-alog.c
+tests_unit_test_server_alog_CPPFLAGS = $(SRV_TEST_CPPFLAGS)
+tests_unit_test_server_alog_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_server_alog_LDADD = $(SRV_TEST_LDADD)

@@ -97,7 +97,8 @@ static int
 req(struct srv_ctx *ctx, const char *method, const char *target,
     const char *auth, const struct sceau_buf *body, json_t **jp)
 {
-	struct srv_request rq = {method, target, auth, NULL, NULL, 0, NULL};
+	struct srv_request rq = {
+	    method, target, auth, NULL, NULL, 0, NULL, NULL};
 	struct srv_response resp;
 	int status;
 

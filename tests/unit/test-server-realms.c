@@ -137,7 +137,8 @@ static void
 call(struct t *t, const struct srvfx_device *d, const char *method,
     const char *target, const void *body, size_t len, struct reply *rp)
 {
-	struct srv_request rq = {method, target, NULL, NULL, body, len, NULL};
+	struct srv_request rq = {
+	    method, target, NULL, NULL, body, len, NULL, NULL};
 	struct srv_response resp;
 	struct sceau_buf *auth = sceau_buf_new();
 
@@ -158,7 +159,7 @@ admin_call(struct t *t, const char *method, const char *target,
     const char *body, struct reply *rp)
 {
 	struct srv_request rq = {method, target, "Bearer " ADMIN_TOKEN, NULL,
-	    (const uint8_t *)body, body != NULL ? strlen(body) : 0, NULL};
+	    (const uint8_t *)body, body != NULL ? strlen(body) : 0, NULL, NULL};
 	struct srv_response resp;
 
 	srv_dispatch(t->ctx, &rq, &resp);
@@ -932,7 +933,7 @@ static struct srv_stream *
 open_stream(struct t *t, const struct srvfx_device *d, const char *last)
 {
 	struct srv_request rq = {
-	    "GET", "/v1/acme/events", NULL, last, NULL, 0, NULL};
+	    "GET", "/v1/acme/events", NULL, last, NULL, 0, NULL, NULL};
 	struct srv_response resp;
 	struct sceau_buf *auth = sceau_buf_new();
 	struct srv_stream *s;
