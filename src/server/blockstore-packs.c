@@ -326,6 +326,8 @@ pk_writer_get(
 			r = pk_new_pack(s, o, &p);
 	}
 	(void)pthread_mutex_unlock(&s->lock);
+	if (r == 0 && p == NULL)
+		r = SCEAU_ERR_INTERNAL; /* pk_new_pack sets p when it succeeds */
 	if (r != 0) {
 		sceau_free(w);
 		return r;
