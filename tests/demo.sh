@@ -216,3 +216,26 @@ SCEAU_HOME="$demo/bob" "$sceau" cat /reports/minutes.txt
 SCEAU_HOME="$demo/bob" "$sceau" status
 step "Bob locks: the agent wipes his keys"
 SCEAU_HOME="$demo/bob" "$sceau" lock
+
+step "Alice publishes the organization's policy: no externals (a signed certificate)"
+cat >"$demo/policy.xml" <<EOF
+<organization-policy xmlns="urn:sceau:policy:1" version="1" organization="demo">
+  <sharing><externals>no</externals></sharing>
+  <revocation><rotate>now</rotate></revocation>
+</organization-policy>
+EOF
+"$sceau" policy publish "$demo/policy.xml"
+SCEAU_HOME="$demo/bob2" "$sceau" policy show
+step "sceau policy explain: which rule refuses an act (exit 6), without doing it"
+rc=0
+"$sceau" policy explain add-user external || rc=$?
+[ "$rc" -eq 6 ] || { echo "explain did not refuse (exit $rc)" >&2; exit 1; }
+
+step "the server stops (signing its last batch); sceau-audit verifies its access log offline"
+kill "$srv_pid"
+wait "$srv_pid" 2>/dev/null || :
+srv_pid=
+"$server" --config "$demo/server.conf" --export-log "$demo/access-log.jsonl"
+"$server" --config "$demo/server.conf" --log-key-public >"$demo/log-key.pub"
+"$build/sceau-audit" verify-log "$demo/access-log.jsonl" \
+	--key "$demo/log-key.pub"
