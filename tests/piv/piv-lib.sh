@@ -128,9 +128,10 @@ piv_start() {
 	done
 	nsenter -t "$piv_ns" -n "$piv_pcscd_bin" -f >"$piv_dir/pcscd.log" 2>&1 &
 	piv_pcscd=$!
-	# The card: started again while vpcd does not listen yet.
+	# The card: started again while vpcd does not listen yet.  A loaded
+	# machine (the whole suite under ASan) can take more than 10 s.
 	i=0
-	while [ $i -lt 100 ]; do
+	while [ $i -lt 300 ]; do
 		if ! kill -0 "$piv_pcscd" 2>/dev/null; then
 			piv_error="pcscd exited: $(tail -n 5 "$piv_dir/pcscd.log")"
 			return 1
@@ -144,7 +145,7 @@ piv_start() {
 		sleep 0.1
 		i=$((i + 1))
 	done
-	piv_error="the card did not show in pcscd's reader within 10 s: $(tail -n 5 "$piv_dir/card.log" "$piv_dir/pcscd.log")"
+	piv_error="the card did not show in pcscd's reader within 30 s: $(tail -n 5 "$piv_dir/card.log" "$piv_dir/pcscd.log")"
 	return 1
 }
 
