@@ -130,6 +130,19 @@ start_tamper_proxy() {
 	pport=$(cat "$tmp/proxy.port")
 }
 
+# until_ok SECONDS COMMAND...: runs COMMAND every 0.2 s until it succeeds
+# (status 0), or fails after SECONDS.
+until_ok() {
+	u_n=$(($1 * 5))
+	shift
+	while [ "$u_n" -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.2
+		u_n=$((u_n - 1))
+	done
+	return 1
+}
+
 # At exit: whatever is still running, by PID.
 srv_kill_all() {
 	for p in $srv_pids ${srv_extra_pids:-}; do

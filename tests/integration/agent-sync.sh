@@ -32,17 +32,6 @@ as() {
 }
 tap_cleanup_hook='srv_kill_all; as "$A" agent stop >/dev/null 2>&1; as "$B" agent stop >/dev/null 2>&1'
 
-# until SECONDS COMMAND...: runs COMMAND every 0.2 s until it succeeds.
-until_ok() {
-	u_n=$(($1 * 5))
-	shift
-	while [ "$u_n" -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.2
-		u_n=$((u_n - 1))
-	done
-	return 1
-}
 # sync_state HOME WORKSPACE: the agent's state of that workspace.
 sync_state() {
 	as "$1" --json status 2>/dev/null |

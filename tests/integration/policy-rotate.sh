@@ -79,17 +79,6 @@ what_outsider_reads() {
 		--vlobs "$tmp/vlobs.hex" >"$tmp/kept" 2>"$tmp/kept.err" ||
 		diag "outsider: $(cat "$tmp/kept.err")"
 }
-# until_ok SECONDS COMMAND...: runs COMMAND every 0.2 s until it succeeds.
-until_ok() {
-	u_n=$(($1 * 5))
-	shift
-	while [ "$u_n" -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.2
-		u_n=$((u_n - 1))
-	done
-	return 1
-}
 
 "$sceau" --json server create-org acme >"$tmp/org.json" || bail "create-org"
 as "$A" org bootstrap "$(jq -r .bootstrap_link "$tmp/org.json")" \

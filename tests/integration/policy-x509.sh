@@ -32,16 +32,6 @@ as() {
 }
 agent_pid=
 tap_cleanup_hook='srv_kill_all; as "$A" agent stop >/dev/null 2>&1; [ -n "$agent_pid" ] && tap_own_pid "$agent_pid" && kill "$agent_pid"'
-until_ok() {
-	u_n=$(($1 * 5))
-	shift
-	while [ "$u_n" -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.2
-		u_n=$((u_n - 1))
-	done
-	return 1
-}
 # revoked HOME EMAIL: 1 when HOME's chain says EMAIL's user is revoked.
 # (user list refreshes the chain; it rotates nothing, unlike sync.)
 revoked() {
