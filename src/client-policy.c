@@ -67,29 +67,6 @@ out:
 	return r;
 }
 
-int
-sceau_client_policy_doc(
-    struct sceau_client *c, uint64_t index, struct sceau_buf *out)
-{
-	struct sceau_buf *env;
-	struct sceau_cert cert;
-	int r;
-
-	if ((env = sceau_buf_new()) == NULL)
-		return SCEAU_ERR_ALLOC;
-	if ((r = sceau_store_cert_get(c->store, index, env, NULL, NULL)) == 0 &&
-	    (r = sceau_cert_decode_trusted(
-	         sceau_buf_ptr(env), sceau_buf_len(env), &cert)) == 0) {
-		if (cert.kind != SCEAU_CERT_ORG_POLICY)
-			r = SCEAU_ERR_NOT_FOUND;
-		else
-			r = sceau_buf_put(
-			    out, cert.policy_doc, cert.policy_doc_len);
-	}
-	sceau_buf_free(env);
-	return r;
-}
-
 /* The address of user u, or "" when this device cannot see it. */
 static void
 user_email(struct sceau_client *c, const struct sceau_chain_user *u,

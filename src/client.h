@@ -356,9 +356,6 @@ int sceau_client_realm_name(struct sceau_client *c, const char *realm_id,
  */
 int sceau_client_policy_publish(struct sceau_client *c, const uint8_t *doc,
     size_t n, const char *name, uint64_t *index) SCEAU_WUR;
-/* Appends the document of the policy certificate of index to out. */
-int sceau_client_policy_doc(
-    struct sceau_client *c, uint64_t index, struct sceau_buf *out) SCEAU_WUR;
 /*
  * Whether this user may give role to user_id under the policy in force,
  * the mail domains included (sceau_policy_check_share: 0 or

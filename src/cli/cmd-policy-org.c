@@ -79,20 +79,17 @@ org_policy_json(
     struct sceau_client *c, const struct sceau_policy *p, uint64_t index)
 {
 	const struct sceau_chain_device *d;
-	struct sceau_buf *env, *doc;
+	struct sceau_buf *env;
 	struct sceau_cert cert;
 	json_t *o = NULL;
 
-	if ((env = sceau_buf_new()) == NULL ||
-	    (doc = sceau_buf_new()) == NULL) {
-		sceau_buf_free(env);
+	if ((env = sceau_buf_new()) == NULL)
 		return NULL;
-	}
 	if (sceau_store_cert_get(
 	        sceau_client_store(c), index, env, NULL, NULL) == 0 &&
 	    sceau_cert_decode_trusted(
 	        sceau_buf_ptr(env), sceau_buf_len(env), &cert) == 0 &&
-	    sceau_client_policy_doc(c, index, doc) == 0 &&
+	    cert.kind == SCEAU_CERT_ORG_POLICY &&
 	    (o = cli_policy_json("chain", p)) != NULL) {
 		d = sceau_chain_device(sceau_client_chain(c), cert.author);
 		(void)json_object_set_new(
@@ -108,10 +105,9 @@ org_policy_json(
 		    o, "signed_on_token", json_boolean(cert.token_sig != NULL));
 		(void)json_object_set_new(o, "document",
 		    json_stringn(
-		        (const char *)sceau_buf_ptr(doc), sceau_buf_len(doc)));
+		        (const char *)cert.policy_doc, cert.policy_doc_len));
 	}
 	sceau_buf_free(env);
-	sceau_buf_free(doc);
 	return o;
 }
 
