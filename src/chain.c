@@ -578,9 +578,29 @@ check_author_alive(const struct ctx *x)
 	return 0;
 }
 
+/*
+ * Audits: a certificate that broke a rule is not applied, but the chain
+ * moves past it (index, hash, times), so that what follows is checked.
+ */
+static void
+move_past(
+    struct sceau_chain *c, const struct sceau_cert *cert, uint64_t server_time)
+{
+	c->last_index = cert->index;
+	memcpy(c->last_hash, cert->hash, SCEAU_CERT_HASH_LEN);
+	c->last_timestamp = cert->timestamp;
+	if (server_time != 0)
+		c->last_server_time = server_time;
+}
+
+/*
+ * verify: check the signature; apply_it: change the chain; violation:
+ * NULL, or (audits) where a broken rule goes instead of refusing.
+ */
 static int
 chain_append(struct sceau_chain *c, const uint8_t *env, size_t n,
-    uint64_t server_time, struct sceau_cert *out, int verify, int apply_it)
+    uint64_t server_time, struct sceau_cert *out, int verify, int apply_it,
+    int *violation)
 {
 	char hint[SCEAU_ID_LEN + 1];
 	struct sceau_chain_user *nu = NULL;
@@ -611,11 +631,20 @@ chain_append(struct sceau_chain *c, const uint8_t *env, size_t n,
 		        : "malformed");
 		goto out;
 	}
-	if ((r = check_position(&x, server_time)) != 0 ||
-	    (r = check_author_alive(&x)) != 0 || (r = check_act(&x)) != 0 ||
-	    (r = chain_policy_rules(&x)) != 0 ||
-	    (verify && (r = chain_x509_check(&x, env, n)) != 0))
+	if ((r = check_position(&x, server_time)) != 0)
 		goto out;
+	if ((r = check_author_alive(&x)) != 0 || (r = check_act(&x)) != 0 ||
+	    (r = chain_policy_rules(&x)) != 0 ||
+	    (verify && (r = chain_x509_check(&x, env, n)) != 0)) {
+		if (violation == NULL || !apply_it || r == SCEAU_ERR_ALLOC)
+			goto out;
+		*violation = r;
+		move_past(c, cert, server_time);
+		if (out != NULL)
+			*out = *cert;
+		r = 0;
+		goto out;
+	}
 	if (!apply_it) {
 		r = 0;
 		goto out;
@@ -636,11 +665,7 @@ chain_append(struct sceau_chain *c, const uint8_t *env, size_t n,
 	nu = NULL;
 	nd = NULL;
 	anchors = NULL;
-	c->last_index = cert->index;
-	memcpy(c->last_hash, cert->hash, SCEAU_CERT_HASH_LEN);
-	c->last_timestamp = cert->timestamp;
-	if (server_time != 0)
-		c->last_server_time = server_time;
+	move_past(c, cert, server_time);
 	if (out != NULL)
 		*out = *cert;
 	r = 0;
@@ -658,14 +683,14 @@ int
 sceau_chain_append(struct sceau_chain *c, const uint8_t *env, size_t n,
     uint64_t server_time, struct sceau_cert *out)
 {
-	return chain_append(c, env, n, server_time, out, 1, 1);
+	return chain_append(c, env, n, server_time, out, 1, 1, NULL);
 }
 
 int
 sceau_chain_append_trusted(struct sceau_chain *c, const uint8_t *env, size_t n,
     uint64_t server_time, struct sceau_cert *out)
 {
-	return chain_append(c, env, n, server_time, out, 0, 1);
+	return chain_append(c, env, n, server_time, out, 0, 1, NULL);
 }
 
 int
@@ -673,5 +698,13 @@ sceau_chain_check(const struct sceau_chain *c, const uint8_t *env, size_t n)
 {
 	/* Nothing is applied, so the chain is not changed: cast is safe. */
 	return chain_append(
-	    (struct sceau_chain *)(uintptr_t)c, env, n, 0, NULL, 1, 0);
+	    (struct sceau_chain *)(uintptr_t)c, env, n, 0, NULL, 1, 0, NULL);
+}
+
+int
+sceau_chain_append_audit(struct sceau_chain *c, const uint8_t *env, size_t n,
+    uint64_t server_time, struct sceau_cert *out, int *violation)
+{
+	*violation = 0;
+	return chain_append(c, env, n, server_time, out, 1, 1, violation);
 }

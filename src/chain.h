@@ -77,6 +77,21 @@ int sceau_chain_append_trusted(struct sceau_chain *c, const uint8_t *env,
     size_t n, uint64_t server_time, struct sceau_cert *out) SCEAU_WUR;
 
 /*
+ * For audits (sceau-audit verify): as sceau_chain_append(), but a
+ * certificate that is well formed, signed by its author and in its place
+ * (organization, index, previous hash, times), and that breaks a rule
+ * (its author's rights or revocation, the policy in force, its X.509
+ * binding) is not applied: the chain only moves past it, so that the
+ * certificates after it are still checked.  Then *violation receives
+ * the rule's code and sceau_message() names it; *out is still filled.
+ * Returns 0 (appended or moved past, *violation says which), or the
+ * error after which the chain cannot go on.
+ */
+int sceau_chain_append_audit(struct sceau_chain *c, const uint8_t *env,
+    size_t n, uint64_t server_time, struct sceau_cert *out, int *violation)
+    SCEAU_WUR;
+
+/*
  * Checks that env would be accepted as the next certificate, changing
  * nothing (a client checks its own act before sending it).
  */

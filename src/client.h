@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cert.h"
 #include "chain.h"
@@ -367,6 +368,21 @@ int sceau_client_policy_share(struct sceau_client *c, const char *user_id,
 int sceau_client_policy_refused(int r, const char *rule);
 
 /* Accessors. */
+/*
+ * Exports the organization's history to f (src/histfile.h, doc/audit.md):
+ * the certificates this device holds (refresh first), every version of
+ * each workspace where its user has a role now, and the CRLs this
+ * computer cached.  progress (may be NULL) is called after each page.
+ */
+struct sceau_client_history {
+	uint64_t certificates, versions, crls;
+	uint64_t realms, realms_skipped; /* skipped: no role now */
+};
+int sceau_client_export_history(struct sceau_client *c, FILE *f,
+    struct sceau_client_history *st,
+    void (*progress)(void *arg, const struct sceau_client_history *st),
+    void *arg) SCEAU_WUR;
+
 const struct sceau_chain *sceau_client_chain(const struct sceau_client *c);
 const struct sceau_keyfile_info *sceau_client_info(
     const struct sceau_client *c);

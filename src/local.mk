@@ -23,13 +23,13 @@ libsceau_a_SOURCES += \
 	src/chain.h src/chain-internal.h src/chain.c src/chain-realm.c \
 	src/chain-x509.c src/chain-policy.c \
 	src/reqsign.h src/reqsign.c \
-	src/alog.h src/alog.c \
+	src/alog.h src/alog.c src/histfile.h src/histfile.c \
 	src/store.h src/store-internal.h src/store.c src/store-vlob.c \
 	src/conf.h src/conf.c \
 	src/manifest.h src/manifest.c src/manifest-codec.c \
 	src/client.h src/client.c src/client-bootstrap.c \
 	src/client-members.c src/client-internal.h src/client-realm.c src/client-policy.c \
-	src/client-sign.c src/client-rotate.c src/client-x509rev.c \
+	src/client-sign.c src/client-rotate.c src/client-x509rev.c src/client-history.c \
 	src/client-recovery.c \
 	src/ws.h src/ws-internal.h src/ws.c src/ws-path.c src/ws-files.c \
 	src/ws-history.c \

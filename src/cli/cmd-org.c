@@ -1,11 +1,16 @@
 /*
  * cmd-org.c: "sceau org bootstrap": create the first admin and device of
- * an organization from its bootstrap link.
+ * an organization from its bootstrap link; "sceau org export-history":
+ * the organization's signed history, for auditors (doc/audit.md).
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "client.h"
@@ -175,12 +180,101 @@ cmd_org_bootstrap(struct cli *cli, int argc, char **argv)
 	return r;
 }
 
+static void
+export_progress(void *arg, const struct sceau_client_history *st)
+{
+	const struct cli *cli = arg;
+
+	if (cli->json || !isatty(2))
+		return;
+	(void)fprintf(stderr,
+	    _("\r%llu certificates, %llu versions of %llu workspaces..."),
+	    (unsigned long long)st->certificates,
+	    (unsigned long long)st->versions,
+	    (unsigned long long)st->realms + 1);
+}
+
+static int
+export_print(
+    struct cli *cli, const char *file, const struct sceau_client_history *st)
+{
+	if (cli->json)
+		return cli_print_json(cli,
+		    json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "file", file,
+		        "certificates", (json_int_t)st->certificates,
+		        "versions", (json_int_t)st->versions, "workspaces",
+		        (json_int_t)st->realms, "workspaces_skipped",
+		        (json_int_t)st->realms_skipped, "crls",
+		        (json_int_t)st->crls));
+	if (isatty(2))
+		(void)fputc('\n', stderr);
+	(void)printf(_("Exported %llu certificates, %llu versions of %llu "
+	               "workspaces and %llu CRLs to %s.\n"),
+	    (unsigned long long)st->certificates,
+	    (unsigned long long)st->versions, (unsigned long long)st->realms,
+	    (unsigned long long)st->crls, file);
+	if (st->realms_skipped > 0)
+		(void)printf(_("%llu workspaces where you have no role are not "
+		               "in it: their members can export them.\n"),
+		    (unsigned long long)st->realms_skipped);
+	return CLI_EXIT_OK;
+}
+
+static int
+cmd_org_export_history(struct cli *cli, int argc, char **argv)
+{
+	static const struct cli_setup setup = {"org export-history",
+	    N_("FILE [OPTIONS]"),
+	    N_("Exports the organization's history to FILE (- for standard "
+	       "output), for\n"
+	       "auditors (sceau-audit verify): every certificate, every "
+	       "version of the\n"
+	       "workspaces you have a role in, as signed and still encrypted, "
+	       "and the CRLs\n"
+	       "this computer used.\n"),
+	    1, 0, 1, NULL};
+	struct sceau_client_history st;
+	struct sceau_client *c;
+	const char *file;
+	FILE *f;
+	int r, fd;
+
+	if ((r = cli_member_setup(cli, argc, argv, &setup, &c)) != 0)
+		return r < 0 ? CLI_EXIT_OK : r;
+	file = argv[optind];
+	if (strcmp(file, "-") == 0)
+		f = stdout;
+	else if ((fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	              0600)) < 0 ||
+	    (f = fdopen(fd, "w")) == NULL) {
+		sceau_message("%s: %s", file, strerror(errno));
+		sceau_client_close(c);
+		return cli_error(cli, SCEAU_ERR_SYSTEM, _("writing %s"), file);
+	}
+	r = sceau_client_export_history(c, f, &st, export_progress, cli);
+	sceau_client_close(c);
+	if (fflush(f) != 0 && r == 0) {
+		sceau_message("%s: %s", file, strerror(errno));
+		r = SCEAU_ERR_SYSTEM;
+	}
+	if (f != stdout && fclose(f) != 0 && r == 0) {
+		sceau_message("%s: %s", file, strerror(errno));
+		r = SCEAU_ERR_SYSTEM;
+	}
+	if (r != 0)
+		return cli_error(
+		    cli, r, _("exporting the history to %s"), file);
+	return export_print(cli, file, &st);
+}
+
 int
 cmd_org(struct cli *cli, int argc, char **argv)
 {
 	static const struct cli_subcommand table[] = {
 	    {"bootstrap", cmd_org_bootstrap,
 	        N_("create an organization's first admin and device")},
+	    {"export-history", cmd_org_export_history,
+	        N_("export the organization's signed history for auditors")},
 	    {NULL, NULL, NULL},
 	};
 

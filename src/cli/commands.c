@@ -26,7 +26,7 @@ const struct cli_command cli_commands[] = {
     {"mkdir", cmd_mkdir, N_("create a folder in a workspace")},
     {"mount", cmd_mount, N_("show a workspace as a folder (FUSE)")},
     {"mv", cmd_mv, N_("move or rename in a workspace")},
-    {"org", cmd_org, N_("bootstrap an organization")},
+    {"org", cmd_org, N_("bootstrap an organization, export its history")},
     {"policy", cmd_policy, N_("check policy files")},
     {"pki", cmd_pki, N_("check X.509 certificates of the organization's PKI")},
     {"restore", cmd_restore, N_("bring back a past version or a deleted file")},

@@ -58,6 +58,13 @@ const char *const sq_realm_sql[SQ_NREALM - SQ_NBASE] = {
     [SQ_CHANGES - SQ_NBASE] =
         "SELECT vlob, version, checkpoint FROM vlob_heads WHERE realm = ?1"
         " AND checkpoint > ?2 ORDER BY checkpoint LIMIT ?3",
+    [SQ_HISTORY - SQ_NBASE] =
+        "SELECT version, checkpoint, server_time, author, size, blob, vlob"
+        " FROM vlobs WHERE realm = ?1 AND checkpoint > ?2"
+        " ORDER BY checkpoint LIMIT ?3",
+    [SQ_REALM_LIST - SQ_NBASE] =
+        "SELECT r.name FROM realms r JOIN orgs o ON o.id = r.org"
+        " WHERE o.name = ?1 ORDER BY r.id",
     [SQ_BLOCK_GET - SQ_NBASE] = "SELECT pack, pack_offset, length FROM"
                                 " blocks WHERE realm = ?1 AND id = ?2",
     [SQ_BLOCK_INSERT - SQ_NBASE] =
@@ -438,6 +445,84 @@ sq_realm_changes(struct srv_backend *be, const char *org_id,
 		r = sq_changes_rows(c, rm.id, since, limit, cb, arg);
 	}
 	sq_rollback(c);
+	sq_put(s, c);
+	return r;
+}
+
+static int
+sq_history_rows(struct sq_conn *c, sqlite3_int64 realm, uint64_t after,
+    uint64_t limit, srv_vlob_cb cb, void *arg)
+{
+	struct srv_vlob_row row;
+	sqlite3_stmt *st;
+	int r = 0, rc;
+
+	if ((st = sq_stmt(c, SQ_HISTORY, &r)) == NULL)
+		return r;
+	(void)sqlite3_bind_int64(st, 1, realm);
+	(void)sqlite3_bind_int64(st, 2, sq_clamp(after));
+	(void)sqlite3_bind_int64(st, 3, sq_clamp(limit));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 6);
+
+		if (id == NULL) {
+			r = sq_corrupt("vlob without id");
+			break;
+		}
+		if ((r = sq_read_vlob(st, id, 1, &row)) != 0 ||
+		    (r = cb(arg, &row)) != 0)
+			break;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = sq_fail(c, rc, "read a workspace's history");
+	sq_done(st);
+	return r;
+}
+
+int
+sq_vlob_history(struct srv_backend *be, const char *org_id,
+    const char *realm_id, uint64_t after, uint64_t limit, srv_vlob_cb cb,
+    void *arg)
+{
+	struct sq_state *s = sq_state(be);
+	struct sq_conn *c = sq_get(s);
+	struct sq_realm rm;
+	int r;
+
+	if ((r = sq_begin_read(c)) == 0 &&
+	    (r = sq_realm_get(c, org_id, realm_id, &rm)) == 0 && rm.exists)
+		r = sq_history_rows(c, rm.id, after, limit, cb, arg);
+	sq_rollback(c);
+	sq_put(s, c);
+	return r;
+}
+
+int
+sq_realm_list(struct srv_backend *be, const char *org_id,
+    int (*cb)(void *arg, const char *realm_id), void *arg)
+{
+	struct sq_state *s = sq_state(be);
+	struct sq_conn *c = sq_get(s);
+	sqlite3_stmt *st;
+	int r = 0, rc = SQLITE_DONE;
+
+	if ((st = sq_stmt(c, SQ_REALM_LIST, &r)) != NULL) {
+		(void)sqlite3_bind_text(st, 1, org_id, -1, SQLITE_STATIC);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			const char *id =
+			    (const char *)sqlite3_column_text(st, 0);
+
+			if (id == NULL) {
+				r = sq_corrupt("workspace without name");
+				break;
+			}
+			if ((r = cb(arg, id)) != 0)
+				break;
+		}
+		if (r == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+			r = sq_fail(c, rc, "list workspaces");
+		sq_done(st);
+	}
 	sq_put(s, c);
 	return r;
 }

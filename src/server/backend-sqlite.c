@@ -175,6 +175,11 @@ static const char *const sq_migrations[] = {
     " first_seq INTEGER NOT NULL,"
     " body BLOB NOT NULL,"
     " signature BLOB NOT NULL);",
+    /*
+     * 6: histories (doc/audit.md): every version of a realm in the order
+     * it was stored.
+     */
+    "CREATE INDEX vlobs_checkpoint ON vlobs(realm, checkpoint);",
 };
 
 #define SQ_ORG_COLUMNS                                                         \
@@ -1088,6 +1093,8 @@ static const struct srv_backend_ops sq_ops = {
     .vlob_get = sq_vlob_get,
     .vlob_versions = sq_vlob_versions,
     .realm_changes = sq_realm_changes,
+    .vlob_history = sq_vlob_history,
+    .realm_list = sq_realm_list,
     .realm_checkpoint = sq_realm_checkpoint,
     .block_put_batch = sq_block_put_batch,
     .block_locate = sq_block_locate,

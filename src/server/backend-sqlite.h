@@ -49,6 +49,8 @@ enum sq_stmt_id {
 	SQ_VLOB_AT,
 	SQ_VLOB_VERSIONS,
 	SQ_CHANGES,
+	SQ_HISTORY,
+	SQ_REALM_LIST,
 	SQ_BLOCK_GET,
 	SQ_BLOCK_INSERT,
 	SQ_NREALM,
@@ -212,6 +214,11 @@ int sq_vlob_get(struct srv_backend *be, const char *org_id,
     void *arg);
 int sq_vlob_versions(struct srv_backend *be, const char *org_id,
     const char *realm_id, const char *vlob_id, srv_vlob_cb cb, void *arg);
+int sq_vlob_history(struct srv_backend *be, const char *org_id,
+    const char *realm_id, uint64_t after, uint64_t limit, srv_vlob_cb cb,
+    void *arg);
+int sq_realm_list(struct srv_backend *be, const char *org_id,
+    int (*cb)(void *arg, const char *realm_id), void *arg);
 int sq_realm_changes(struct srv_backend *be, const char *org_id,
     const char *realm_id, uint64_t since, uint64_t limit, srv_vlob_cb cb,
     void *arg, uint64_t *checkpoint);

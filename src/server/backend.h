@@ -324,6 +324,18 @@ struct srv_backend_ops {
 	int (*realm_changes)(struct srv_backend *be, const char *org_id,
 	    const char *realm_id, uint64_t since, uint64_t limit,
 	    srv_vlob_cb cb, void *arg, uint64_t *checkpoint);
+	/*
+	 * Every version stored in realm_id after checkpoint after, at most
+	 * limit, in checkpoint order, with its blob and vlob_id, from one
+	 * snapshot (histories, doc/audit.md).  A non-zero return of cb
+	 * stops and is returned.
+	 */
+	int (*vlob_history)(struct srv_backend *be, const char *org_id,
+	    const char *realm_id, uint64_t after, uint64_t limit,
+	    srv_vlob_cb cb, void *arg);
+	/* The realms of org_id written to, in order of first write. */
+	int (*realm_list)(struct srv_backend *be, const char *org_id,
+	    int (*cb)(void *arg, const char *realm_id), void *arg);
 	/* The realm's current checkpoint (0: nothing stored yet). */
 	int (*realm_checkpoint)(struct srv_backend *be, const char *org_id,
 	    const char *realm_id, uint64_t *checkpoint);

@@ -11,6 +11,7 @@ src_server_libsrv_a_SOURCES = \
 	src/server/backend-sqlite-realms.c src/server/backend-sqlite-invites.c \
 	src/server/backend-sqlite-enroll.c src/server/backend-sqlite-alog.c \
 	src/server/accesslog.h src/server/accesslog.c \
+	src/server/export.h src/server/export.c \
 	src/server/blockstore.h src/server/blockstore-packs.c \
 	src/server/replay.h src/server/replay.c \
 	src/server/chains.h src/server/chains.c \

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <microhttpd.h>
@@ -26,6 +27,7 @@
 
 #include "accesslog.h"
 #include "backend.h"
+#include "export.h"
 #include "encoding.h"
 #include "errors.h"
 #include "httpd.h"
@@ -48,6 +50,8 @@ struct srv_args {
 	int check_config;
 	int log_key_public;
 	const char *export_log; /* "-": standard output */
+	const char *export_history; /* an organization */
+	const char *output; /* of --export-history; "-": standard output */
 	struct srv_overrides ov;
 };
 
@@ -68,6 +72,11 @@ usage(FILE *f)
 	              "  --export-log FILE     export the access log to FILE "
 	              "(- for standard\n"
 	              "                        output) and exit\n"
+	              "  --export-history ORG  export the organization's "
+	              "history (to --output)\n"
+	              "                        and exit\n"
+	              "  -o, --output FILE     where --export-history "
+	              "writes (default: -)\n"
 	              "  --listen HOST:PORT    address to listen on\n"
 	              "  --db PATH             database file\n"
 	              "  --log-level LEVEL     error, warning, info, debug "
@@ -112,12 +121,15 @@ parse_args(int argc, char **argv, struct srv_args *a)
 		OPT_FG,
 		OPT_KEY_PUBLIC,
 		OPT_EXPORT,
+		OPT_HISTORY,
 	};
 	static const struct option opts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"check-config", no_argument, NULL, OPT_CHECK},
 	    {"log-key-public", no_argument, NULL, OPT_KEY_PUBLIC},
 	    {"export-log", required_argument, NULL, OPT_EXPORT},
+	    {"export-history", required_argument, NULL, OPT_HISTORY},
+	    {"output", required_argument, NULL, 'o'},
 	    {"listen", required_argument, NULL, OPT_LISTEN},
 	    {"db", required_argument, NULL, OPT_DB},
 	    {"log-level", required_argument, NULL, OPT_LOG},
@@ -128,7 +140,7 @@ parse_args(int argc, char **argv, struct srv_args *a)
 	};
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:Vh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:o:Vh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			a->config = optarg;
@@ -141,6 +153,12 @@ parse_args(int argc, char **argv, struct srv_args *a)
 			break;
 		case OPT_EXPORT:
 			a->export_log = optarg;
+			break;
+		case OPT_HISTORY:
+			a->export_history = optarg;
+			break;
+		case 'o':
+			a->output = optarg;
 			break;
 		case OPT_LISTEN:
 			a->ov.listen = optarg;
@@ -357,6 +375,48 @@ out:
 	return st;
 }
 
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* --export-history ORG: the organization's history (export.c). */
+static int
+export_history(const struct srv_conf *c, const char *org, const char *path)
+{
+	struct srv_backend *be = NULL;
+	FILE *f;
+	int r, st = SRV_EXIT_FAILURE;
+
+	(void)umask(077);
+	if ((r = srv_backend_open(&c->db, &be)) != 0)
+		return fail(r, _("cannot open the database"));
+	f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+	if (f == NULL) {
+		(void)fprintf(stderr, _("%s: cannot write %s: %s\n"), PROG,
+		    path, strerror(errno));
+		srv_backend_close(be);
+		return st;
+	}
+	if ((r = srv_export_history(be, org, now_us(), f)) != 0 ||
+	    fflush(f) != 0)
+		(void)fail(r != 0 ? r : SCEAU_ERR_SYSTEM,
+		    _("cannot export the organization's history"));
+	else
+		st = SRV_EXIT_OK;
+	if (f != stdout && fclose(f) != 0 && st == SRV_EXIT_OK) {
+		(void)fprintf(stderr, _("%s: cannot write %s: %s\n"), PROG,
+		    path, strerror(errno));
+		st = SRV_EXIT_FAILURE;
+	}
+	srv_backend_close(be);
+	return st;
+}
+
 static int
 run(struct srv_conf *c)
 {
@@ -404,6 +464,9 @@ main(int argc, char **argv)
 		st = print_log_key(c);
 	else if (a.export_log != NULL)
 		st = export_log(c, a.export_log);
+	else if (a.export_history != NULL)
+		st = export_history(
+		    c, a.export_history, a.output != NULL ? a.output : "-");
 	else
 		st = run(c);
 	srv_conf_free(c);

@@ -98,6 +98,8 @@ static const struct route routes[] = {
         BODY_NONE, 0, srv_route_vlob_versions},
     {"GET", {"*", "realms", "#", "changes"}, ROUTE_DEVICE, BODY_NONE, 1,
         srv_route_changes},
+    {"GET", {"*", "realms", "#", "history"}, ROUTE_DEVICE, BODY_NONE, 1,
+        srv_route_history},
     {"POST", {"*", "realms", "#", "blocks"}, ROUTE_DEVICE, BODY_BLOCKS, 0,
         srv_route_blocks_post},
     {"GET", {"*", "realms", "#", "blocks"}, ROUTE_DEVICE, BODY_NONE, 1,

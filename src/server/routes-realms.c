@@ -1,7 +1,8 @@
 /*
  * routes-realms.c: workspaces: who may do what (the caller's role, read
  * from the organization's chain), the list of the caller's workspaces,
- * the versions of a vlob and the changes since a checkpoint.
+ * the versions of a vlob, the changes since a checkpoint and a
+ * workspace's whole history (every version, with its blob).
  *
  * Roles come from the chain cache at each request: a certificate that
  * removes a member takes effect on its next request.  Replies that may
@@ -16,9 +17,11 @@
 #include "alloc.h"
 #include "chain.h"
 #include "chains.h"
+#include "encoding.h"
 #include "errors.h"
 #include "json.h"
 #include "log.h"
+#include "manifest.h"
 #include "routes.h"
 
 #define CHANGES_LIMIT_MAX 10000
@@ -278,5 +281,75 @@ srv_route_changes(struct srv_ctx *ctx, const struct srv_request *req,
 		return r;
 	}
 	srv_resp_json_buf(resp, 200, lc.out);
+	return 0;
+}
+
+/* ------------------------------------------------ GET .../history */
+
+/* A reply of history holds about this many blob bytes (at least one). */
+#define HISTORY_REPLY_BYTES (4UL * 1024 * 1024)
+
+struct history_ctx {
+	struct sceau_buf *out;
+	size_t n;
+	uint64_t bytes;
+	uint64_t last; /* checkpoint of the last version put */
+};
+
+static int
+history_put(void *arg, const struct srv_vlob_row *row)
+{
+	struct history_ctx *hc = arg;
+	int r;
+
+	if (hc->n > 0 && hc->bytes + row->size > HISTORY_REPLY_BYTES)
+		return 1; /* the rest in the next reply */
+	if ((r = realms_id_ok(row->vlob_id)) != 0 ||
+	    (r = sceau_buf_putf(hc->out,
+	         "%s{\"vlob_id\":\"%s\",\"version\":%llu,"
+	         "\"checkpoint\":%llu,\"server_time\":%llu,\"blob\":\"",
+	         hc->n > 0 ? "," : "", row->vlob_id,
+	         (unsigned long long)row->version,
+	         (unsigned long long)row->checkpoint,
+	         (unsigned long long)row->server_time)) != 0 ||
+	    (r = sceau_enc_b64_put(
+	         hc->out, row->blob, (size_t)row->size, SCEAU_B64_STD)) != 0 ||
+	    (r = sceau_buf_put(hc->out, "\"}", 2)) != 0)
+		return r;
+	hc->n++;
+	hc->bytes += row->size;
+	hc->last = row->checkpoint;
+	return 0;
+}
+
+int
+srv_route_history(struct srv_ctx *ctx, const struct srv_request *req,
+    const struct srv_route_args *args, struct srv_response *resp)
+{
+	struct srv_realm_access acc;
+	struct history_ctx hc = {NULL, 0, 0, 0};
+	uint64_t since, limit;
+	int r, more;
+
+	(void)req;
+	if ((r = srv_realm_access(ctx, args, 0, &acc)) != 0 ||
+	    (r = changes_query(args->query, &since, &limit)) != 0)
+		return r;
+	if ((hc.out = sceau_buf_new()) == NULL)
+		return SCEAU_ERR_ALLOC;
+	if ((r = sceau_buf_putf(hc.out, "{\"versions\":[")) != 0 ||
+	    (r = ctx->be->ops->vlob_history(ctx->be, args->org_id,
+	         args->realm_id, since, limit, history_put, &hc)) < 0) {
+		sceau_buf_free(hc.out);
+		return r;
+	}
+	more = r == 1 || hc.n == limit;
+	if ((r = sceau_buf_putf(hc.out, "],\"last\":%llu,\"more\":%s}\n",
+	         (unsigned long long)(hc.n > 0 ? hc.last : since),
+	         more ? "true" : "false")) != 0) {
+		sceau_buf_free(hc.out);
+		return r;
+	}
+	srv_resp_json_buf(resp, 200, hc.out);
 	return 0;
 }

@@ -70,6 +70,8 @@ int srv_route_vlob_versions(struct srv_ctx *, const struct srv_request *,
     const struct srv_route_args *, struct srv_response *) SCEAU_WUR;
 int srv_route_changes(struct srv_ctx *, const struct srv_request *,
     const struct srv_route_args *, struct srv_response *) SCEAU_WUR;
+int srv_route_history(struct srv_ctx *, const struct srv_request *,
+    const struct srv_route_args *, struct srv_response *);
 int srv_route_blocks_post(struct srv_ctx *, const struct srv_request *,
     const struct srv_route_args *, struct srv_response *) SCEAU_WUR;
 int srv_route_blocks_get(struct srv_ctx *, const struct srv_request *,
