@@ -631,8 +631,12 @@ chain_append(struct sceau_chain *c, const uint8_t *env, size_t n,
 		        : "malformed");
 		goto out;
 	}
-	if ((r = check_position(&x, server_time)) != 0)
+	if ((r = check_position(&x, server_time)) != 0) {
+		/* Audits: what the misplaced certificate says it is. */
+		if (violation != NULL && out != NULL)
+			*out = *cert;
 		goto out;
+	}
 	if ((r = check_author_alive(&x)) != 0 || (r = check_act(&x)) != 0 ||
 	    (r = chain_policy_rules(&x)) != 0 ||
 	    (verify && (r = chain_x509_check(&x, env, n)) != 0)) {

@@ -85,7 +85,9 @@ int sceau_chain_append_trusted(struct sceau_chain *c, const uint8_t *env,
  * certificates after it are still checked.  Then *violation receives
  * the rule's code and sceau_message() names it; *out is still filled.
  * Returns 0 (appended or moved past, *violation says which), or the
- * error after which the chain cannot go on.
+ * error after which the chain cannot go on; for a certificate whose
+ * signature verified but that is out of its place (SCEAU_ERR_CHAIN_*:
+ * index, hash, time, organization), *out is filled too.
  */
 int sceau_chain_append_audit(struct sceau_chain *c, const uint8_t *env,
     size_t n, uint64_t server_time, struct sceau_cert *out, int *violation)

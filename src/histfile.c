@@ -165,7 +165,7 @@ hist_getline(struct sceau_hist_reader *r, size_t *lenp)
 		if (r->cap >= SCEAU_HIST_LINE_MAX) {
 			sceau_message("line %llu: longer than %lu bytes",
 			    (unsigned long long)r->line, SCEAU_HIST_LINE_MAX);
-			return SCEAU_ERR_INVALID_FORMAT;
+			return SCEAU_ERR_LIMIT_EXCEEDED;
 		}
 		if ((nt = sceau_reallocarray(r->text, r->cap, 2)) == NULL)
 			return SCEAU_ERR_ALLOC;
@@ -293,10 +293,9 @@ sceau_hist_read(struct sceau_hist_reader *r, struct sceau_hist_item *it)
 	int e;
 
 	memset(it, 0, sizeof(*it));
-	r->line++;
+	it->line = ++r->line;
 	if ((e = hist_getline(r, &len)) <= 0)
 		return e;
-	it->line = r->line;
 	if (sceau_json_parse(r->text, len, &lim, &o) != 0 || !json_is_object(o))
 		e = hist_bad(r, "not a JSON object");
 	else if (sceau_json_get_choice(o, "type", hist_names, &t) != 0)

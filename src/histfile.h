@@ -77,8 +77,11 @@ struct sceau_hist_reader;
 int sceau_hist_reader_new(FILE *f, struct sceau_hist_reader **rp) SCEAU_WUR;
 void sceau_hist_reader_free(struct sceau_hist_reader *r);
 /*
- * The next line into *it: 1, 0 at the end of the file, or an error
- * (SCEAU_ERR_INVALID_FORMAT naming the line, SCEAU_ERR_IO, _ALLOC).
+ * The next line into *it: 1, 0 at the end of the file, or an error:
+ * SCEAU_ERR_INVALID_FORMAT for a line that is not what it should be
+ * (it->line says which; the next read goes on after it), or one that
+ * stops the reading: SCEAU_ERR_LIMIT_EXCEEDED (a line too long),
+ * _SYSTEM, _ALLOC.
  */
 int sceau_hist_read(struct sceau_hist_reader *r, struct sceau_hist_item *it)
     SCEAU_WUR;

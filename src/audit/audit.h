@@ -1,14 +1,17 @@
 /*
  * audit.h: what the subcommands of sceau-audit share.
  *
- * Each subcommand is one file (verify-log.c; verify, report and
- * verify-report are to come) with one entry point of this shape; main.c
+ * Each subcommand is one file (verify-log.c, verify.c, report.c,
+ * verify-report.c) with one entry point of this shape; main.c
  * dispatches on the first argument.
  */
 #ifndef SCEAU_AUDIT_AUDIT_H
 #define SCEAU_AUDIT_AUDIT_H
 
+#include <stdint.h>
 #include <stdio.h>
+
+#include "sign.h"
 
 #define AUDIT_PROG "sceau-audit"
 
@@ -26,8 +29,16 @@ struct audit_opts {
 
 typedef int (*audit_cmd_fn)(const struct audit_opts *o, int argc, char **argv);
 
+/* A public key: 64 hex digits, or a file holding them.  0 or -1. */
+int audit_key_parse(const char *arg, uint8_t pk[SCEAU_SIGN_PUBLIC_LEN]);
+/* Microseconds as "YYYY-MM-DDTHH:MM:SSZ" ("-" for 0). */
+void audit_time_text(uint64_t us, char *out, size_t n);
+
 /* sceau-audit verify-log EXPORT --key KEY (verify-log.c). */
 int audit_cmd_verify_log(const struct audit_opts *o, int argc, char **argv);
 void audit_usage_verify_log(FILE *f);
+/* sceau-audit verify EXPORT [--root-key KEY] (verify.c). */
+int audit_cmd_verify(const struct audit_opts *o, int argc, char **argv);
+void audit_usage_verify(FILE *f);
 
 #endif /* SCEAU_AUDIT_AUDIT_H */

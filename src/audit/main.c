@@ -1,7 +1,6 @@
 /*
  * main.c: sceau-audit, the auditor's tool (doc/audit.md): global
- * options, then one subcommand.  Only verify-log exists for now; verify,
- * report and verify-report (an organization's history) are to come.
+ * options, then one subcommand.
  */
 #include "config.h"
 
@@ -20,6 +19,9 @@ struct audit_cmd {
 };
 
 static const struct audit_cmd cmds[] = {
+    {"verify", audit_cmd_verify, audit_usage_verify,
+        N_("verify an organization's history, exported by a member or the "
+           "server")},
     {"verify-log", audit_cmd_verify_log, audit_usage_verify_log,
         N_("verify an export of the server's signed access log")},
 };

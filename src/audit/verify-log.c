@@ -21,8 +21,6 @@
 #include "i18n.h"
 #include "json.h"
 
-#define KEY_FILE_MAX 4096
-
 struct vl_state {
 	const struct audit_opts *o;
 	json_t *findings; /* --json */
@@ -46,36 +44,6 @@ audit_usage_verify_log(FILE *f)
 	              "  --json                output JSON\n"
 	              "  -h, --help            show this help and exit\n"),
 	    f);
-}
-
-/* KEY: the hex itself, or a file holding it. */
-static int
-vl_key(const char *arg, uint8_t pk[SCEAU_SIGN_PUBLIC_LEN])
-{
-	struct sceau_buf *b;
-	char hex[2 * SCEAU_SIGN_PUBLIC_LEN + 1];
-	size_t n;
-	int r;
-
-	if (strlen(arg) == 2 * SCEAU_SIGN_PUBLIC_LEN &&
-	    sceau_enc_hex_decode_fixed(arg, pk, SCEAU_SIGN_PUBLIC_LEN) == 0)
-		return 0;
-	if ((b = sceau_buf_new()) == NULL)
-		return -1;
-	r = sceau_buf_load_file(arg, KEY_FILE_MAX, b);
-	n = sceau_buf_len(b);
-	while (r == 0 && n > 0 &&
-	    strchr(" \t\r\n", sceau_buf_ptr(b)[n - 1]) != NULL)
-		n--;
-	if (r == 0 && n == sizeof(hex) - 1) {
-		memcpy(hex, sceau_buf_ptr(b), n);
-		hex[n] = '\0';
-		r = sceau_enc_hex_decode_fixed(hex, pk, SCEAU_SIGN_PUBLIC_LEN);
-	} else if (r == 0) {
-		r = -1;
-	}
-	sceau_buf_free(b);
-	return r;
 }
 
 static const char *
@@ -167,23 +135,12 @@ vl_feed(FILE *f, struct sceau_alog_verifier *v)
 }
 
 static void
-vl_time(uint64_t us, char *out, size_t n)
-{
-	time_t t = (time_t)(us / 1000000);
-	struct tm tm;
-
-	if (us == 0 || gmtime_r(&t, &tm) == NULL ||
-	    strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		(void)snprintf(out, n, "-");
-}
-
-static void
 vl_summary_text(const char *path, const struct sceau_alog_summary *s)
 {
 	char t1[32], t2[32];
 
-	vl_time(s->first_time_us, t1, sizeof(t1));
-	vl_time(s->last_time_us, t2, sizeof(t2));
+	audit_time_text(s->first_time_us, t1, sizeof(t1));
+	audit_time_text(s->last_time_us, t2, sizeof(t2));
 	(void)printf(_("%s: %llu record(s), seq %llu to %llu, %s to %s\n"),
 	    path, (unsigned long long)s->records,
 	    (unsigned long long)s->first_seq, (unsigned long long)s->last_seq,
@@ -209,8 +166,8 @@ vl_summary_json(
 	char t1[32], t2[32];
 	json_t *j;
 
-	vl_time(s->first_time_us, t1, sizeof(t1));
-	vl_time(s->last_time_us, t2, sizeof(t2));
+	audit_time_text(s->first_time_us, t1, sizeof(t1));
+	audit_time_text(s->last_time_us, t2, sizeof(t2));
 	j = json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:s, s:s, s:I, s:I, "
 	              "s:O}",
 	    "export", path, "ok", s->violations == 0, "records",
@@ -272,7 +229,7 @@ audit_cmd_verify_log(const struct audit_opts *go, int argc, char **argv)
 		audit_usage_verify_log(stderr);
 		return AUDIT_EXIT_USAGE;
 	}
-	if (vl_key(key, pk) != 0) {
+	if (audit_key_parse(key, pk) != 0) {
 		(void)fprintf(stderr,
 		    _("%s: %s: not a log key (64 hex digits)\n"), AUDIT_PROG,
 		    key);
