@@ -402,6 +402,12 @@ hw_cert(struct hw *h, const struct sceau_hist_item *it)
 	else if (r == 0 && h->has_held) {
 		hw_missing(h);
 		h->s->unverified++; /* this one */
+	} else if (r == 0 && due == 1 && h->s->root_pinned &&
+	    rr == SCEAU_ERR_CERT_SIGNATURE) {
+		h->s->unverified++;
+		hw_break(h, it->line, SCEAU_ERR_CHAIN_ROOT, c,
+		    "certificate 1 does not verify with the pinned root key: "
+		    "this is not the organization the key belongs to");
 	} else if (r == 0) {
 		h->s->unverified++;
 		hw_break(h, it->line, rr, c, sceau_last_message());
@@ -507,6 +513,9 @@ audit_walk(FILE *f, const struct audit_walk *w, struct audit_summary *s)
 	    (r = hw_header(&h, &it)) != 0) {
 		if (r == 0)
 			sceau_message("the file is empty");
+		else if (r == SCEAU_ERR_INVALID_FORMAT)
+			sceau_message("not a sceau history export (line 1: no "
+			              "header)");
 		r = r <= 0 && r != 0 ? r : SCEAU_ERR_INVALID_FORMAT;
 		goto out;
 	}

@@ -23,6 +23,7 @@ EXTRA_DIST += tests/server-lib.sh tests/tamper-proxy.py
 
 # The server's signed access log and sceau-audit verify-log (issue 9).
 script_tests += tests/integration/audit-log.sh
+script_tests += tests/integration/audit-history.sh
 
 # The server's invitation mail (tests/tools/sceau-test-mail) against an
 # SMTP sink on 127.0.0.1 (python3-aiosmtpd).
