@@ -578,6 +578,19 @@ check_author_alive(const struct ctx *x)
 	return 0;
 }
 
+/* The author's rights, the act's rules, the policy, the X.509 rules. */
+static int
+check_rules(const struct ctx *x, const uint8_t *env, size_t n, int verify)
+{
+	int r;
+
+	if ((r = check_author_alive(x)) != 0 || (r = check_act(x)) != 0 ||
+	    (r = chain_policy_rules(x)) != 0 ||
+	    (verify && (r = chain_x509_check(x, env, n)) != 0))
+		return r;
+	return 0;
+}
+
 /*
  * Audits: a certificate that broke a rule is not applied, but the chain
  * moves past it (index, hash, times), so that what follows is checked.
@@ -637,9 +650,7 @@ chain_append(struct sceau_chain *c, const uint8_t *env, size_t n,
 			*out = *cert;
 		goto out;
 	}
-	if ((r = check_author_alive(&x)) != 0 || (r = check_act(&x)) != 0 ||
-	    (r = chain_policy_rules(&x)) != 0 ||
-	    (verify && (r = chain_x509_check(&x, env, n)) != 0)) {
+	if ((r = check_rules(&x, env, n, verify)) != 0) {
 		if (violation == NULL || !apply_it || r == SCEAU_ERR_ALLOC)
 			goto out;
 		*violation = r;

@@ -40,5 +40,8 @@ void audit_usage_verify_log(FILE *f);
 /* sceau-audit verify EXPORT [--root-key KEY] (verify.c). */
 int audit_cmd_verify(const struct audit_opts *o, int argc, char **argv);
 void audit_usage_verify(FILE *f);
+/* sceau-audit report EXPORT [OPTIONS] (report.c). */
+int audit_cmd_report(const struct audit_opts *o, int argc, char **argv);
+void audit_usage_report(FILE *f);
 
 #endif /* SCEAU_AUDIT_AUDIT_H */

@@ -114,8 +114,8 @@ hw_order(struct hw *h, const struct sceau_hist_item *it,
 		    (unsigned long long)e->version);
 		hw_finding(h,
 		    v->version > e->version + 1 ? "removed" : "reordered",
-		    it->line, 0, v->author, v->realm_id, v->vlob_id,
-		    v->version, why);
+		    it->line, 0, v->author, v->realm_id, v->vlob_id, v->version,
+		    why);
 	}
 	if (it->server_time < e->server_time)
 		hw_finding(h, "time", it->line, 0, v->author, v->realm_id,
@@ -133,15 +133,17 @@ static int
 hw_rights(struct hw *h, const struct sceau_hist_item *it,
     const struct sceau_vlob_header *v, const struct sceau_chain_device *d)
 {
-	const struct sceau_chain_user *u = sceau_chain_user(h->chain, d->user_id);
+	const struct sceau_chain_user *u =
+	    sceau_chain_user(h->chain, d->user_id);
 	const struct sceau_chain_realm *rm;
-	uint64_t rt = d->revoked_index != 0 ? hw_cert_time(h, d->revoked_index)
-	                                    : 0;
+	uint64_t rt =
+	    d->revoked_index != 0 ? hw_cert_time(h, d->revoked_index) : 0;
 	enum sceau_role role;
 	char why[256];
 
 	if (d->revoked_index != 0 &&
-	    ((rt != 0 && it->server_time >= rt) || v->timestamp >= d->revoked_time)) {
+	    ((rt != 0 && it->server_time >= rt) ||
+	        v->timestamp >= d->revoked_time)) {
 		(void)snprintf(why, sizeof(why),
 		    "signed by device %s after its revocation (certificate "
 		    "%llu)",
@@ -152,7 +154,8 @@ hw_rights(struct hw *h, const struct sceau_hist_item *it,
 	    (it->server_time >= hw_cert_time(h, u->revoked_index) ||
 	        v->timestamp >= u->revoked_time)) {
 		(void)snprintf(why, sizeof(why),
-		    "signed by user %s after the user's revocation (certificate "
+		    "signed by user %s after the user's revocation "
+		    "(certificate "
 		    "%llu)",
 		    d->user_id, (unsigned long long)u->revoked_index);
 		goto refused;
@@ -163,9 +166,10 @@ hw_rights(struct hw *h, const struct sceau_hist_item *it,
 		(void)snprintf(why, sizeof(why),
 		    "written by user %s, who was %s of the workspace then",
 		    d->user_id,
-		    role == SCEAU_ROLE_NONE ? "not a member" : sceau_role_name(role));
-		hw_finding(h, "not-allowed", it->line, 0, v->author, v->realm_id,
-		    v->vlob_id, v->version, why);
+		    role == SCEAU_ROLE_NONE ? "not a member"
+		                            : sceau_role_name(role));
+		hw_finding(h, "not-allowed", it->line, 0, v->author,
+		    v->realm_id, v->vlob_id, v->version, why);
 		return 1;
 	}
 	rm = sceau_chain_realm(h->chain, v->realm_id);
@@ -275,7 +279,8 @@ hw_vlob(struct hw *h, const struct sceau_hist_item *it)
 	if (hw_vlob_open(h, it, &v, &d) != 0)
 		return 0;
 	bad = hw_rights(h, it, &v, d);
-	if (it->server_time != 0 && v.timestamp > it->server_time + HW_SKEW_US) {
+	if (it->server_time != 0 &&
+	    v.timestamp > it->server_time + HW_SKEW_US) {
 		hw_finding(h, "time", it->line, 0, v.author, v.realm_id,
 		    v.vlob_id, v.version,
 		    "its author's timestamp is after the server stored it");
@@ -357,7 +362,8 @@ hw_card(struct hw *h, const struct sceau_chain_device *d)
 {
 	struct sceau_x509_trust *t = NULL;
 	struct sceau_x509_result res;
-	const struct hw_device *act = sceau_strmap_get(h->devices, d->device_id);
+	const struct hw_device *act =
+	    sceau_strmap_get(h->devices, d->device_id);
 	const uint8_t *anchors, *leaf;
 	size_t alen, llen, i;
 	char why[1200], when[32];
@@ -366,8 +372,8 @@ hw_card(struct hw *h, const struct sceau_chain_device *d)
 	if (!sceau_chain_x509_anchors(h->chain, &anchors, &alen) ||
 	    hw_leaf(d, &leaf, &llen) != 0)
 		return 0;
-	if ((r = sceau_x509_list_trust(anchors, alen, d->x509_list,
-	         d->x509_list_len, &t)) != 0)
+	if ((r = sceau_x509_list_trust(
+	         anchors, alen, d->x509_list, d->x509_list_len, &t)) != 0)
 		return r == SCEAU_ERR_ALLOC ? r : 0;
 	for (i = 0; i < h->nders && r == 0; i++)
 		if (sceau_x509_trust_add_crl_der(t, sceau_buf_ptr(h->ders[i]),
@@ -381,7 +387,8 @@ hw_card(struct hw *h, const struct sceau_chain_device *d)
 	if (r == SCEAU_ERR_CERT_REVOKED) {
 		sceau_x509_time_text(res.revocation_time, when);
 		(void)snprintf(why, sizeof(why),
-		    "device %s was bound to card %s (serial %s), revoked at %s, "
+		    "device %s was bound to card %s (serial %s), revoked at "
+		    "%s, "
 		    "before the device was made",
 		    d->device_id, res.subject, res.serial, when);
 		hw_finding(h, "card-revoked", 0, d->created_index, d->device_id,

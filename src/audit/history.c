@@ -23,9 +23,9 @@ hw_finding(struct hw *h, const char *rule, uint64_t line, uint64_t index,
     const char *author, const char *realm, const char *vlob, uint64_t version,
     const char *detail)
 {
-	struct audit_finding f = {rule, line, index, author != NULL ? author : "",
-	    realm != NULL ? realm : "", vlob != NULL ? vlob : "", version,
-	    detail};
+	struct audit_finding f = {rule, line, index,
+	    author != NULL ? author : "", realm != NULL ? realm : "",
+	    vlob != NULL ? vlob : "", version, detail};
 
 	h->s->violations++;
 	if (h->w->finding != NULL)
@@ -83,12 +83,13 @@ hw_name_of(const struct hw *h, const char *id)
 }
 
 static int
-hw_identity(struct hw *h, const struct sceau_hist_item *it,
-    const struct sceau_cert *c)
+hw_identity(
+    struct hw *h, const struct sceau_hist_item *it, const struct sceau_cert *c)
 {
 	struct sceau_identity id;
 	struct hw_name *n;
-	const char *who = c->kind == SCEAU_CERT_USER ? c->user_id : c->device_id;
+	const char *who =
+	    c->kind == SCEAU_CERT_USER ? c->user_id : c->device_id;
 
 	if (it->identity == NULL ||
 	    (c->kind != SCEAU_CERT_USER && c->kind != SCEAU_CERT_DEVICE))
@@ -146,8 +147,8 @@ hw_cert_detail(const struct sceau_cert *c, char *out, size_t n)
 	switch (c->kind) {
 	case SCEAU_CERT_USER:
 	case SCEAU_CERT_USER_UPDATE:
-		(void)snprintf(out, n, "profile %s",
-		    sceau_profile_name(c->profile));
+		(void)snprintf(
+		    out, n, "profile %s", sceau_profile_name(c->profile));
 		break;
 	case SCEAU_CERT_REALM_ROLE:
 		(void)snprintf(out, n, "role %s",
@@ -170,10 +171,10 @@ static int
 hw_cert_act(struct hw *h, const struct sceau_hist_item *it,
     const struct sceau_cert *c, int violation)
 {
-	const struct sceau_chain_device *d = sceau_chain_device(h->chain,
-	    c->author);
-	const char *subject = c->kind == SCEAU_CERT_DEVICE ||
-	        c->kind == SCEAU_CERT_DEVICE_REVOKE
+	const struct sceau_chain_device *d =
+	    sceau_chain_device(h->chain, c->author);
+	const char *subject =
+	    c->kind == SCEAU_CERT_DEVICE || c->kind == SCEAU_CERT_DEVICE_REVOKE
 	    ? c->device_id
 	    : c->user_id;
 	char detail[64];
@@ -268,8 +269,8 @@ hw_hold(struct hw *h, const struct sceau_hist_item *it, int rr)
 	h->held_line = it->line;
 	h->held_time = it->server_time;
 	h->held_rc = rr;
-	(void)snprintf(h->held_msg, sizeof(h->held_msg), "%s",
-	    sceau_last_message());
+	(void)snprintf(
+	    h->held_msg, sizeof(h->held_msg), "%s", sceau_last_message());
 	h->has_held = 1;
 	return 0;
 }
@@ -369,10 +370,9 @@ hw_unhold(struct hw *h, struct sceau_cert *c, uint64_t line_after)
 	    "certificate %llu (line %llu) comes before certificate %llu "
 	    "(line %llu): the two were swapped",
 	    (unsigned long long)c->index, (unsigned long long)held.line,
-	    (unsigned long long)(c->index - 1),
-	    (unsigned long long)line_after);
-	hw_finding(h, "reordered", held.line, c->index, c->author, NULL, NULL,
-	    0, why);
+	    (unsigned long long)(c->index - 1), (unsigned long long)line_after);
+	hw_finding(
+	    h, "reordered", held.line, c->index, c->author, NULL, NULL, 0, why);
 	return 0;
 }
 
@@ -506,8 +506,7 @@ audit_walk(FILE *f, const struct audit_walk *w, struct audit_summary *s)
 	memset(&h, 0, sizeof(h));
 	h.w = w;
 	h.s = s;
-	if ((r = hw_init(&h)) != 0 ||
-	    (r = sceau_hist_reader_new(f, &rd)) != 0)
+	if ((r = hw_init(&h)) != 0 || (r = sceau_hist_reader_new(f, &rd)) != 0)
 		goto out;
 	if ((r = sceau_hist_read(rd, &it)) != 1 ||
 	    (r = hw_header(&h, &it)) != 0) {

@@ -22,6 +22,8 @@ static const struct audit_cmd cmds[] = {
     {"verify", audit_cmd_verify, audit_usage_verify,
         N_("verify an organization's history, exported by a member or the "
            "server")},
+    {"report", audit_cmd_report, audit_usage_report,
+        N_("report who did what and when, from a history export")},
     {"verify-log", audit_cmd_verify_log, audit_usage_verify_log,
         N_("verify an export of the server's signed access log")},
 };

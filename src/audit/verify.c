@@ -82,10 +82,10 @@ vf_finding(void *arg, const struct audit_finding *f)
 		return;
 	}
 	j = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:I, s:s, s:s}", "rule",
-	    f->rule, "line", (json_int_t)f->line, "index",
-	    (json_int_t)f->index, "author", f->author, "workspace", f->realm,
-	    "vlob", f->vlob, "version", (json_int_t)f->version, "where", where,
-	    "detail", f->detail);
+	    f->rule, "line", (json_int_t)f->line, "index", (json_int_t)f->index,
+	    "author", f->author, "workspace", f->realm, "vlob", f->vlob,
+	    "version", (json_int_t)f->version, "where", where, "detail",
+	    f->detail);
 	if (j != NULL)
 		(void)json_array_append_new(st->findings, j);
 }
@@ -102,20 +102,22 @@ vf_summary_text(const char *path, const struct audit_summary *s)
 	(void)printf(_("%s: organization %s, exported by %s at %s\n"), path,
 	    s->org_id, s->exported_by, t0);
 	(void)printf(_("root key: %s (%s)\n"), key,
-	    s->root_pinned ? _("pinned") : _("NOT pinned: compare it with the "
-	                                     "organization's"));
+	    s->root_pinned ? _("pinned")
+	                   : _("NOT pinned: compare it with the "
+	                       "organization's"));
 	(void)printf(_("certificates: %llu; versions: %llu in %llu "
 	               "workspace(s); %s to %s\n"),
 	    (unsigned long long)s->certificates,
-	    (unsigned long long)s->versions,
-	    (unsigned long long)s->workspaces, t1, t2);
+	    (unsigned long long)s->versions, (unsigned long long)s->workspaces,
+	    t1, t2);
 	(void)printf(_("cards: %llu, %llu checked against the export's %llu "
 	               "CRL(s)\n"),
 	    (unsigned long long)s->cards, (unsigned long long)s->cards_checked,
 	    (unsigned long long)s->crls);
 	if (s->unverified > 0 || s->unverified_versions > 0)
-		(void)printf(_("unverified: %llu certificate(s) after the chain "
-		               "broke, %llu version(s) by their authors\n"),
+		(void)printf(
+		    _("unverified: %llu certificate(s) after the chain "
+		      "broke, %llu version(s) by their authors\n"),
 		    (unsigned long long)s->unverified,
 		    (unsigned long long)s->unverified_versions);
 	if (s->violations == 0)
@@ -138,16 +140,16 @@ vf_summary_json(
 	sceau_enc_hex_fixed(s->root_key, sizeof(s->root_key), key);
 	j = json_pack("{s:s, s:b, s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:I, "
 	              "s:I, s:I, s:I, s:I, s:I, s:b, s:s, s:s, s:O}",
-	    "export", path, "ok", s->violations == 0, "organization",
-	    s->org_id, "exported_by", s->exported_by, "exported_at", t0,
-	    "root_key", key, "root_key_pinned", s->root_pinned,
-	    "certificates", (json_int_t)s->certificates, "versions",
-	    (json_int_t)s->versions, "workspaces", (json_int_t)s->workspaces,
-	    "crls", (json_int_t)s->crls, "cards", (json_int_t)s->cards,
-	    "cards_checked", (json_int_t)s->cards_checked, "unverified",
+	    "export", path, "ok", s->violations == 0, "organization", s->org_id,
+	    "exported_by", s->exported_by, "exported_at", t0, "root_key", key,
+	    "root_key_pinned", s->root_pinned, "certificates",
+	    (json_int_t)s->certificates, "versions", (json_int_t)s->versions,
+	    "workspaces", (json_int_t)s->workspaces, "crls",
+	    (json_int_t)s->crls, "cards", (json_int_t)s->cards, "cards_checked",
+	    (json_int_t)s->cards_checked, "unverified",
 	    (json_int_t)s->unverified, "unverified_versions",
-	    (json_int_t)s->unverified_versions, "complete", s->complete, "first_time",
-	    t1, "last_time", t2, "violations", findings);
+	    (json_int_t)s->unverified_versions, "complete", s->complete,
+	    "first_time", t1, "last_time", t2, "violations", findings);
 	if (j != NULL)
 		(void)json_dumpf(j, stdout, JSON_INDENT(2));
 	(void)putchar('\n');
@@ -175,8 +177,8 @@ vf_args(int argc, char **argv, struct audit_opts *o, const char **path,
 			return -1;
 	}
 	if (optind != argc - 1) {
-		(void)fprintf(stderr, _("%s: verify takes one export\n"),
-		    AUDIT_PROG);
+		(void)fprintf(
+		    stderr, _("%s: verify takes one export\n"), AUDIT_PROG);
 		return -1;
 	}
 	*path = argv[optind];

@@ -15,7 +15,7 @@
 . "$top_srcdir/tests/server-lib.sh"
 export LC_ALL=C LANGUAGE=
 srv_setup
-require_cmd jq sqlite3 /usr/bin/python3
+require_cmd jq sqlite3 openssl /usr/bin/python3
 sceau="$top_builddir/sceau"
 audit="$top_builddir/sceau-audit"
 prov="$top_builddir/tests/tools/sceau-test-provision"
@@ -249,6 +249,86 @@ check_status "in French" 1 env LANGUAGE=fr LC_ALL=fr_FR.UTF-8 "$audit" \
 	verify "$tmp/t-reader"
 check_grep "(French)" "^VIOLATIONS : 1\|^VIOLATIONS: 1" "$tmp/out"
 check_grep "(French words)" "certificat" "$tmp/out"
+
+# ------------------------------------------------------------ reports
+check_status "report: text, every act" 0 "$audit" report "$tmp/bob.jsonl"
+check_grep "(a role given, with who gave it)" \
+	"workspace-role *Alice <alice@example.org> on device .*about Carol <carol@example.org>: role contributor" \
+	"$tmp/out"
+check_grep "(a version)" "vlob .*Carol <carol@example.org> on device .*version 1" \
+	"$tmp/out"
+check_grep "(the verdict)" "^verified: no violation" "$tmp/out"
+check_status "report --json --user carol --kind vlob" 0 "$audit" --json \
+	report "$tmp/bob.jsonl" --user carol@example.org --kind vlob
+check "only carol's versions" jq -e '(.acts | length) >= 2 and
+	all(.acts[]; .kind == "vlob" and (.who | test("carol@"))) and
+	.summary.ok' "$tmp/out"
+check_status "report by workspace and kind" 0 "$audit" report \
+	"$tmp/bob.jsonl" --format json --workspace "$docs_id" \
+	--kind workspace-role,workspace-key
+check "the docs roles and keys, a rotation among them" jq -e --arg ws \
+	"$docs_id" '(.acts | length) >= 5 and all(.acts[]; .workspace == $ws)
+	and ([.acts[] | select(.kind == "workspace-role")] | length) >= 4
+	and ([.acts[] | select(.kind == "workspace-key")] | length) >= 2' \
+	"$tmp/out"
+check_status "report in a period that holds nothing" 0 "$audit" --json \
+	report "$tmp/bob.jsonl" --since 2100-01-01
+check "no act" jq -e '(.acts | length) == 0' "$tmp/out"
+check_status "report until the start of time" 0 "$audit" --json \
+	report "$tmp/bob.jsonl" --until @1
+check "no act either" jq -e '(.acts | length) == 0' "$tmp/out"
+check_status "an unknown kind: usage" 2 "$audit" report "$tmp/bob.jsonl" \
+	--kind bogus
+check_status "a bad date: usage" 2 "$audit" report "$tmp/bob.jsonl" \
+	--since yesterday
+check_status "a report of a tampered export lists the violation" 1 \
+	"$audit" --json report "$tmp/t-reader"
+check "with its rule, and the act marked" jq -e \
+	'(.violations[0].rule == "not-allowed") and
+	 ([.acts[] | select(.violation)] | length) == 1' "$tmp/out"
+check_status "with alice's keys, files and folders are named" 0 "$audit" \
+	--json report "$tmp/bob.jsonl" --kind vlob --names "$A"
+check "by their paths" jq -e '[.acts[].name] | index("/a1.txt") != null
+	and index("/c.txt") != null and index("/") != null' "$tmp/out"
+check_status "without keys, no names" 0 "$audit" --json report \
+	"$tmp/bob.jsonl" --kind vlob
+check "none" jq -e 'all(.acts[]; has("name") | not)' "$tmp/out"
+
+# XML, signed by an auditor's key (a certificate of a test CA).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$tmp/ca.key" -out "$tmp/ca.pem" -subj /CN=Audit-CA \
+	-days 30 2>/dev/null || bail "CA"
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$tmp/auditor.key" -out "$tmp/auditor.csr" \
+	-subj /CN=Auditor 2>/dev/null || bail "auditor key"
+openssl x509 -req -in "$tmp/auditor.csr" -CA "$tmp/ca.pem" \
+	-CAkey "$tmp/ca.key" -CAcreateserial -out "$tmp/auditor.pem" \
+	-days 30 2>/dev/null || bail "auditor certificate"
+check_status "report --format xml" 0 "$audit" report "$tmp/bob.jsonl" \
+	--format xml -o "$tmp/r.xml" --user bob@example.org
+xq() {
+	/usr/bin/python3 -c 'import sys, xml.etree.ElementTree as E
+ns = "{urn:sceau:audit-report:1}"
+r = E.parse(sys.argv[1]).getroot()
+print(eval(sys.argv[2]))' "$@"
+}
+check "well-formed, bob's acts only" test "$(xq "$tmp/r.xml" \
+	'len(r.findall(ns + "acts/" + ns + "act"))')" -ge 1
+check "it says no violation" test "$(xq "$tmp/r.xml" \
+	'r.find(ns + "summary").get("ok")')" = true
+check_status "a signed XML report (of an export with a violation)" 1 \
+	"$audit" report "$tmp/t-reader" --format xml -o "$tmp/signed.xml" \
+	--sign-key "$tmp/auditor.key" --sign-cert "$tmp/auditor.pem"
+check "signed, and still saying the violation" grep -q \
+	'rule="not-allowed"' "$tmp/signed.xml"
+check_status "verify-report: valid, signed by the auditor" 0 "$audit" \
+	verify-report "$tmp/signed.xml" --trust "$tmp/ca.pem"
+sed 's/rule="not-allowed"/rule="none"/' "$tmp/signed.xml" >"$tmp/forged.xml"
+check_status "verify-report: a report changed after signing" 1 "$audit" \
+	verify-report "$tmp/forged.xml" --trust "$tmp/ca.pem"
+check_status "signing needs --format xml" 2 "$audit" report \
+	"$tmp/bob.jsonl" --sign-key "$tmp/auditor.key" \
+	--sign-cert "$tmp/auditor.pem"
 
 # ------------------------------------------------------------ access log
 stop_server
