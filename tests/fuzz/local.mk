@@ -39,14 +39,16 @@ FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_SECONDS = 60
 FUZZ_LIBSCEAU_C = $(filter %.c,$(libsceau_a_SOURCES))
+# The auditor's walk, for fuzz-history (unused by the others).
+FUZZ_EXTRA_C = src/audit/history.c src/audit/history-vlob.c
 CLEANFILES += $(fuzz_targets:%=tests/fuzz/fuzz-%.libfuzzer)
 
 fuzz-build:
 	@for t in $(fuzz_targets); do \
 		echo "  FUZZCC   tests/fuzz/fuzz-$$t.libfuzzer"; \
 		$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEFS) $(DEFAULT_INCLUDES) \
-		    $(AM_CPPFLAGS) $(CPPFLAGS) \
-		    $(addprefix $(srcdir)/,$(FUZZ_LIBSCEAU_C)) \
+		    $(AM_CPPFLAGS) $(CPPFLAGS) -I$(srcdir)/src/audit \
+		    $(addprefix $(srcdir)/,$(FUZZ_LIBSCEAU_C) $(FUZZ_EXTRA_C)) \
 		    $(srcdir)/tests/fuzz/fuzz-$$t.c \
 		    $(OPENSSL_LIBS) $(JANSSON_LIBS) $(ARGON2_LIBS) $(SQLITE_LIBS) \
 		    $(CURL_LIBS) $(KEYUTILS_LIBS) $(LIBXML_LIBS) $(P11KIT_LIBS) $(LIBINTL) \
@@ -71,6 +73,16 @@ check_PROGRAMS += tests/fuzz/fuzz-alog
 tests_fuzz_fuzz_alog_SOURCES = tests/fuzz/fuzz-alog.c $(FUZZ_REPLAY_SOURCES)
 tests_fuzz_fuzz_alog_LDADD = $(SCEAU_LIBS)
 script_tests += tests/fuzz/fuzz-alog.sh
+
+# The history export and the auditor's walk (src/histfile.c,
+# src/audit/history.c).
+fuzz_targets += history
+check_PROGRAMS += tests/fuzz/fuzz-history
+tests_fuzz_fuzz_history_SOURCES = tests/fuzz/fuzz-history.c \
+	src/audit/history.c src/audit/history-vlob.c $(FUZZ_REPLAY_SOURCES)
+tests_fuzz_fuzz_history_CPPFLAGS = -I$(top_srcdir)/src/audit $(AM_CPPFLAGS)
+tests_fuzz_fuzz_history_LDADD = $(SCEAU_LIBS)
+script_tests += tests/fuzz/fuzz-history.sh
 
 # The device key file (src/keyfile.c): header, unlock and decrypt.
 fuzz_targets += keyfile
