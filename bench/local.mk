@@ -25,7 +25,7 @@ include bench/files.mk
 check_PROGRAMS += bench/bench-gen-history
 bench_bench_gen_history_SOURCES = bench/gen-history.c
 bench_bench_gen_history_LDADD = $(SCEAU_LIBS)
-EXTRA_DIST += bench/bench-audit.sh
+EXTRA_DIST += bench/bench-audit.sh bench/results/2026-11-23-audit.jsonl
 
 bench-audit: bench/bench-gen-history$(EXEEXT) sceau-audit$(EXEEXT)
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
