@@ -8,8 +8,26 @@
 #include "buf.h"
 #include "chain.h"
 #include "histfile.h"
+#include "manifest.h"
 #include "history.h"
 #include "strmap.h"
+
+/* A vlob version waiting in a batch (history-batch.c). */
+enum hw_vb_state {
+	HW_VB_OK = 0, /* signature verified: h holds the header */
+	HW_VB_MALFORMED, /* does not parse */
+	HW_VB_UNKNOWN, /* its author is not in the chain */
+	HW_VB_ALTERED, /* its signature does not verify */
+};
+struct hw_vb {
+	uint64_t line, server_time, checkpoint;
+	struct sceau_buf *data;
+	enum hw_vb_state state;
+	struct sceau_vlob_header h; /* verified (OK) */
+	struct sceau_vlob_header claimed; /* as parsed, unverified */
+	const struct sceau_chain_device *d;
+};
+struct hw_batch;
 
 struct hw {
 	const struct audit_walk *w;
@@ -34,6 +52,7 @@ struct hw {
 	void **kept;
 	size_t nkept, capkept;
 	/* CRLs and OCSP responses of the export, checked at the end. */
+	struct hw_batch *batch; /* vlob versions waiting */
 	struct sceau_buf **ders;
 	int *der_ocsp;
 	size_t nders, capders;
@@ -51,7 +70,14 @@ int hw_device_acted(
     struct hw *h, const char *device_id, uint64_t ts, uint64_t line);
 
 int hw_cert(struct hw *h, const struct sceau_hist_item *it);
+/* A vlob version: into the batch (history-batch.c). */
 int hw_vlob(struct hw *h, const struct sceau_hist_item *it);
+int hw_batch_new(struct hw *h);
+void hw_batch_free(struct hw *h);
+/* Verifies the batch's signatures, then checks each in order. */
+int hw_batch_flush(struct hw *h);
+/* The checks of one version, in order (history-vlob.c). */
+int hw_vlob_checked(struct hw *h, const struct hw_vb *vb);
 int hw_der(struct hw *h, const struct sceau_hist_item *it);
 int hw_end_line(struct hw *h, const struct sceau_hist_item *it);
 /* The certificate held never had its due one before it. */

@@ -162,6 +162,14 @@ hw_rights(struct hw *h, const struct sceau_hist_item *it,
 	}
 	role = sceau_chain_realm_role_at(
 	    h->chain, v->realm_id, d->user_id, v->timestamp);
+	rm = sceau_chain_realm(h->chain, v->realm_id);
+	if (h->broken &&
+	    (!sceau_role_can_write(role) || rm == NULL ||
+	        v->key_index > rm->key_count)) {
+		/* Its grant or key may be among the certificates unchecked. */
+		h->s->unverified_versions++;
+		return 1;
+	}
 	if (!sceau_role_can_write(role)) {
 		(void)snprintf(why, sizeof(why),
 		    "written by user %s, who was %s of the workspace then",
@@ -172,7 +180,6 @@ hw_rights(struct hw *h, const struct sceau_hist_item *it,
 		    v->realm_id, v->vlob_id, v->version, why);
 		return 1;
 	}
-	rm = sceau_chain_realm(h->chain, v->realm_id);
 	if (rm == NULL || v->key_index == 0 || v->key_index > rm->key_count) {
 		(void)snprintf(why, sizeof(why),
 		    "encrypted with key %u, which the workspace never had",
@@ -213,46 +220,42 @@ hw_vlob_act(struct hw *h, const struct sceau_hist_item *it,
 	h->w->act(h->w->arg, &a);
 }
 
-/* The clear header, its author, its signature: 0 and *dp, or 1. */
+/* What the batch found before the checks: 1 if it ends there. */
 static int
-hw_vlob_open(struct hw *h, const struct sceau_hist_item *it,
-    struct sceau_vlob_header *v, const struct sceau_chain_device **dp)
+hw_vlob_state(struct hw *h, const struct hw_vb *vb)
 {
-	struct sceau_vlob_header claimed;
+	const struct sceau_vlob_header *c = &vb->claimed;
 	char why[256];
 
-	*dp = NULL;
-	/* The author hint only, to find the key: nothing else is used. */
-	if (sceau_vlob_parse(it->data, it->data_len, v) != 0) {
-		hw_finding(h, "malformed", it->line, 0, NULL, NULL, NULL, 0,
+	switch (vb->state) {
+	case HW_VB_OK:
+		break;
+	case HW_VB_MALFORMED:
+		hw_finding(h, "malformed", vb->line, 0, NULL, NULL, NULL, 0,
 		    "a vlob that does not parse");
 		return 1;
-	}
-	if ((*dp = sceau_chain_device(h->chain, v->author)) == NULL) {
+	case HW_VB_UNKNOWN:
 		if (h->broken) {
 			/* The chain stopped before its author: not checked. */
 			h->s->unverified_versions++;
 			return 1;
 		}
 		(void)snprintf(why, sizeof(why),
-		    "its author, device %s, is not in the chain", v->author);
-		hw_finding(h, "unknown-author", it->line, 0, v->author,
-		    v->realm_id, v->vlob_id, v->version, why);
+		    "its author, device %s, is not in the chain", c->author);
+		hw_finding(h, "unknown-author", vb->line, 0, c->author,
+		    c->realm_id, c->vlob_id, c->version, why);
 		return 1;
-	}
-	claimed = *v;
-	if (sceau_vlob_verify(it->data, it->data_len, (*dp)->verify_key, v) !=
-	    0) {
-		hw_finding(h, "altered", it->line, 0, claimed.author,
-		    claimed.realm_id, claimed.vlob_id, claimed.version,
+	case HW_VB_ALTERED:
+		hw_finding(h, "altered", vb->line, 0, c->author, c->realm_id,
+		    c->vlob_id, c->version,
 		    "its signature does not verify with its author's key: "
 		    "it was changed after it was signed (where it claims to "
 		    "be is not verified either)");
 		return 1;
 	}
-	if (strcmp(v->org_id, h->s->org_id) != 0) {
-		hw_finding(h, "organization", it->line, 0, v->author,
-		    v->realm_id, v->vlob_id, v->version,
+	if (strcmp(vb->h.org_id, h->s->org_id) != 0) {
+		hw_finding(h, "organization", vb->line, 0, vb->h.author,
+		    vb->h.realm_id, vb->h.vlob_id, vb->h.version,
 		    "a vlob of another organization");
 		return 1;
 	}
@@ -260,36 +263,35 @@ hw_vlob_open(struct hw *h, const struct sceau_hist_item *it,
 }
 
 int
-hw_vlob(struct hw *h, const struct sceau_hist_item *it)
+hw_vlob_checked(struct hw *h, const struct hw_vb *vb)
 {
-	const struct sceau_chain_device *d;
-	struct sceau_vlob_header v;
+	const struct sceau_vlob_header *v = &vb->h;
+	struct sceau_hist_item it;
 	int r, bad;
 
-	if (h->chain == NULL) {
-		hw_finding(h, "unverifiable", it->line, 0, NULL, NULL, NULL, 0,
-		    "a vlob before any certificate");
-		return 0;
-	}
+	memset(&it, 0, sizeof(it));
+	it.type = SCEAU_HIST_VLOB;
+	it.line = vb->line;
+	it.server_time = vb->server_time;
+	it.checkpoint = vb->checkpoint;
 	h->s->versions++;
-	if (h->s->first_time == 0 || it->server_time < h->s->first_time)
-		h->s->first_time = it->server_time;
-	if (it->server_time > h->s->last_time)
-		h->s->last_time = it->server_time;
-	if (hw_vlob_open(h, it, &v, &d) != 0)
+	if (h->s->first_time == 0 || it.server_time < h->s->first_time)
+		h->s->first_time = it.server_time;
+	if (it.server_time > h->s->last_time)
+		h->s->last_time = it.server_time;
+	if (hw_vlob_state(h, vb) != 0)
 		return 0;
-	bad = hw_rights(h, it, &v, d);
-	if (it->server_time != 0 &&
-	    v.timestamp > it->server_time + HW_SKEW_US) {
-		hw_finding(h, "time", it->line, 0, v.author, v.realm_id,
-		    v.vlob_id, v.version,
+	bad = hw_rights(h, &it, v, vb->d);
+	if (it.server_time != 0 && v->timestamp > it.server_time + HW_SKEW_US) {
+		hw_finding(h, "time", it.line, 0, v->author, v->realm_id,
+		    v->vlob_id, v->version,
 		    "its author's timestamp is after the server stored it");
 		bad = 1;
 	}
-	if ((r = hw_order(h, it, &v)) != 0 ||
-	    (r = hw_device_acted(h, v.author, v.timestamp, it->line)) != 0)
+	if ((r = hw_order(h, &it, v)) != 0 ||
+	    (r = hw_device_acted(h, v->author, v->timestamp, it.line)) != 0)
 		return r;
-	hw_vlob_act(h, it, &v, d->user_id, bad);
+	hw_vlob_act(h, &it, v, vb->d->user_id, bad);
 	return 0;
 }
 

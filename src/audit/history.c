@@ -435,12 +435,16 @@ hw_header(struct hw *h, const struct sceau_hist_item *it)
 static int
 hw_line(struct hw *h, const struct sceau_hist_item *it)
 {
+	int r;
+
 	if (h->ended) {
 		hw_finding(h, "malformed", it->line, 0, NULL, NULL, NULL, 0,
 		    "a line after the end line");
 		return 0;
 	}
 	h->last_line = it->line;
+	if (it->type != SCEAU_HIST_VLOB && (r = hw_batch_flush(h)) != 0)
+		return r;
 	if (it->type != SCEAU_HIST_CERT && it->type != SCEAU_HIST_HEADER &&
 	    h->has_held)
 		hw_missing(h);
@@ -471,7 +475,7 @@ hw_init(struct hw *h)
 	    (h->devices = sceau_strmap_new()) == NULL ||
 	    (h->held = sceau_buf_new()) == NULL)
 		return SCEAU_ERR_ALLOC;
-	return 0;
+	return hw_batch_new(h);
 }
 
 static void
@@ -491,6 +495,7 @@ hw_free(struct hw *h)
 	sceau_strmap_free(h->realms);
 	sceau_strmap_free(h->devices);
 	sceau_buf_free(h->held);
+	hw_batch_free(h);
 	sceau_chain_free(h->chain);
 }
 
@@ -527,7 +532,8 @@ audit_walk(FILE *f, const struct audit_walk *w, struct audit_summary *s)
 		if (r < 0 || (r = hw_line(&h, &it)) != 0)
 			goto out;
 	}
-	r = hw_finish(&h);
+	if ((r = hw_batch_flush(&h)) == 0)
+		r = hw_finish(&h);
 out:
 	sceau_hist_reader_free(rd);
 	hw_free(&h);

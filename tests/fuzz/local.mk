@@ -40,7 +40,8 @@ FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer \
 FUZZ_SECONDS = 60
 FUZZ_LIBSCEAU_C = $(filter %.c,$(libsceau_a_SOURCES))
 # The auditor's walk, for fuzz-history (unused by the others).
-FUZZ_EXTRA_C = src/audit/history.c src/audit/history-vlob.c
+FUZZ_EXTRA_C = src/audit/history.c src/audit/history-vlob.c \
+	src/audit/history-batch.c
 CLEANFILES += $(fuzz_targets:%=tests/fuzz/fuzz-%.libfuzzer)
 
 fuzz-build:
@@ -79,7 +80,8 @@ script_tests += tests/fuzz/fuzz-alog.sh
 fuzz_targets += history
 check_PROGRAMS += tests/fuzz/fuzz-history
 tests_fuzz_fuzz_history_SOURCES = tests/fuzz/fuzz-history.c \
-	src/audit/history.c src/audit/history-vlob.c $(FUZZ_REPLAY_SOURCES)
+	src/audit/history.c src/audit/history-vlob.c \
+	src/audit/history-batch.c $(FUZZ_REPLAY_SOURCES)
 tests_fuzz_fuzz_history_CPPFLAGS = -I$(top_srcdir)/src/audit $(AM_CPPFLAGS)
 tests_fuzz_fuzz_history_LDADD = $(SCEAU_LIBS)
 script_tests += tests/fuzz/fuzz-history.sh
