@@ -147,7 +147,7 @@ sceau_hist_reader_free(struct sceau_hist_reader *r)
 static int
 hist_getline(struct sceau_hist_reader *r, size_t *lenp)
 {
-	size_t len = 0, got;
+	size_t len = 0, got, ncap;
 	char *nt;
 
 	for (;;) {
@@ -162,15 +162,17 @@ hist_getline(struct sceau_hist_reader *r, size_t *lenp)
 		}
 		if (len + 1 < r->cap)
 			continue; /* a NUL byte inside: the parser refuses */
-		if (r->cap >= SCEAU_HIST_LINE_MAX) {
+		if (len >= SCEAU_HIST_LINE_MAX) {
 			sceau_message("line %llu: longer than %lu bytes",
 			    (unsigned long long)r->line, SCEAU_HIST_LINE_MAX);
 			return SCEAU_ERR_LIMIT_EXCEEDED;
 		}
-		if ((nt = sceau_reallocarray(r->text, r->cap, 2)) == NULL)
+		/* Room for the limit, its newline and the NUL at most. */
+		ncap = SCEAU_MIN(r->cap * 2, SCEAU_HIST_LINE_MAX + 2);
+		if ((nt = sceau_reallocarray(r->text, ncap, 1)) == NULL)
 			return SCEAU_ERR_ALLOC;
 		r->text = nt;
-		r->cap *= 2;
+		r->cap = ncap;
 	}
 	if (ferror(r->f)) {
 		sceau_message("reading line %llu: %s",

@@ -231,6 +231,12 @@ rc=0
 "$sceau" policy explain add-user external || rc=$?
 [ "$rc" -eq 6 ] || { echo "explain did not refuse (exit $rc)" >&2; exit 1; }
 
+step "Alice exports the organization's history; sceau-audit verifies it offline and reports"
+"$sceau" org export-history "$demo/history.jsonl"
+"$build/sceau-audit" verify "$demo/history.jsonl"
+"$build/sceau-audit" report "$demo/history.jsonl" --kind \
+	user,device,workspace-role,organization-policy
+
 step "the server stops (signing its last batch); sceau-audit verifies its access log offline"
 kill "$srv_pid"
 wait "$srv_pid" 2>/dev/null || :

@@ -32,6 +32,10 @@ check_grep "Bob's agent brings Alice's new file in, no sync command" \
 check_grep "status shows the agent's sync of the workspace" \
 	"reports.*up-to-date" "$tmp/out"
 check_grep "and lock wipes his keys" "1 device locked" "$tmp/out"
+check_grep "the organization's history exports and verifies offline" \
+	"^certificates: [0-9]*; versions: [1-9]" "$tmp/out"
+check_grep "the audit report says who shared what with whom" \
+	"workspace-role .*Alice Martin.*about Bob Durand" "$tmp/out"
 check_fails "it leaves no server behind" \
 	pgrep -f "sceau-demo.*server.conf"
 done_testing

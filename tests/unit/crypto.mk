@@ -43,3 +43,8 @@ unit_tests += tests/unit/test-alog
 tests_unit_test_alog_SOURCES = tests/unit/test-alog.c
 tests_unit_test_alog_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_alog_LDADD = $(TEST_LDADD)
+
+unit_tests += tests/unit/test-histfile
+tests_unit_test_histfile_SOURCES = tests/unit/test-histfile.c
+tests_unit_test_histfile_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_histfile_LDADD = $(TEST_LDADD)
