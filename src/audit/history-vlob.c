@@ -387,12 +387,17 @@ hw_card(struct hw *h, const struct sceau_chain_device *d)
 	r = sceau_x509_verify(t, leaf, llen, NULL, NULL, 0, &res);
 	sceau_x509_trust_free(t);
 	if (r == SCEAU_ERR_CERT_REVOKED) {
+		/* Revoked before, or for a compromise (taints all it did). */
 		sceau_x509_time_text(res.revocation_time, when);
 		(void)snprintf(why, sizeof(why),
-		    "device %s was bound to card %s (serial %s), revoked at "
-		    "%s, "
-		    "before the device was made",
-		    d->device_id, res.subject, res.serial, when);
+		    "device %s is bound to card %s (serial %s), revoked at %s "
+		    "(%s): %s",
+		    d->device_id, res.subject, res.serial, when,
+		    sceau_x509_reason_name(res.revocation_reason),
+		    (uint64_t)res.revocation_time * 1000000 <= d->created_time
+		        ? "before the device was made"
+		        : "its key is held compromised: what it signed cannot "
+		          "be trusted");
 		hw_finding(h, "card-revoked", 0, d->created_index, d->device_id,
 		    NULL, NULL, 0, why);
 	} else if (r == 0 && res.crl_status == SCEAU_X509_REV_REVOKED_LATER &&

@@ -116,6 +116,19 @@ check "the agent checked the cards (policy yes)" \
 check_status "erin's device is cut off" 6 \
 	as "$E" sync --pin-file "$tmp/pin"
 check_status "alice still reads her workspace" 0 as "$A" cat /plans/plans.txt
+# The audit of this history: the CRL alice's computer used is exported
+# with it, and erin's card, revoked for a key compromise, taints what her
+# device signed (doc/audit.md).
+check_status "alice exports the history, with the CRLs she used" 0 \
+	as "$A" --json org export-history "$tmp/h.jsonl"
+check "a CRL is in it" jq -e '.crls >= 1' "$tmp/out"
+check_status "sceau-audit verify: erin's card is named" 1 \
+	"$top_builddir/sceau-audit" --json verify "$tmp/h.jsonl"
+check "card-revoked, for a key compromise, both cards checked" jq -e \
+	'.cards == 2 and .cards_checked == 2 and
+	 ([.violations[] | select(.rule == "card-revoked" and
+	   (.detail | test("CN=erin.*keyCompromise")))] | length) == 1 and
+	 (.violations | length) == 1' "$tmp/out"
 as "$A" agent stop >&2
 wait "$agent_pid" 2>/dev/null
 agent_pid=
