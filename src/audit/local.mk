@@ -1,9 +1,13 @@
 ## sceau-audit (issue 9): the auditor's offline verifier, one file per
 ## subcommand (doc/audit.md).  verify-log checks the server's signed
 ## access log; the library side (records, checkpoints, the verifier) is
-## src/alog.c, shared with the server.
+## src/alog.c, shared with the server.  verify-report checks the XML-DSig
+## of a report (xmldsig.c, on xmlsec1 with its OpenSSL backend: its flags
+## reach this program only).
 
 bin_PROGRAMS += sceau-audit
 sceau_audit_SOURCES = src/audit/audit.h src/audit/main.c \
-	src/audit/verify-log.c
-sceau_audit_LDADD = $(SCEAU_LIBS)
+	src/audit/verify-log.c src/audit/verify-report.c \
+	src/audit/xmldsig.h src/audit/xmldsig.c
+sceau_audit_CPPFLAGS = $(AM_CPPFLAGS) $(XMLSEC_CFLAGS)
+sceau_audit_LDADD = $(SCEAU_LIBS) $(XMLSEC_LIBS)
