@@ -1,8 +1,8 @@
 /*
  * audit.h: what the subcommands of sceau-audit share.
  *
- * Each subcommand is one file (verify-log.c; verify, report and
- * verify-report are to come) with one entry point of this shape; main.c
+ * Each subcommand is one file (verify-log.c, verify-report.c; verify
+ * and report are to come) with one entry point of this shape; main.c
  * dispatches on the first argument.
  */
 #ifndef SCEAU_AUDIT_AUDIT_H
@@ -29,5 +29,9 @@ typedef int (*audit_cmd_fn)(const struct audit_opts *o, int argc, char **argv);
 /* sceau-audit verify-log EXPORT --key KEY (verify-log.c). */
 int audit_cmd_verify_log(const struct audit_opts *o, int argc, char **argv);
 void audit_usage_verify_log(FILE *f);
+
+/* sceau-audit verify-report REPORT --trust PEM (verify-report.c). */
+int audit_cmd_verify_report(const struct audit_opts *o, int argc, char **argv);
+void audit_usage_verify_report(FILE *f);
 
 #endif /* SCEAU_AUDIT_AUDIT_H */

@@ -1,7 +1,7 @@
 /*
  * main.c: sceau-audit, the auditor's tool (doc/audit.md): global
- * options, then one subcommand.  Only verify-log exists for now; verify,
- * report and verify-report (an organization's history) are to come.
+ * options, then one subcommand: verify-log and verify-report; verify
+ * and report (an organization's history) are to come.
  */
 #include "config.h"
 
@@ -22,6 +22,8 @@ struct audit_cmd {
 static const struct audit_cmd cmds[] = {
     {"verify-log", audit_cmd_verify_log, audit_usage_verify_log,
         N_("verify an export of the server's signed access log")},
+    {"verify-report", audit_cmd_verify_report, audit_usage_verify_report,
+        N_("verify the XML signature of a report")},
 };
 
 static void
@@ -39,7 +41,7 @@ usage(FILE *f)
 	    f);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		(void)fprintf(
-		    f, "  %-12s  %s\n", cmds[i].name, _(cmds[i].summary));
+		    f, "  %-13s  %s\n", cmds[i].name, _(cmds[i].summary));
 	(void)fputs(_("\n"
 	              "Options:\n"
 	              "  --json                output JSON\n"
