@@ -11,3 +11,12 @@ sceau_audit_SOURCES = src/audit/audit.h src/audit/main.c \
 	src/audit/xmldsig.h src/audit/xmldsig.c
 sceau_audit_CPPFLAGS = $(AM_CPPFLAGS) $(XMLSEC_CFLAGS)
 sceau_audit_LDADD = $(SCEAU_LIBS) $(XMLSEC_LIBS)
+
+# xmldsig.c with keys and certificates made by the test.
+unit_tests += tests/unit/test-xmldsig
+tests_unit_test_xmldsig_SOURCES = tests/unit/test-xmldsig.c \
+	src/audit/xmldsig.h src/audit/xmldsig.c
+tests_unit_test_xmldsig_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/src/audit $(XMLSEC_CFLAGS)
+tests_unit_test_xmldsig_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_xmldsig_LDADD = $(TEST_LDADD) $(XMLSEC_LIBS)
