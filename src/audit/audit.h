@@ -44,4 +44,8 @@ void audit_usage_verify(FILE *f);
 int audit_cmd_report(const struct audit_opts *o, int argc, char **argv);
 void audit_usage_report(FILE *f);
 
+/* sceau-audit verify-report REPORT --trust PEM (verify-report.c). */
+int audit_cmd_verify_report(const struct audit_opts *o, int argc, char **argv);
+void audit_usage_verify_report(FILE *f);
+
 #endif /* SCEAU_AUDIT_AUDIT_H */

@@ -26,6 +26,8 @@ static const struct audit_cmd cmds[] = {
         N_("report who did what and when, from a history export")},
     {"verify-log", audit_cmd_verify_log, audit_usage_verify_log,
         N_("verify an export of the server's signed access log")},
+    {"verify-report", audit_cmd_verify_report, audit_usage_verify_report,
+        N_("verify the XML signature of a report")},
 };
 
 static void
@@ -43,7 +45,7 @@ usage(FILE *f)
 	    f);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		(void)fprintf(
-		    f, "  %-12s  %s\n", cmds[i].name, _(cmds[i].summary));
+		    f, "  %-13s  %s\n", cmds[i].name, _(cmds[i].summary));
 	(void)fputs(_("\n"
 	              "Options:\n"
 	              "  --json                output JSON\n"

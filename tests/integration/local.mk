@@ -25,6 +25,10 @@ EXTRA_DIST += tests/server-lib.sh tests/tamper-proxy.py
 script_tests += tests/integration/audit-log.sh
 script_tests += tests/integration/audit-history.sh
 
+# Signed reports: sceau-audit verify-report over reports signed by
+# tests/tools/sceau-test-xmlsign with a test PKI made by openssl.
+script_tests += tests/integration/audit-report-sig.sh
+
 # The server's invitation mail (tests/tools/sceau-test-mail) against an
 # SMTP sink on 127.0.0.1 (python3-aiosmtpd).
 script_tests += tests/integration/server-mail.sh

@@ -23,3 +23,13 @@ tests_tools_sceau_test_token_LDADD = $(SCEAU_LIBS)
 check_PROGRAMS += tests/tools/sceau-test-outsider
 tests_tools_sceau_test_outsider_SOURCES = tests/tools/outsider.c
 tests_tools_sceau_test_outsider_LDADD = $(SCEAU_LIBS)
+
+# Signs an XML file with audit_xmldsig_sign() (src/audit/xmldsig.c), as
+# the report writer of sceau-audit will (tests/integration/
+# audit-report-sig.sh).
+check_PROGRAMS += tests/tools/sceau-test-xmlsign
+tests_tools_sceau_test_xmlsign_SOURCES = tests/tools/xmlsign.c \
+	src/audit/xmldsig.h src/audit/xmldsig.c
+tests_tools_sceau_test_xmlsign_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/src/audit $(XMLSEC_CFLAGS)
+tests_tools_sceau_test_xmlsign_LDADD = $(SCEAU_LIBS) $(XMLSEC_LIBS)
