@@ -187,8 +187,9 @@ export_progress(void *arg, const struct sceau_client_history *st)
 
 	if (cli->json || !isatty(2))
 		return;
+	(void)fputc('\r', stderr);
 	(void)fprintf(stderr,
-	    _("\r%llu certificates, %llu versions of %llu workspaces..."),
+	    _("%llu certificates, %llu versions of %llu workspaces..."),
 	    (unsigned long long)st->certificates,
 	    (unsigned long long)st->versions,
 	    (unsigned long long)st->realms + 1);
