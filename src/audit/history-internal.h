@@ -36,7 +36,10 @@ struct hw {
 	int broken; /* the chain stopped: certificates unverified */
 	int ended; /* the end line was read */
 	uint64_t last_line;
-	uint64_t *stime; /* server time of each certificate, by index - 1 */
+	/* Each certificate's server time and line, by index - 1. */
+	struct hw_cert_at {
+		uint64_t server_time, line;
+	} * stime;
 	size_t nstime, capstime;
 	/* A certificate out of its place, until the next one says why. */
 	struct sceau_buf *held;
@@ -65,6 +68,7 @@ void hw_finding(struct hw *h, const char *rule, uint64_t line, uint64_t index,
 int hw_keep(struct hw *h, void *p);
 const char *hw_name_of(const struct hw *h, const char *id);
 uint64_t hw_cert_time(const struct hw *h, uint64_t index);
+uint64_t hw_cert_line(const struct hw *h, uint64_t index);
 /* Device id acted at time ts (its own clock) on line: for card checks. */
 int hw_device_acted(
     struct hw *h, const char *device_id, uint64_t ts, uint64_t line);

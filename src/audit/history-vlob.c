@@ -394,12 +394,13 @@ hw_card(struct hw *h, const struct sceau_chain_device *d)
 		    "(%s): %s",
 		    d->device_id, res.subject, res.serial, when,
 		    sceau_x509_reason_name(res.revocation_reason),
-		    (uint64_t)res.revocation_time * 1000000 <= d->created_time
+		    /* X.509 times are in seconds: the same second is after. */
+		    (uint64_t)res.revocation_time < d->created_time / 1000000
 		        ? "before the device was made"
 		        : "its key is held compromised: what it signed cannot "
 		          "be trusted");
-		hw_finding(h, "card-revoked", 0, d->created_index, d->device_id,
-		    NULL, NULL, 0, why);
+		hw_finding(h, "card-revoked", hw_cert_line(h, d->created_index),
+		    d->created_index, d->device_id, NULL, NULL, 0, why);
 	} else if (r == 0 && res.crl_status == SCEAU_X509_REV_REVOKED_LATER &&
 	    act != NULL &&
 	    act->last_time / 1000000 >= (uint64_t)res.revocation_time) {
@@ -415,7 +416,8 @@ hw_card(struct hw *h, const struct sceau_chain_device *d)
 	if (r == SCEAU_ERR_ALLOC)
 		return r;
 	h->s->cards++;
-	if (r == 0 && res.crl_status != SCEAU_X509_REV_NOT_CHECKED)
+	if (r == SCEAU_ERR_CERT_REVOKED ||
+	    (r == 0 && res.crl_status != SCEAU_X509_REV_NOT_CHECKED))
 		h->s->cards_checked++;
 	return 0;
 }

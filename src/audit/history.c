@@ -207,13 +207,21 @@ hw_cert_act(struct hw *h, const struct sceau_hist_item *it,
 uint64_t
 hw_cert_time(const struct hw *h, uint64_t index)
 {
-	return index > 0 && index <= h->nstime ? h->stime[index - 1] : 0;
+	return index > 0 && index <= h->nstime ? h->stime[index - 1].server_time
+	                                       : 0;
+}
+
+/* Its line in the export (0: unknown). */
+uint64_t
+hw_cert_line(const struct hw *h, uint64_t index)
+{
+	return index > 0 && index <= h->nstime ? h->stime[index - 1].line : 0;
 }
 
 static int
-hw_note_time(struct hw *h, uint64_t index, uint64_t server_time)
+hw_note_time(struct hw *h, uint64_t index, uint64_t server_time, uint64_t line)
 {
-	uint64_t *p;
+	struct hw_cert_at *p;
 
 	if (index != h->nstime + 1)
 		return 0;
@@ -225,7 +233,8 @@ hw_note_time(struct hw *h, uint64_t index, uint64_t server_time)
 		h->stime = p;
 		h->capstime = cap;
 	}
-	h->stime[h->nstime++] = server_time;
+	h->stime[h->nstime].server_time = server_time;
+	h->stime[h->nstime++].line = line;
 	return 0;
 }
 
@@ -331,7 +340,7 @@ hw_append(struct hw *h, const struct sceau_hist_item *it, struct sceau_cert *c,
 	if (v != 0)
 		hw_finding(h, hw_rule_of(v), it->line, c->index, c->author,
 		    c->realm_id, NULL, 0, sceau_last_message());
-	if ((r = hw_note_time(h, c->index, it->server_time)) != 0 ||
+	if ((r = hw_note_time(h, c->index, it->server_time, it->line)) != 0 ||
 	    (r = hw_identity(h, it, c)) != 0 ||
 	    (r = hw_cert_act(h, it, c, v != 0)) != 0)
 		return r;
