@@ -545,9 +545,8 @@ read_doc(xmlDocPtr doc, struct sceau_policy *pol, struct perr *p)
 	return each_child(root, org_section, &pol->org, p);
 }
 
-/* A DOCTYPE anywhere: refused before libxml2 sees it (entities, XXE). */
-static int
-has_doctype(const uint8_t *xml, size_t n)
+int
+sceau_xml_has_doctype(const uint8_t *xml, size_t n)
 {
 	static const char needle[] = "<!DOCTYPE";
 	size_t i, k = sizeof(needle) - 1;
@@ -580,7 +579,7 @@ sceau_policy_parse(
 		    "%s: larger than %d bytes", p.name, SCEAU_POLICY_MAX);
 		return SCEAU_ERR_LIMIT_EXCEEDED;
 	}
-	if (has_doctype(xml, n)) {
+	if (sceau_xml_has_doctype(xml, n)) {
 		perr_set(&p, 1, "a DOCTYPE is not allowed in a policy");
 		return invalid(&p);
 	}

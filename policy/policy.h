@@ -123,6 +123,12 @@ int sceau_policy_parse(const uint8_t *xml, size_t n, const char *name,
     struct sceau_policy **pp) SCEAU_WUR;
 /* The same, of a file (at most SCEAU_POLICY_MAX bytes). */
 int sceau_policy_load(const char *path, struct sceau_policy **pp) SCEAU_WUR;
+/*
+ * 1 if a DOCTYPE appears anywhere in xml[0..n): such documents are
+ * refused before libxml2 sees them (entities, external DTDs, XXE), here
+ * and for signed audit reports.
+ */
+int sceau_xml_has_doctype(const uint8_t *xml, size_t n);
 void sceau_policy_free(struct sceau_policy *p);
 
 /* "90s", "15m", "24h", "7d" into seconds.  SCEAU_ERR_INVALID_ARGUMENT. */

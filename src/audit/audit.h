@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "sign.h"
 
 #define AUDIT_PROG "sceau-audit"
@@ -31,6 +33,8 @@ typedef int (*audit_cmd_fn)(const struct audit_opts *o, int argc, char **argv);
 
 /* A public key: 64 hex digits, or a file holding them.  0 or -1. */
 int audit_key_parse(const char *arg, uint8_t pk[SCEAU_SIGN_PUBLIC_LEN]);
+/* Prints j (indented) and a newline on standard output; takes j. */
+void audit_json_print(json_t *j);
 /* Microseconds as "YYYY-MM-DDTHH:MM:SSZ" ("-" for 0). */
 void audit_time_text(uint64_t us, char *out, size_t n);
 

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "audit.h"
 #include "buf.h"
 #include "encoding.h"
@@ -51,4 +53,13 @@ audit_time_text(uint64_t us, char *out, size_t n)
 	if (us == 0 || gmtime_r(&t, &tm) == NULL ||
 	    strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		(void)snprintf(out, n, "-");
+}
+
+void
+audit_json_print(json_t *j)
+{
+	if (j != NULL)
+		(void)json_dumpf(j, stdout, JSON_INDENT(2));
+	(void)putchar('\n');
+	json_decref(j);
 }

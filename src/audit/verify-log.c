@@ -176,10 +176,7 @@ vl_summary_json(
 	    (json_int_t)s->last_seq, "first_time", t1, "last_time", t2,
 	    "signed_upto", (json_int_t)s->signed_upto, "unsigned_tail",
 	    (json_int_t)s->unsigned_tail, "violations", findings);
-	if (j != NULL)
-		(void)json_dumpf(j, stdout, JSON_INDENT(2));
-	(void)putchar('\n');
-	json_decref(j);
+	audit_json_print(j);
 }
 
 static int

@@ -150,10 +150,7 @@ vf_summary_json(
 	    (json_int_t)s->unverified, "unverified_versions",
 	    (json_int_t)s->unverified_versions, "complete", s->complete,
 	    "first_time", t1, "last_time", t2, "violations", findings);
-	if (j != NULL)
-		(void)json_dumpf(j, stdout, JSON_INDENT(2));
-	(void)putchar('\n');
-	json_decref(j);
+	audit_json_print(j);
 }
 
 static int

@@ -34,6 +34,7 @@
 #include "errors.h"
 #include "i18n.h"
 #include "log.h"
+#include "policy.h"
 #include "xmldsig.h"
 
 /* At most this many certificates in the trusted PEM file. */
@@ -328,19 +329,6 @@ xs_copy(char *dst, size_t size, const char *src)
 		(void)snprintf(dst, size, "%s", src);
 }
 
-/* A DOCTYPE anywhere: refused before libxml2 sees it (entities, XXE). */
-static int
-xs_has_doctype(const uint8_t *xml, size_t n)
-{
-	static const char needle[] = "<!DOCTYPE";
-	size_t i, k = sizeof(needle) - 1;
-
-	for (i = 0; i + k <= n; i++)
-		if (xml[i] == '<' && memcmp(xml + i, needle, k) == 0)
-			return 1;
-	return 0;
-}
-
 /* Reads and parses the report: no network, no DTD, no entity expansion. */
 static int
 xs_parse(const char *path, xmlDocPtr *docp)
@@ -359,7 +347,7 @@ xs_parse(const char *path, xmlDocPtr *docp)
 		r = AUDIT_XMLDSIG_TOO_LARGE;
 	else if (r != 0)
 		r = AUDIT_XMLDSIG_UNREADABLE;
-	else if (xs_has_doctype(sceau_buf_ptr(b), n))
+	else if (sceau_xml_has_doctype(sceau_buf_ptr(b), n))
 		r = AUDIT_XMLDSIG_DOCTYPE;
 	else if (n == 0 || n > (size_t)0x7fffffff)
 		r = AUDIT_XMLDSIG_NOT_XML;
