@@ -11,11 +11,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <libxml/tree.h>
@@ -653,11 +655,16 @@ rp_run(struct rp_state *st, FILE *in, const uint8_t *pk)
 static FILE *
 rp_open_out(const char *path)
 {
-	FILE *f;
+	FILE *f = NULL;
+	int fd;
 
 	if (path == NULL || strcmp(path, "-") == 0)
 		return stdout;
-	if ((f = fopen(path, "w")) == NULL)
+	/* Names and emails of people: readable by its writer only. */
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0 && (f = fdopen(fd, "w")) == NULL)
+		(void)close(fd);
+	if (f == NULL)
 		(void)fprintf(stderr, _("%s: cannot write %s: %s\n"),
 		    AUDIT_PROG, path, strerror(errno));
 	return f;

@@ -312,6 +312,8 @@ ns = "{urn:sceau:audit-report:1}"
 r = E.parse(sys.argv[1]).getroot()
 print(eval(sys.argv[2]))' "$@"
 }
+check "the report is its writer's alone (0600)" \
+	test "$(stat -c %a "$tmp/r.xml")" = 600
 check "well-formed, bob's acts only" test "$(xq "$tmp/r.xml" \
 	'len(r.findall(ns + "acts/" + ns + "act"))')" -ge 1
 check "it says no violation" test "$(xq "$tmp/r.xml" \
