@@ -38,8 +38,8 @@ fuzz_act(void *arg, const struct audit_act *a)
 	struct counts *c = arg;
 
 	fuzz_assert(a->kind != NULL && a->kind[0] != '\0');
-	fuzz_assert(strcmp(a->kind, "vlob") == 0 ? a->version >= 1
-	                                        : a->index >= 1);
+	fuzz_assert(
+	    strcmp(a->kind, "vlob") == 0 ? a->version >= 1 : a->index >= 1);
 	c->acts++;
 }
 
@@ -54,8 +54,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FILE *f;
 	int r;
 
-	if (size == 0 || (f = fmemopen((void *)(uintptr_t)data, size, "r")) ==
-	        NULL)
+	if (size == 0 ||
+	    (f = fmemopen((void *)(uintptr_t)data, size, "r")) == NULL)
 		return 0;
 	for (i = 0; i < size; i++)
 		lines += data[i] == '\n';
