@@ -273,3 +273,10 @@ stop_nginx() {
 	wait "$nginx_pid" 2>/dev/null
 	nginx_pid=
 }
+
+# member HOME EMAIL NAME [PROFILE]: the admin of $A adds a user with a
+# device in HOME (sceau-test-provision, $prov); its ids in $tmp/prov.json.
+member() {
+	"$prov" --admin-home "$A" --target-home "$1" --email "$2" --name "$3" \
+		${4:+--profile "$4"} >"$tmp/prov.json" || bail "provisioning $2"
+}

@@ -34,10 +34,6 @@ A="$tmp/alice" B="$tmp/bob" C="$tmp/carol" D="$tmp/dave" E="$tmp/eve"
 link=$(jq -r .bootstrap_link "$tmp/org.json" | sed "s/:$srv_port\//:$pport\//")
 as "$A" org bootstrap "$link" --email alice@example.org --name Alice \
 	--keyring >/dev/null || bail "bootstrap"
-member() {
-	"$prov" --admin-home "$A" --target-home "$1" --email "$2" --name "$3" \
-		${4:+--profile "$4"} >"$tmp/prov.json" || bail "provisioning $2"
-}
 member "$B" bob@example.org Bob
 member "$C" carol@example.org Carol
 member "$D" dave@other.example Dave
