@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include <jansson.h>
 #include <microhttpd.h>
@@ -335,58 +334,42 @@ export_one(void *arg, int checkpoint, const uint8_t *a, size_t alen,
 	return 0;
 }
 
-/* --export-log FILE: records and checkpoints, streamed row by row. */
+/* The access log: a header, then records and checkpoints, row by row. */
 static int
-export_log(const struct srv_conf *c, const char *path)
+export_log(struct srv_backend *be, FILE *f, const void *arg)
 {
-	struct export_state e = {NULL, NULL};
-	struct srv_backend *be = NULL;
-	int r, st = SRV_EXIT_FAILURE;
+	struct export_state e = {f, NULL};
+	int r;
 
-	(void)umask(077);
-	if ((r = srv_backend_open(&c->db, &be)) != 0)
-		return fail(r, _("cannot open the database"));
-	e.f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
-	if (e.f == NULL) {
-		(void)fprintf(stderr, _("%s: cannot write %s: %s\n"), PROG,
-		    path, strerror(errno));
-		goto out;
-	}
-	if ((e.line = sceau_buf_new()) == NULL ||
-	    (r = sceau_alog_line_header(e.line)) != 0 ||
-	    fwrite(sceau_buf_ptr(e.line), 1, sceau_buf_len(e.line), e.f) !=
-	        sceau_buf_len(e.line) ||
-	    (r = be->ops->alog_export(be, export_one, &e)) != 0 ||
-	    fflush(e.f) != 0) {
-		(void)fail(r != 0 ? r : SCEAU_ERR_SYSTEM,
-		    _("cannot export the access log"));
-		goto out;
-	}
-	st = SRV_EXIT_OK;
-out:
-	if (e.f != NULL && e.f != stdout && fclose(e.f) != 0 &&
-	    st == SRV_EXIT_OK) {
-		(void)fprintf(stderr, _("%s: cannot write %s: %s\n"), PROG,
-		    path, strerror(errno));
-		st = SRV_EXIT_FAILURE;
+	(void)arg;
+	if ((e.line = sceau_buf_new()) == NULL)
+		return SCEAU_ERR_ALLOC;
+	if ((r = sceau_alog_line_header(e.line)) == 0) {
+		if (fwrite(sceau_buf_ptr(e.line), 1, sceau_buf_len(e.line),
+		        f) != sceau_buf_len(e.line))
+			r = SCEAU_ERR_SYSTEM;
+		else
+			r = be->ops->alog_export(be, export_one, &e);
 	}
 	sceau_buf_free(e.line);
-	srv_backend_close(be);
-	return st;
+	return r;
 }
 
-static uint64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-/* --export-history ORG: the organization's history (export.c). */
+/* An organization's history (export.c); arg: its id. */
 static int
-export_history(const struct srv_conf *c, const char *org, const char *path)
+export_history(struct srv_backend *be, FILE *f, const void *arg)
+{
+	return srv_export_history(be, arg, srv_clock_us(), f);
+}
+
+/*
+ * --export-log, --export-history: the database opened, fn writes to
+ * path ("-": standard output, else created mode 0600), and exits.
+ */
+static int
+run_export(const struct srv_conf *c, const char *path,
+    int (*fn)(struct srv_backend *be, FILE *f, const void *arg),
+    const void *arg, const char *what)
 {
 	struct srv_backend *be = NULL;
 	FILE *f;
@@ -395,17 +378,14 @@ export_history(const struct srv_conf *c, const char *org, const char *path)
 	(void)umask(077);
 	if ((r = srv_backend_open(&c->db, &be)) != 0)
 		return fail(r, _("cannot open the database"));
-	f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
-	if (f == NULL) {
+	if ((f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w")) == NULL) {
 		(void)fprintf(stderr, _("%s: cannot write %s: %s\n"), PROG,
 		    path, strerror(errno));
 		srv_backend_close(be);
 		return st;
 	}
-	if ((r = srv_export_history(be, org, now_us(), f)) != 0 ||
-	    fflush(f) != 0)
-		(void)fail(r != 0 ? r : SCEAU_ERR_SYSTEM,
-		    _("cannot export the organization's history"));
+	if ((r = fn(be, f, arg)) != 0 || fflush(f) != 0)
+		(void)fail(r != 0 ? r : SCEAU_ERR_SYSTEM, what);
 	else
 		st = SRV_EXIT_OK;
 	if (f != stdout && fclose(f) != 0 && st == SRV_EXIT_OK) {
@@ -463,10 +443,12 @@ main(int argc, char **argv)
 	if (a.log_key_public)
 		st = print_log_key(c);
 	else if (a.export_log != NULL)
-		st = export_log(c, a.export_log);
+		st = run_export(c, a.export_log, export_log, NULL,
+		    _("cannot export the access log"));
 	else if (a.export_history != NULL)
-		st = export_history(
-		    c, a.export_history, a.output != NULL ? a.output : "-");
+		st = run_export(c, a.output != NULL ? a.output : "-",
+		    export_history, a.export_history,
+		    _("cannot export the organization's history"));
 	else
 		st = run(c);
 	srv_conf_free(c);
