@@ -40,19 +40,6 @@ struct hist_out {
 };
 
 static int
-hist_flush(struct hist_out *o)
-{
-	size_t n = sceau_buf_len(o->line);
-
-	if (n > 0 && fwrite(sceau_buf_ptr(o->line), 1, n, o->f) != n) {
-		sceau_message("cannot write the export: %s", strerror(errno));
-		return SCEAU_ERR_SYSTEM;
-	}
-	sceau_buf_reset(o->line);
-	return 0;
-}
-
-static int
 hist_certs(struct hist_out *o)
 {
 	struct sceau_buf *env = NULL, *id = NULL;
@@ -74,7 +61,7 @@ hist_certs(struct hist_out *o)
 		         sceau_buf_len(env),
 		         sceau_buf_len(id) > 0 ? sceau_buf_ptr(id) : NULL,
 		         sceau_buf_len(id))) != 0 ||
-		    (r = hist_flush(o)) != 0)
+		    (r = sceau_hist_write(o->line, o->f)) != 0)
 			goto out;
 		o->st->certificates++;
 	}
@@ -88,7 +75,6 @@ out:
 static int
 hist_version(struct hist_out *o, const json_t *v, uint64_t *last)
 {
-	struct sceau_buf *blob = NULL;
 	const char *b64;
 	int64_t cp, stime;
 	int r;
@@ -102,22 +88,19 @@ hist_version(struct hist_out *o, const json_t *v, uint64_t *last)
 		              "order");
 		return SCEAU_ERR_PROTOCOL;
 	}
-	if ((blob = sceau_buf_new()) == NULL)
-		return SCEAU_ERR_ALLOC;
-	if ((r = sceau_enc_b64_decode(b64, strlen(b64), SCEAU_B64_STD, blob)) !=
-	    0) {
-		sceau_buf_free(blob);
-		sceau_message("the server's history holds a malformed blob");
-		return SCEAU_ERR_PROTOCOL;
+	/* The blob as the server encoded it: the auditor decodes it. */
+	if ((r = sceau_hist_line_vlob_b64(o->line, (uint64_t)cp,
+	         (uint64_t)stime, b64, strlen(b64))) != 0) {
+		if (r == SCEAU_ERR_BAD_BASE64)
+			sceau_message("the server's history holds a malformed "
+			              "blob");
+		return r == SCEAU_ERR_BAD_BASE64 ? SCEAU_ERR_PROTOCOL : r;
 	}
-	r = sceau_hist_line_vlob(o->line, (uint64_t)cp, (uint64_t)stime,
-	    sceau_buf_ptr(blob), sceau_buf_len(blob));
-	sceau_buf_free(blob);
-	if (r == 0 && (r = hist_flush(o)) == 0) {
-		o->st->versions++;
-		*last = (uint64_t)cp;
-	}
-	return r;
+	if ((r = sceau_hist_write(o->line, o->f)) != 0)
+		return r;
+	o->st->versions++;
+	*last = (uint64_t)cp;
+	return 0;
 }
 
 static int
@@ -221,7 +204,7 @@ hist_crls(struct hist_out *o)
 			continue; /* a file being replaced: not used either */
 		if ((r = sceau_hist_line_der(o->line, SCEAU_HIST_CRL,
 		         sceau_buf_ptr(der), sceau_buf_len(der))) == 0 &&
-		    (r = hist_flush(o)) == 0)
+		    (r = sceau_hist_write(o->line, o->f)) == 0)
 			o->st->crls++;
 	}
 	(void)closedir(d);
@@ -243,11 +226,12 @@ sceau_client_export_history(struct sceau_client *c, FILE *f,
 		return SCEAU_ERR_ALLOC;
 	if ((r = sceau_hist_line_header(o.line, c->info.org_id,
 	         c->info.device_id, sceau_client_now_us())) == 0 &&
-	    (r = hist_flush(&o)) == 0 && (r = hist_certs(&o)) == 0 &&
-	    (r = hist_realms(&o)) == 0 && (r = hist_crls(&o)) == 0 &&
+	    (r = sceau_hist_write(o.line, o.f)) == 0 &&
+	    (r = hist_certs(&o)) == 0 && (r = hist_realms(&o)) == 0 &&
+	    (r = hist_crls(&o)) == 0 &&
 	    (r = sceau_hist_line_end(o.line, st->certificates, st->versions)) ==
 	        0)
-		r = hist_flush(&o);
+		r = sceau_hist_write(o.line, o.f);
 	sceau_buf_free(o.line);
 	return r;
 }

@@ -63,18 +63,43 @@ sceau_hist_line_cert(struct sceau_buf *out, uint64_t server_time,
 	return sceau_buf_put(out, "\"}\n", 3);
 }
 
+/* A vlob line up to its blob's first byte. */
+static int
+hist_vlob_head(struct sceau_buf *out, uint64_t checkpoint, uint64_t server_time)
+{
+	return sceau_buf_putf(out,
+	    "{\"type\":\"vlob\",\"checkpoint\":%llu,\"server_time\":%llu,"
+	    "\"blob\":\"",
+	    (unsigned long long)checkpoint, (unsigned long long)server_time);
+}
+
 int
 sceau_hist_line_vlob(struct sceau_buf *out, uint64_t checkpoint,
     uint64_t server_time, const uint8_t *blob, size_t n)
 {
 	int r;
 
-	if ((r = sceau_buf_putf(out,
-	         "{\"type\":\"vlob\",\"checkpoint\":%llu,\"server_time\":%llu,"
-	         "\"blob\":\"",
-	         (unsigned long long)checkpoint,
-	         (unsigned long long)server_time)) != 0 ||
+	if ((r = hist_vlob_head(out, checkpoint, server_time)) != 0 ||
 	    (r = sceau_enc_b64_put(out, blob, n, SCEAU_B64_STD)) != 0)
+		return r;
+	return sceau_buf_put(out, "\"}\n", 3);
+}
+
+int
+sceau_hist_line_vlob_b64(struct sceau_buf *out, uint64_t checkpoint,
+    uint64_t server_time, const char *b64, size_t n)
+{
+	static const char alphabet[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/=";
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++)
+		if (b64[i] == '\0' || strchr(alphabet, b64[i]) == NULL)
+			return SCEAU_ERR_BAD_BASE64;
+	if ((r = hist_vlob_head(out, checkpoint, server_time)) != 0 ||
+	    (r = sceau_buf_put(out, b64, n)) != 0)
 		return r;
 	return sceau_buf_put(out, "\"}\n", 3);
 }
@@ -100,6 +125,19 @@ sceau_hist_line_end(struct sceau_buf *out, uint64_t n_certs, uint64_t n_vlobs)
 	return sceau_buf_putf(out,
 	    "{\"type\":\"end\",\"certificates\":%llu,\"vlobs\":%llu}\n",
 	    (unsigned long long)n_certs, (unsigned long long)n_vlobs);
+}
+
+int
+sceau_hist_write(struct sceau_buf *line, FILE *f)
+{
+	size_t n = sceau_buf_len(line);
+
+	if (n > 0 && fwrite(sceau_buf_ptr(line), 1, n, f) != n) {
+		sceau_message("cannot write the export: %s", strerror(errno));
+		return SCEAU_ERR_SYSTEM;
+	}
+	sceau_buf_reset(line);
+	return 0;
 }
 
 /* ------------------------------------------------------------ reading */

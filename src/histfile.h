@@ -66,11 +66,25 @@ int sceau_hist_line_cert(struct sceau_buf *out, uint64_t server_time,
     SCEAU_WUR;
 int sceau_hist_line_vlob(struct sceau_buf *out, uint64_t checkpoint,
     uint64_t server_time, const uint8_t *blob, size_t n) SCEAU_WUR;
+/*
+ * The same with the blob already in standard base64 (b64[0..n)), as the
+ * server's history route sends it: only its alphabet is checked here
+ * (SCEAU_ERR_BAD_BASE64), so that the line stays one JSON object; its
+ * decoding is the reader's.
+ */
+int sceau_hist_line_vlob_b64(struct sceau_buf *out, uint64_t checkpoint,
+    uint64_t server_time, const char *b64, size_t n) SCEAU_WUR;
 /* type: SCEAU_HIST_CRL or SCEAU_HIST_OCSP. */
 int sceau_hist_line_der(struct sceau_buf *out, enum sceau_hist_type type,
     const uint8_t *der, size_t n) SCEAU_WUR;
 int sceau_hist_line_end(
     struct sceau_buf *out, uint64_t n_certs, uint64_t n_vlobs) SCEAU_WUR;
+
+/*
+ * Writes the lines in line to f and empties it: 0, or SCEAU_ERR_SYSTEM
+ * (with a message) when f cannot be written.
+ */
+int sceau_hist_write(struct sceau_buf *line, FILE *f) SCEAU_WUR;
 
 /* A reader of an export, one line at a time, memory bounded by a line. */
 struct sceau_hist_reader;

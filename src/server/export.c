@@ -29,19 +29,6 @@ struct export_ctx {
 };
 
 static int
-export_flush(struct export_ctx *x)
-{
-	size_t n = sceau_buf_len(x->line);
-
-	if (n > 0 && fwrite(sceau_buf_ptr(x->line), 1, n, x->f) != n) {
-		sceau_message("cannot write the export");
-		return SCEAU_ERR_SYSTEM;
-	}
-	sceau_buf_reset(x->line);
-	return 0;
-}
-
-static int
 export_cert(void *arg, const struct srv_cert_row *row)
 {
 	struct export_ctx *x = arg;
@@ -53,7 +40,7 @@ export_cert(void *arg, const struct srv_cert_row *row)
 	x->n_certs++;
 	x->page++;
 	x->next = row->index + 1;
-	return export_flush(x);
+	return sceau_hist_write(x->line, x->f);
 }
 
 static int
@@ -68,7 +55,7 @@ export_vlob(void *arg, const struct srv_vlob_row *row)
 	x->n_vlobs++;
 	x->page++;
 	x->next = row->checkpoint;
-	return export_flush(x);
+	return sceau_hist_write(x->line, x->f);
 }
 
 static int
@@ -130,7 +117,7 @@ srv_export_history(
 		return SCEAU_ERR_ALLOC;
 	if ((r = sceau_hist_line_header(x.line, org_id, "server", now_us)) !=
 	        0 ||
-	    (r = export_flush(&x)) != 0)
+	    (r = sceau_hist_write(x.line, x.f)) != 0)
 		goto out;
 	do {
 		x.page = 0;
@@ -144,7 +131,7 @@ srv_export_history(
 		r = export_realm(&x, rn.ids[i]);
 	if (r == 0 &&
 	    (r = sceau_hist_line_end(x.line, x.n_certs, x.n_vlobs)) == 0)
-		r = export_flush(&x);
+		r = sceau_hist_write(x.line, x.f);
 out:
 	sceau_free(rn.ids);
 	sceau_buf_free(x.line);

@@ -48,7 +48,8 @@ test_roundtrip(void **state)
 	    sceau_hist_line_vlob(b, 5, 102, blob, sizeof(blob)), 0);
 	assert_int_equal(
 	    sceau_hist_line_der(b, SCEAU_HIST_CRL, der, sizeof(der)), 0);
-	assert_int_equal(sceau_hist_line_end(b, 2, 1), 0);
+	assert_int_equal(sceau_hist_line_vlob_b64(b, 6, 103, "BwcHBw==", 8), 0);
+	assert_int_equal(sceau_hist_line_end(b, 2, 2), 0);
 	f = open_buf(b);
 	assert_int_equal(sceau_hist_reader_new(f, &r), 0);
 	assert_int_equal(sceau_hist_read(r, &it), 1);
@@ -75,9 +76,13 @@ test_roundtrip(void **state)
 	assert_int_equal(it.type, SCEAU_HIST_CRL);
 	assert_memory_equal(it.data, der, sizeof(der));
 	assert_int_equal(sceau_hist_read(r, &it), 1);
+	assert_int_equal(it.type, SCEAU_HIST_VLOB);
+	assert_int_equal(it.checkpoint, 6);
+	assert_memory_equal(it.data, blob, sizeof(blob));
+	assert_int_equal(sceau_hist_read(r, &it), 1);
 	assert_int_equal(it.type, SCEAU_HIST_END);
 	assert_int_equal(it.n_certs, 2);
-	assert_int_equal(it.n_vlobs, 1);
+	assert_int_equal(it.n_vlobs, 2);
 	assert_int_equal(sceau_hist_read(r, &it), 0);
 	sceau_hist_reader_free(r);
 	(void)fclose(f);
@@ -97,6 +102,9 @@ test_writer_refuses(void **state)
 	    SCEAU_ERR_INVALID_ARGUMENT);
 	assert_int_equal(sceau_hist_line_der(b, SCEAU_HIST_VLOB, NULL, 0),
 	    SCEAU_ERR_INVALID_ARGUMENT);
+	/* A server's blob that would end the line's string: refused. */
+	assert_int_equal(sceau_hist_line_vlob_b64(b, 1, 1, "AA\"}", 4),
+	    SCEAU_ERR_BAD_BASE64);
 	assert_int_equal(sceau_buf_len(b), 0);
 	sceau_buf_free(b);
 }
