@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "alloc.h"
 #include "buf.h"
@@ -721,5 +722,41 @@ sceau_conf_get_hostport(const struct sceau_conf *c, const char *section,
 	}
 	if (sceau_conf_parse_hostport(e->value, host, hostlen, port) != 0)
 		return conf_bad(e, "expected HOST:PORT or [IPV6]:PORT");
+	return 0;
+}
+
+int
+sceau_conf_parse_date(const char *s, uint64_t *us)
+{
+	struct tm tm;
+	const char *end;
+	char *e;
+	unsigned long long v;
+
+	*us = 0;
+	if (s[0] == '@') {
+		errno = 0;
+		v = strtoull(s + 1, &e, 10);
+		if (errno != 0 || e == s + 1 || *e != '\0' ||
+		    v > UINT64_MAX / 1000000)
+			return SCEAU_ERR_INVALID_ARGUMENT;
+		*us = (uint64_t)v * 1000000;
+		return 0;
+	}
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(s, "%Y-%m-%d", &tm)) == NULL)
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	if (*end == 'T' || *end == ' ') {
+		const char *t = end + 1;
+
+		if ((end = strptime(t, "%H:%M:%S", &tm)) == NULL &&
+		    (end = strptime(t, "%H:%M", &tm)) == NULL)
+			return SCEAU_ERR_INVALID_ARGUMENT;
+	}
+	if (*end == 'Z')
+		end++;
+	if (*end != '\0')
+		return SCEAU_ERR_INVALID_ARGUMENT;
+	*us = (uint64_t)timegm(&tm) * 1000000;
 	return 0;
 }

@@ -124,6 +124,11 @@ int sceau_conf_get_hostport(const struct sceau_conf *c, const char *section,
 /* The same parsers on a string, for values from elsewhere. */
 int sceau_conf_parse_size(const char *s, uint64_t *out) SCEAU_WUR;
 int sceau_conf_parse_duration(const char *s, uint64_t *out_ms) SCEAU_WUR;
+/*
+ * A date: "YYYY-MM-DD[THH:MM[:SS]][Z]" (UTC) or "@SECONDS", in
+ * microseconds since 1970.  SCEAU_ERR_INVALID_ARGUMENT.
+ */
+int sceau_conf_parse_date(const char *s, uint64_t *us) SCEAU_WUR;
 int sceau_conf_parse_hostport(
     const char *s, char *host, size_t hostlen, uint16_t *port) SCEAU_WUR;
 

@@ -24,6 +24,7 @@
 #include <openssl/crypto.h>
 
 #include "audit.h"
+#include "conf.h"
 #include "encoding.h"
 #include "errors.h"
 #include "history.h"
@@ -108,36 +109,6 @@ audit_usage_report(FILE *f)
 }
 
 /* ------------------------------------------------------------ filters */
-
-/* "YYYY-MM-DD[THH:MM[:SS]]" (UTC) or "@SECONDS", in microseconds. */
-static int
-rp_date(const char *s, uint64_t *us)
-{
-	struct tm tm;
-	const char *end;
-	char *e;
-	unsigned long long v;
-	time_t t;
-
-	if (s[0] == '@') {
-		errno = 0;
-		v = strtoull(s + 1, &e, 10);
-		if (errno != 0 || e == s + 1 || *e != '\0' || v > 1ULL << 40)
-			return -1;
-		*us = v * 1000000ULL;
-		return 0;
-	}
-	memset(&tm, 0, sizeof(tm));
-	if ((end = strptime(s, "%Y-%m-%d", &tm)) == NULL)
-		return -1;
-	if (*end == 'T' && (end = strptime(end + 1, "%H:%M", &tm)) != NULL &&
-	    *end == ':')
-		end = strptime(end + 1, "%S", &tm);
-	if (end == NULL || *end != '\0' || (t = timegm(&tm)) < 0)
-		return -1;
-	*us = (uint64_t)t * 1000000ULL;
-	return 0;
-}
 
 static int
 rp_kinds(struct rp_state *st, const char *list)
@@ -534,9 +505,9 @@ rp_opt(struct rp_args *a, struct rp_state *st, int ch, const char *v)
 		a->kinds = v;
 		return rp_kinds(st, v);
 	case 's':
-		return rp_date(v, &a->since);
+		return sceau_conf_parse_date(v, &a->since);
 	case 't':
-		return rp_date(v, &a->until);
+		return sceau_conf_parse_date(v, &a->until);
 	case 'K':
 		a->sign_key = v;
 		return 0;

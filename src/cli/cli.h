@@ -245,9 +245,6 @@ int cli_setup_at(struct cli *cli, const struct cli_setup *s, uint64_t *at_us);
 int cli_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *v)
     SCEAU_WUR;
 
-/* A date: "YYYY-MM-DD[THH:MM[:SS]]" (UTC) or "@SECONDS"; microseconds. */
-int cli_parse_date(const char *s, uint64_t *us) SCEAU_WUR;
-
 /*
  * The workstation policy (wspolicy.c): /etc/sceau/policy.xml, or, on a
  * computer with none, $SCEAU_POLICY_FILE; *pp NULL when there is none.

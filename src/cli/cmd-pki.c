@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "conf.h"
 #include "commands.h"
 #include "encoding.h"
 #include "errors.h"
@@ -172,7 +173,7 @@ pki_settings(
 	uint64_t at_us = 0;
 	int r = 0;
 
-	if (a->at != NULL && cli_parse_date(a->at, &at_us) != 0)
+	if (a->at != NULL && sceau_conf_parse_date(a->at, &at_us) != 0)
 		return cli_usage_error(cli, "pki check", _("bad --at date"));
 	sceau_x509_trust_set_time(t, (int64_t)(at_us / 1000000));
 	if (a->eku == NULL)

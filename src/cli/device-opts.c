@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "conf.h"
 #include "client.h"
 #include "errors.h"
 #include "i18n.h"
@@ -442,7 +443,7 @@ cli_setup_at(struct cli *cli, const struct cli_setup *s, uint64_t *at_us)
 	const char *v = cli_setup_value(s, "at");
 
 	*at_us = 0;
-	if (v != NULL && cli_parse_date(v, at_us) != 0)
+	if (v != NULL && sceau_conf_parse_date(v, at_us) != 0)
 		return cli_usage_error(cli, s->cmd, _("bad date '%s'"), v);
 	return 0;
 }
@@ -461,41 +462,5 @@ cli_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *v)
 	if (errno != 0 || *end != '\0' || x < min || x > max)
 		return SCEAU_ERR_INVALID_ARGUMENT;
 	*v = (uint64_t)x;
-	return 0;
-}
-
-int
-cli_parse_date(const char *s, uint64_t *us)
-{
-	struct tm tm;
-	const char *end;
-	char *e;
-	unsigned long long v;
-
-	*us = 0;
-	if (s[0] == '@') {
-		errno = 0;
-		v = strtoull(s + 1, &e, 10);
-		if (errno != 0 || e == s + 1 || *e != '\0' ||
-		    v > UINT64_MAX / 1000000)
-			return SCEAU_ERR_INVALID_ARGUMENT;
-		*us = (uint64_t)v * 1000000;
-		return 0;
-	}
-	memset(&tm, 0, sizeof(tm));
-	if ((end = strptime(s, "%Y-%m-%d", &tm)) == NULL)
-		return SCEAU_ERR_INVALID_ARGUMENT;
-	if (*end == 'T' || *end == ' ') {
-		const char *t = end + 1;
-
-		if ((end = strptime(t, "%H:%M:%S", &tm)) == NULL &&
-		    (end = strptime(t, "%H:%M", &tm)) == NULL)
-			return SCEAU_ERR_INVALID_ARGUMENT;
-	}
-	if (*end == 'Z')
-		end++;
-	if (*end != '\0')
-		return SCEAU_ERR_INVALID_ARGUMENT;
-	*us = (uint64_t)timegm(&tm) * 1000000;
 	return 0;
 }

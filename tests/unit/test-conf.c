@@ -296,6 +296,41 @@ test_size_duration(void **state)
 }
 
 static void
+test_date(void **state)
+{
+	static const struct {
+		const char *s;
+		uint64_t us; /* 0: refused */
+	} cases[] = {
+	    {"1970-01-02", 86400000000ULL},
+	    {"2026-11-23T14:10", 1795443000000000ULL},
+	    {"2026-11-23T14:10:02Z", 1795443002000000ULL},
+	    {"2026-11-23 14:10:02", 1795443002000000ULL},
+	    {"@60", 60000000ULL},
+	    {"yesterday", 0},
+	    {"2026-11-23T", 0},
+	    {"2026-11-23x", 0},
+	    {"@", 0},
+	    {"@12a", 0},
+	    {"@99999999999999999999", 0},
+	};
+	uint64_t us;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int r = sceau_conf_parse_date(cases[i].s, &us);
+
+		if (cases[i].us == 0) {
+			assert_int_equal(r, SCEAU_ERR_INVALID_ARGUMENT);
+		} else {
+			assert_int_equal(r, 0);
+			assert_true(us == cases[i].us);
+		}
+	}
+}
+
+static void
 test_size_duration_getters(void **state)
 {
 	struct sceau_conf *c = NULL;
@@ -436,6 +471,7 @@ main(void)
 	    cmocka_unit_test(test_size_duration),
 	    cmocka_unit_test(test_size_duration_getters),
 	    cmocka_unit_test(test_hostport),
+	    cmocka_unit_test(test_date),
 	    cmocka_unit_test(test_load_file),
 	    cmocka_unit_test(test_too_many_keys),
 	};
