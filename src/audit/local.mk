@@ -12,8 +12,10 @@ sceau_audit_SOURCES = src/audit/audit.h src/audit/main.c \
 	src/audit/history.c src/audit/history-vlob.c \
 	src/audit/history-batch.c src/audit/verify.c \
 	src/audit/report.h src/audit/report.c src/audit/report-names.c \
-	src/audit/verify-report.c src/audit/xmldsig.h src/audit/xmldsig.c
-sceau_audit_CPPFLAGS = $(AM_CPPFLAGS) $(XMLSEC_CFLAGS)
+	src/audit/verify-report.c src/audit/xmldsig.h src/audit/xmldsig.c \
+	src/cli/secret.c
+sceau_audit_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/cli \
+	$(XMLSEC_CFLAGS)
 sceau_audit_LDADD = $(SCEAU_LIBS) $(XMLSEC_LIBS)
 
 # xmldsig.c with keys and certificates made by the test.

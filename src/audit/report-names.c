@@ -16,6 +16,7 @@
 #include "alloc.h"
 #include "audit.h"
 #include "chain.h"
+#include "cli.h"
 #include "client.h"
 #include "errors.h"
 #include "histfile.h"
@@ -147,23 +148,6 @@ names_read(struct rp_names *n, struct sceau_client *c, FILE *f)
 	return r;
 }
 
-static int
-names_password(const char *file, char *pw, size_t size)
-{
-	FILE *f;
-
-	if ((f = fopen(file, "r")) == NULL) {
-		(void)fprintf(stderr, _("%s: cannot read %s: %s\n"), AUDIT_PROG,
-		    file, strerror(errno));
-		return -1;
-	}
-	if (fgets(pw, (int)size, f) == NULL)
-		pw[0] = '\0';
-	(void)fclose(f);
-	pw[strcspn(pw, "\r\n")] = '\0';
-	return 0;
-}
-
 int
 rp_names_load(const char *path, const char *home, const char *password_file,
     struct rp_names **np)
@@ -172,7 +156,7 @@ rp_names_load(const char *path, const char *home, const char *password_file,
 	struct sceau_client_opts co;
 	struct sceau_client *c = NULL;
 	struct rp_names *n;
-	char pw[1024];
+	struct cli_secret pw = {NULL, 0};
 	FILE *f;
 	int r;
 
@@ -181,11 +165,14 @@ rp_names_load(const char *path, const char *home, const char *password_file,
 	memset(&co, 0, sizeof(co));
 	auth.kind = SCEAU_KEYFILE_KEYRING;
 	if (password_file != NULL) {
-		if (names_password(password_file, pw, sizeof(pw)) != 0)
+		if (cli_secret_read(NULL, password_file, &pw) != 0) {
+			(void)fprintf(stderr, _("%s: cannot read %s: %s\n"),
+			    AUDIT_PROG, password_file, sceau_last_message());
 			return -1;
+		}
 		auth.kind = SCEAU_KEYFILE_PASSWORD;
-		auth.password = pw;
-		auth.password_len = strlen(pw);
+		auth.password = pw.data;
+		auth.password_len = pw.len;
 	}
 	if ((n = sceau_calloc(1, sizeof(*n))) == NULL ||
 	    (n->map = sceau_strmap_new()) == NULL ||
@@ -200,7 +187,7 @@ rp_names_load(const char *path, const char *home, const char *password_file,
 			(void)fclose(f);
 		}
 	}
-	sceau_memzero(pw, sizeof(pw));
+	cli_secret_free(&pw);
 	sceau_client_close(c);
 	if (r != 0) {
 		(void)fprintf(stderr, _("%s: names from %s: %s (%s)\n"),

@@ -21,9 +21,9 @@
 
 #include <jansson.h>
 #include <libxml/tree.h>
-#include <openssl/crypto.h>
 
 #include "audit.h"
+#include "cli.h"
 #include "conf.h"
 #include "encoding.h"
 #include "errors.h"
@@ -440,34 +440,24 @@ rp_xml_end(struct rp_state *st, const struct audit_summary *s)
 	return r;
 }
 
-/* The passphrase file's first line, wiped after use by the caller. */
+/* The passphrase: the first line of pass_file, in locked memory. */
 int
 rp_sign(xmlDocPtr doc, const char *key, const char *cert, const char *pass_file)
 {
-	char pass[1024];
-	FILE *pf;
-	size_t n;
+	struct cli_secret pass = {NULL, 0};
 	int r;
 
-	pass[0] = '\0';
-	if (pass_file != NULL) {
-		if ((pf = fopen(pass_file, "r")) == NULL) {
-			(void)fprintf(stderr, _("%s: cannot read %s: %s\n"),
-			    AUDIT_PROG, pass_file, strerror(errno));
-			return -1;
-		}
-		if (fgets(pass, sizeof(pass), pf) == NULL)
-			pass[0] = '\0';
-		(void)fclose(pf);
-		n = strcspn(pass, "\r\n");
-		pass[n] = '\0';
+	if (pass_file != NULL &&
+	    (r = cli_secret_read(NULL, pass_file, &pass)) != 0) {
+		(void)fprintf(stderr, _("%s: cannot read %s: %s\n"), AUDIT_PROG,
+		    pass_file, sceau_last_message());
+		return -1;
 	}
 	r = audit_xmldsig_init() == 0 &&
-	        audit_xmldsig_sign(
-	            doc, key, cert, pass_file != NULL ? pass : NULL) == 0
+	        audit_xmldsig_sign(doc, key, cert, pass.data) == 0
 	    ? 0
 	    : -1;
-	OPENSSL_cleanse(pass, sizeof(pass));
+	cli_secret_free(&pass);
 	if (r != 0)
 		(void)fprintf(stderr,
 		    _("%s: cannot sign the report with %s and %s\n"),
@@ -683,6 +673,9 @@ audit_cmd_report(const struct audit_opts *go, int argc, char **argv)
 		    AUDIT_PROG, a.out, strerror(errno));
 		ex = AUDIT_EXIT_USAGE;
 	}
+	/* No half report left behind (unsigned, or cut short). */
+	if (st.f != stdout && ex == AUDIT_EXIT_USAGE)
+		(void)unlink(a.out);
 out:
 	if (in != NULL && in != stdin)
 		(void)fclose(in);

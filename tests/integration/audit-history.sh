@@ -286,6 +286,20 @@ check_status "with alice's keys, files and folders are named" 0 "$audit" \
 	--json report "$tmp/bob.jsonl" --kind vlob --names "$A"
 check "by their paths" jq -e '[.acts[].name] | index("/a1.txt") != null
 	and index("/c.txt") != null and index("/") != null' "$tmp/out"
+printf 'bob laptop pw\n' >"$tmp/b2.pw"
+"$prov" device --admin-home "$B" --target-home "$tmp/bob2" \
+	--password 'bob laptop pw' >/dev/null || bail "bob's second device"
+as "$tmp/bob2" status --password-file "$tmp/b2.pw" >/dev/null ||
+	bail "bob's second device learns the chain"
+check_status "with a password-protected device of bob's (a Reader)" 0 \
+	"$audit" --json report "$tmp/bob.jsonl" --kind vlob \
+	--names "$tmp/bob2" --password-file "$tmp/b2.pw"
+check "its keys name the files too" jq -e \
+	'[.acts[].name] | index("/c.txt") != null' "$tmp/out"
+echo wrong >"$tmp/wrong.pw"
+check_status "a wrong password: the device stays locked (exit 2)" 2 \
+	"$audit" report "$tmp/bob.jsonl" --names "$tmp/bob2" \
+	--password-file "$tmp/wrong.pw"
 check_status "without keys, no names" 0 "$audit" --json report \
 	"$tmp/bob.jsonl" --kind vlob
 check "none" jq -e 'all(.acts[]; has("name") | not)' "$tmp/out"
@@ -317,6 +331,21 @@ check "it says no violation" test "$(xq "$tmp/r.xml" \
 check_status "a signed XML report (of an export with a violation)" 1 \
 	"$audit" report "$tmp/t-reader" --format xml -o "$tmp/signed.xml" \
 	--sign-key "$tmp/auditor.key" --sign-cert "$tmp/auditor.pem"
+printf 'auditor pass\n' >"$tmp/auditor.pw"
+openssl pkcs8 -topk8 -v2 aes-256-cbc -in "$tmp/auditor.key" \
+	-out "$tmp/auditor-enc.key" -passout "file:$tmp/auditor.pw" ||
+	bail "encrypted auditor key"
+check_status "signed with an encrypted key and its passphrase file" 0 \
+	"$audit" report "$tmp/bob.jsonl" --format xml -o "$tmp/enc.xml" \
+	--sign-key "$tmp/auditor-enc.key" --sign-cert "$tmp/auditor.pem" \
+	--sign-pass-file "$tmp/auditor.pw"
+check_status "which verifies" 0 "$audit" verify-report "$tmp/enc.xml" \
+	--trust "$tmp/ca.pem"
+check_status "a wrong passphrase: not signed (exit 2)" 2 "$audit" report \
+	"$tmp/bob.jsonl" --format xml -o "$tmp/enc2.xml" \
+	--sign-key "$tmp/auditor-enc.key" --sign-cert "$tmp/auditor.pem" \
+	--sign-pass-file "$tmp/wrong.pw"
+check "and no half report is left" test ! -e "$tmp/enc2.xml"
 check "signed, and still saying the violation" grep -q \
 	'rule="not-allowed"' "$tmp/signed.xml"
 check_status "verify-report: valid, signed by the auditor" 0 "$audit" \
