@@ -354,6 +354,19 @@ sceau_cert_x509_next(
 	return 1;
 }
 
+int
+sceau_cert_x509_leaf(
+    const uint8_t *list, size_t n, const uint8_t **der, size_t *len)
+{
+	struct sceau_cert c;
+	size_t pos = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.x509_list = list;
+	c.x509_list_len = n;
+	return sceau_cert_x509_next(&c, &pos, der, len);
+}
+
 /* The extensions of c: its X.509 list, for the kinds that take one. */
 static int
 put_extensions(const struct sceau_cert *c, struct sceau_buf *b)

@@ -189,6 +189,10 @@ int sceau_cert_x509_encode(const uint8_t *const *ders, const size_t *lens,
     size_t n, struct sceau_buf *out) SCEAU_WUR;
 int sceau_cert_x509_next(
     const struct sceau_cert *c, size_t *pos, const uint8_t **der, size_t *len);
+/* The first certificate of the X.509 list list[0..n) (a card's own): 1
+ * and (der, len), or 0. */
+int sceau_cert_x509_leaf(
+    const uint8_t *list, size_t n, const uint8_t **der, size_t *len);
 
 /*
  * Envelope parsing in two steps, so that nothing signed is parsed before

@@ -18,20 +18,6 @@
 #include "errors.h"
 #include "x509.h"
 
-/* The first certificate of an X.509 list. */
-static int
-list_leaf(const uint8_t *list, size_t n, const uint8_t **der, size_t *len)
-{
-	struct sceau_cert c;
-	size_t pos = 0;
-
-	memset(&c, 0, sizeof(c));
-	c.x509_list = list;
-	c.x509_list_len = n;
-	return sceau_cert_x509_next(&c, &pos, der, len) ? 0
-	                                                : SCEAU_ERR_CERT_FORMAT;
-}
-
 /* A token-backed author signed on its token too; others did not. */
 static int
 check_token_signature(const struct ctx *x, const uint8_t *env, size_t n)
@@ -53,7 +39,7 @@ check_token_signature(const struct ctx *x, const uint8_t *env, size_t n)
 		return chain_refuse(x, SCEAU_ERR_CERT_SIGNATURE,
 		    "its author is token-backed, and it is not signed on the "
 		    "token");
-	if ((r = list_leaf(d->x509_list, d->x509_list_len, &der, &len)) != 0 ||
+	if (!sceau_cert_x509_leaf(d->x509_list, d->x509_list_len, &der, &len) ||
 	    (r = sceau_x509_parse_der(der, len, &leaf)) != 0)
 		return chain_refuse(x, SCEAU_ERR_CERT_SIGNATURE,
 		    "its author's token certificate does not parse");
@@ -159,8 +145,8 @@ check_binding(const struct ctx *x)
 		return chain_refuse(x, SCEAU_ERR_CHAIN_INVALID,
 		    "binds a token certificate, and the organization names no "
 		    "PKI trust anchors");
-	if ((r = list_leaf(cert->x509_list, cert->x509_list_len, &der, &len)) !=
-	    0)
+	if (!sceau_cert_x509_leaf(
+	        cert->x509_list, cert->x509_list_len, &der, &len))
 		return chain_refuse(x, SCEAU_ERR_CERT_FORMAT,
 		    "its token certificate list is empty");
 	if ((res = sceau_calloc(1, sizeof(*res))) == NULL)

@@ -18,19 +18,6 @@
 #include "policy.h"
 #include "x509.h"
 
-/* The card certificate of device d (the leaf of its X.509 list). */
-static int
-card_of(const struct sceau_chain_device *d, const uint8_t **der, size_t *len)
-{
-	struct sceau_cert l;
-	size_t pos = 0;
-
-	memset(&l, 0, sizeof(l));
-	l.x509_list = d->x509_list;
-	l.x509_list_len = d->x509_list_len;
-	return sceau_cert_x509_next(&l, &pos, der, len);
-}
-
 /*
  * Checks the card of device d: 1 when its CA revoked it (*res says when
  * and why), 0 when it is not known revoked (valid, or a check that could
@@ -46,7 +33,7 @@ card_revoked(struct sceau_client *c, const struct sceau_chain_device *d,
 	int r;
 
 	if (!sceau_chain_x509_anchors(c->chain, &anchors, &n) ||
-	    !card_of(d, &der, &len))
+	    !sceau_cert_x509_leaf(d->x509_list, d->x509_list_len, &der, &len))
 		return 0;
 	if ((r = client_pki_trust(
 	         anchors, n, d->x509_list, d->x509_list_len, opts, &t)) == 0)

@@ -36,7 +36,7 @@ int audit_key_parse(const char *arg, uint8_t pk[SCEAU_SIGN_PUBLIC_LEN]);
 /* Prints j (indented) and a newline on standard output; takes j. */
 void audit_json_print(json_t *j);
 /* Microseconds as "YYYY-MM-DDTHH:MM:SSZ" ("-" for 0). */
-void audit_time_text(uint64_t us, char *out, size_t n);
+void audit_time_text(uint64_t us, char out[32]);
 
 /* sceau-audit verify-log EXPORT --key KEY (verify-log.c). */
 int audit_cmd_verify_log(const struct audit_opts *o, int argc, char **argv);

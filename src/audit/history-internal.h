@@ -56,9 +56,9 @@ struct hw {
 	size_t nkept, capkept;
 	/* CRLs and OCSP responses of the export, checked at the end. */
 	struct hw_batch *batch; /* vlob versions waiting */
-	struct sceau_buf **ders;
-	int *der_ocsp;
+	struct sceau_buf **ders; /* the CRLs that parse */
 	size_t nders, capders;
+	struct sceau_x509_trust *crl_probe; /* parses each CRL as it comes */
 };
 
 void hw_finding(struct hw *h, const char *rule, uint64_t line, uint64_t index,

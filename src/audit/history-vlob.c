@@ -305,6 +305,14 @@ hw_der(struct hw *h, const struct sceau_hist_item *it)
 
 	if (it->type == SCEAU_HIST_OCSP)
 		return 0; /* kept by exporters; not used yet */
+	if (h->crl_probe == NULL && sceau_x509_trust_new(&h->crl_probe) != 0)
+		return SCEAU_ERR_ALLOC;
+	if (sceau_x509_trust_add_crl_der(
+	        h->crl_probe, it->data, it->data_len) != 0) {
+		hw_finding(h, "malformed", it->line, 0, NULL, NULL, NULL, 0,
+		    "a CRL that does not parse");
+		return 0;
+	}
 	if (h->nders == h->capders) {
 		size_t cap = h->capders == 0 ? 8 : h->capders * 2;
 
@@ -345,19 +353,6 @@ hw_end_line(struct hw *h, const struct sceau_hist_item *it)
 	return 0;
 }
 
-/* The first certificate of a device's X.509 list. */
-static int
-hw_leaf(const struct sceau_chain_device *d, const uint8_t **der, size_t *len)
-{
-	struct sceau_cert c;
-	size_t pos = 0;
-
-	memset(&c, 0, sizeof(c));
-	c.x509_list = d->x509_list;
-	c.x509_list_len = d->x509_list_len;
-	return sceau_cert_x509_next(&c, &pos, der, len) ? 0 : -1;
-}
-
 /* A token-bound device's card against the export's CRLs. */
 static int
 hw_card(struct hw *h, const struct sceau_chain_device *d)
@@ -372,15 +367,18 @@ hw_card(struct hw *h, const struct sceau_chain_device *d)
 	int r;
 
 	if (!sceau_chain_x509_anchors(h->chain, &anchors, &alen) ||
-	    hw_leaf(d, &leaf, &llen) != 0)
+	    !sceau_cert_x509_leaf(d->x509_list, d->x509_list_len, &leaf, &llen))
 		return 0;
 	if ((r = sceau_x509_list_trust(
 	         anchors, alen, d->x509_list, d->x509_list_len, &t)) != 0)
 		return r == SCEAU_ERR_ALLOC ? r : 0;
-	for (i = 0; i < h->nders && r == 0; i++)
-		if (sceau_x509_trust_add_crl_der(t, sceau_buf_ptr(h->ders[i]),
-		        sceau_buf_len(h->ders[i])) != 0)
-			continue; /* not a CRL: the check below misses it */
+	for (i = 0; i < h->nders && r == 0; i++) /* each parsed before */
+		r = sceau_x509_trust_add_crl_der(
+		    t, sceau_buf_ptr(h->ders[i]), sceau_buf_len(h->ders[i]));
+	if (r != 0) {
+		sceau_x509_trust_free(t);
+		return r;
+	}
 	sceau_x509_trust_set_crl_check(t, SCEAU_X509_CRL_CHECK_LEAF);
 	sceau_x509_trust_set_crl_grace(t, INT64_C(1) << 40);
 	sceau_x509_trust_set_time(t, (int64_t)(d->created_time / 1000000));

@@ -15,6 +15,7 @@
 #include "histfile.h"
 #include "history-internal.h"
 #include "log.h"
+#include "x509.h"
 
 /* ------------------------------------------------------------ findings */
 
@@ -498,6 +499,7 @@ hw_free(struct hw *h)
 	for (i = 0; i < h->nders; i++)
 		sceau_buf_free(h->ders[i]);
 	sceau_free(h->ders);
+	sceau_x509_trust_free(h->crl_probe);
 	sceau_free(h->stime);
 	sceau_strmap_free(h->names);
 	sceau_strmap_free(h->vlobs);

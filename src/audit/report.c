@@ -274,8 +274,8 @@ rp_act(void *arg, const struct audit_act *act)
 	if (!rp_pass(st, act))
 		return;
 	st->shown++;
-	audit_time_text(act->server_time != 0 ? act->server_time : act->time,
-	    when, sizeof(when));
+	audit_time_text(
+	    act->server_time != 0 ? act->server_time : act->time, when);
 	if (st->names != NULL && act->version != 0)
 		name = rp_names_path(st->names, act->realm, act->subject);
 	switch (st->a->format) {
@@ -342,7 +342,7 @@ rp_summary_json(const struct rp_state *st, const struct audit_summary *s)
 {
 	char t0[32], key[2 * SCEAU_SIGN_PUBLIC_LEN + 1];
 
-	audit_time_text(s->exported_at, t0, sizeof(t0));
+	audit_time_text(s->exported_at, t0);
 	sceau_enc_hex_fixed(s->root_key, sizeof(s->root_key), key);
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:I, s:I, s:I, "
 	                 "s:I, s:I, s:b}",
@@ -363,7 +363,7 @@ rp_end_text(struct rp_state *st, const struct audit_summary *s)
 	size_t i;
 	const json_t *v;
 
-	audit_time_text(s->exported_at, t0, sizeof(t0));
+	audit_time_text(s->exported_at, t0);
 	(void)fprintf(st->f,
 	    _("\n%llu act(s) shown, of %llu certificate(s) and %llu "
 	      "version(s)\n"),
@@ -413,7 +413,7 @@ rp_xml_end(struct rp_state *st, const struct audit_summary *s)
 	char t0[32], key[2 * SCEAU_SIGN_PUBLIC_LEN + 1];
 	int r = 0;
 
-	audit_time_text(s->exported_at, t0, sizeof(t0));
+	audit_time_text(s->exported_at, t0);
 	sceau_enc_hex_fixed(s->root_key, sizeof(s->root_key), key);
 	rp_prop(root, "organization", s->org_id);
 	rp_prop(root, "exported-by", s->exported_by);

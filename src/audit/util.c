@@ -4,13 +4,13 @@
 #include "config.h"
 
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
 #include "audit.h"
 #include "buf.h"
 #include "encoding.h"
+#include "x509.h"
 
 #define KEY_FILE_MAX 4096
 
@@ -45,14 +45,12 @@ audit_key_parse(const char *arg, uint8_t pk[SCEAU_SIGN_PUBLIC_LEN])
 }
 
 void
-audit_time_text(uint64_t us, char *out, size_t n)
+audit_time_text(uint64_t us, char out[32])
 {
-	time_t t = (time_t)(us / 1000000);
-	struct tm tm;
-
-	if (us == 0 || gmtime_r(&t, &tm) == NULL ||
-	    strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		(void)snprintf(out, n, "-");
+	if (us == 0)
+		(void)snprintf(out, 32, "-");
+	else
+		sceau_x509_time_text((int64_t)(us / 1000000), out);
 }
 
 void

@@ -139,8 +139,8 @@ vl_summary_text(const char *path, const struct sceau_alog_summary *s)
 {
 	char t1[32], t2[32];
 
-	audit_time_text(s->first_time_us, t1, sizeof(t1));
-	audit_time_text(s->last_time_us, t2, sizeof(t2));
+	audit_time_text(s->first_time_us, t1);
+	audit_time_text(s->last_time_us, t2);
 	(void)printf(_("%s: %llu record(s), seq %llu to %llu, %s to %s\n"),
 	    path, (unsigned long long)s->records,
 	    (unsigned long long)s->first_seq, (unsigned long long)s->last_seq,
@@ -166,8 +166,8 @@ vl_summary_json(
 	char t1[32], t2[32];
 	json_t *j;
 
-	audit_time_text(s->first_time_us, t1, sizeof(t1));
-	audit_time_text(s->last_time_us, t2, sizeof(t2));
+	audit_time_text(s->first_time_us, t1);
+	audit_time_text(s->last_time_us, t2);
 	j = json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:s, s:s, s:I, s:I, "
 	              "s:O}",
 	    "export", path, "ok", s->violations == 0, "records",

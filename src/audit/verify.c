@@ -95,9 +95,9 @@ vf_summary_text(const char *path, const struct audit_summary *s)
 {
 	char t0[32], t1[32], t2[32], key[2 * SCEAU_SIGN_PUBLIC_LEN + 1];
 
-	audit_time_text(s->exported_at, t0, sizeof(t0));
-	audit_time_text(s->first_time, t1, sizeof(t1));
-	audit_time_text(s->last_time, t2, sizeof(t2));
+	audit_time_text(s->exported_at, t0);
+	audit_time_text(s->first_time, t1);
+	audit_time_text(s->last_time, t2);
 	sceau_enc_hex_fixed(s->root_key, sizeof(s->root_key), key);
 	(void)printf(_("%s: organization %s, exported by %s at %s\n"), path,
 	    s->org_id, s->exported_by, t0);
@@ -134,9 +134,9 @@ vf_summary_json(
 	char t0[32], t1[32], t2[32], key[2 * SCEAU_SIGN_PUBLIC_LEN + 1];
 	json_t *j;
 
-	audit_time_text(s->exported_at, t0, sizeof(t0));
-	audit_time_text(s->first_time, t1, sizeof(t1));
-	audit_time_text(s->last_time, t2, sizeof(t2));
+	audit_time_text(s->exported_at, t0);
+	audit_time_text(s->first_time, t1);
+	audit_time_text(s->last_time, t2);
 	sceau_enc_hex_fixed(s->root_key, sizeof(s->root_key), key);
 	j = json_pack("{s:s, s:b, s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:I, "
 	              "s:I, s:I, s:I, s:I, s:I, s:b, s:s, s:s, s:O}",

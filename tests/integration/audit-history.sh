@@ -232,6 +232,11 @@ expect "a share the policy in force forbade" "$tmp/t-policy" policy
 check "the rule is named" jq -e \
 	'.violations[0].detail | test("externals")' "$tmp/last.json"
 
+tamper "$tmp/t-crl" 'L.insert(len(L) - 1, json.dumps({"type": "crl", "der": "MAMCAQE="}))'
+expect "a CRL that does not parse" "$tmp/t-crl" malformed
+check "named as such, not counted" jq -e \
+	'.crls == 0 and (.violations[0].detail | test("CRL"))' "$tmp/last.json"
+
 tamper "$tmp/t-short" 'del L[-3:]'
 expect "a truncated export" "$tmp/t-short" truncated
 
