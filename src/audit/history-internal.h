@@ -66,7 +66,9 @@ void hw_finding(struct hw *h, const char *rule, uint64_t line, uint64_t index,
     const char *detail);
 /* Keeps p until the walk ends (frees it and fails on ENOMEM). */
 int hw_keep(struct hw *h, void *p);
+/* From the identity blobs: "Name <email>" or a label, and the email. */
 const char *hw_name_of(const struct hw *h, const char *id);
+const char *hw_email_of(const struct hw *h, const char *id);
 uint64_t hw_cert_time(const struct hw *h, uint64_t index);
 uint64_t hw_cert_line(const struct hw *h, uint64_t index);
 /* Device id acted at time ts (its own clock) on line: for card checks. */

@@ -211,8 +211,10 @@ hw_vlob_act(struct hw *h, const struct sceau_hist_item *it,
 	a.device = v->author;
 	a.user = user;
 	a.who = hw_name_of(h, user);
+	a.email = hw_email_of(h, user);
 	a.subject = v->vlob_id;
 	a.subject_who = "";
+	a.subject_email = "";
 	a.realm = v->realm_id;
 	a.version = v->version;
 	a.detail = "";

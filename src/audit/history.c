@@ -72,6 +72,7 @@ hw_rule_of(int code)
 /* Identity blobs: "Name <email>" of users, labels of devices. */
 struct hw_name {
 	char id[SCEAU_ID_LEN + 1];
+	char email[SCEAU_EMAIL_MAX + 1]; /* "" for a device */
 	char text[SCEAU_NAME_MAX + SCEAU_EMAIL_MAX + 4];
 };
 
@@ -81,6 +82,14 @@ hw_name_of(const struct hw *h, const char *id)
 	const struct hw_name *n = sceau_strmap_get(h->names, id);
 
 	return n != NULL ? n->text : "";
+}
+
+const char *
+hw_email_of(const struct hw *h, const char *id)
+{
+	const struct hw_name *n = sceau_strmap_get(h->names, id);
+
+	return n != NULL ? n->email : "";
 }
 
 static int
@@ -106,10 +115,11 @@ hw_identity(
 	if ((n = sceau_calloc(1, sizeof(*n))) == NULL)
 		return SCEAU_ERR_ALLOC;
 	(void)snprintf(n->id, sizeof(n->id), "%s", who);
-	if (c->kind == SCEAU_CERT_USER)
+	if (c->kind == SCEAU_CERT_USER) {
+		(void)snprintf(n->email, sizeof(n->email), "%s", id.email);
 		(void)snprintf(
 		    n->text, sizeof(n->text), "%s <%s>", id.name, id.email);
-	else
+	} else
 		(void)snprintf(n->text, sizeof(n->text), "%s", id.name);
 	if (sceau_strmap_get(h->names, n->id) != NULL ||
 	    sceau_strmap_put(h->names, n->id, n) != 0) {
@@ -195,8 +205,10 @@ hw_cert_act(struct hw *h, const struct sceau_hist_item *it,
 	a.device = c->author;
 	a.user = d != NULL ? d->user_id : "";
 	a.who = hw_name_of(h, a.user);
+	a.email = hw_email_of(h, a.user);
 	a.subject = subject;
 	a.subject_who = hw_name_of(h, subject);
+	a.subject_email = hw_email_of(h, subject);
 	a.realm = c->realm_id;
 	a.detail = detail;
 	a.violation = violation;

@@ -47,8 +47,10 @@ struct audit_act {
 	const char *device; /* author device, "" for the root key */
 	const char *user; /* author user, "" for the root key */
 	const char *who; /* "Name <email>" from identity blobs, or "" */
+	const char *email; /* the author's email, or "" */
 	const char *subject; /* user or device concerned, or the vlob id */
 	const char *subject_who; /* its name, or "" */
+	const char *subject_email; /* a user's email, or "" */
 	const char *realm; /* workspace, or "" */
 	uint64_t version; /* vlob version */
 	const char *detail; /* "role reader", "profile admin"... or "" */

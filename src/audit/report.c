@@ -139,16 +139,12 @@ rp_kinds(struct rp_state *st, const char *list)
 	return 0;
 }
 
-/* Does "Name <email>" (who) or the id name user u? */
+/* Is u (an id or an email) the user of id and email? */
 static int
-rp_is(const char *u, const char *id, const char *who)
+rp_is(const char *u, const char *id, const char *email)
 {
-	size_t lu = strlen(u), lw = strlen(who);
-
-	if (id[0] != '\0' && strcmp(u, id) == 0)
-		return 1;
-	return lw > lu + 2 && who[lw - 1] == '>' && who[lw - lu - 2] == '<' &&
-	    strncmp(who + lw - lu - 1, u, lu) == 0;
+	return (id[0] != '\0' && strcmp(u, id) == 0) ||
+	    (email[0] != '\0' && strcmp(u, email) == 0);
 }
 
 static int
@@ -160,8 +156,8 @@ rp_pass(const struct rp_state *st, const struct audit_act *act)
 
 	if (a->workspace != NULL && strcmp(a->workspace, act->realm) != 0)
 		return 0;
-	if (a->user != NULL && !rp_is(a->user, act->user, act->who) &&
-	    !rp_is(a->user, act->subject, act->subject_who))
+	if (a->user != NULL && !rp_is(a->user, act->user, act->email) &&
+	    !rp_is(a->user, act->subject, act->subject_email))
 		return 0;
 	if (t < a->since || (a->until != 0 && t >= a->until))
 		return 0;

@@ -264,6 +264,12 @@ check_status "report --json --user carol --kind vlob" 0 "$audit" --json \
 check "only carol's versions" jq -e '(.acts | length) >= 2 and
 	all(.acts[]; .kind == "vlob" and (.who | test("carol@"))) and
 	.summary.ok' "$tmp/out"
+bob_user=$(as "$B" --json whoami | jq -r .user_id)
+check_status "report --user by id" 0 "$audit" --json report \
+	"$tmp/bob.jsonl" --user "$bob_user" --kind workspace-role
+check "the role bob was given, by alice, about him" jq -e --arg u \
+	"$bob_user" '(.acts | length) == 1 and .acts[0].subject == $u and
+	(.acts[0].who | test("alice@"))' "$tmp/out"
 check_status "report by workspace and kind" 0 "$audit" report \
 	"$tmp/bob.jsonl" --format json --workspace "$docs_id" \
 	--kind workspace-role,workspace-key
