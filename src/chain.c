@@ -584,11 +584,10 @@ check_rules(const struct ctx *x, const uint8_t *env, size_t n, int verify)
 {
 	int r;
 
-	if ((r = check_author_alive(x)) != 0 || (r = check_act(x)) != 0 ||
-	    (r = chain_policy_rules(x)) != 0 ||
-	    (verify && (r = chain_x509_check(x, env, n)) != 0))
-		return r;
-	return 0;
+	if ((r = check_author_alive(x)) == 0 && (r = check_act(x)) == 0 &&
+	    (r = chain_policy_rules(x)) == 0 && verify)
+		r = chain_x509_check(x, env, n);
+	return r;
 }
 
 /*
@@ -608,7 +607,8 @@ move_past(
 
 /*
  * verify: check the signature; apply_it: change the chain; violation:
- * NULL, or (audits) where a broken rule goes instead of refusing.
+ * NULL, or (audits, which apply) where a broken rule goes instead of
+ * refusing.
  */
 static int
 chain_append(struct sceau_chain *c, const uint8_t *env, size_t n,
@@ -651,7 +651,7 @@ chain_append(struct sceau_chain *c, const uint8_t *env, size_t n,
 		goto out;
 	}
 	if ((r = check_rules(&x, env, n, verify)) != 0) {
-		if (violation == NULL || !apply_it || r == SCEAU_ERR_ALLOC)
+		if (violation == NULL || r == SCEAU_ERR_ALLOC)
 			goto out;
 		*violation = r;
 		move_past(c, cert, server_time);
