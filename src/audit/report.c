@@ -48,7 +48,7 @@ struct rp_args {
 struct rp_state {
 	const struct rp_args *a;
 	FILE *f;
-	uint64_t shown, n_violations;
+	uint64_t shown;
 	char kinds[RP_KINDS_MAX][32];
 	size_t nkinds;
 	struct rp_names *names; /* or NULL */
@@ -300,35 +300,30 @@ rp_finding(void *arg, const struct audit_finding *fd)
 	xmlNodePtr n;
 	json_t *j;
 
-	st->n_violations++;
-	switch (st->a->format) {
-	case RP_TEXT:
-		break; /* listed again at the end, from the JSON copy */
-	case RP_XML:
-		n = xmlNewTextChild(st->violations, NULL, BAD_CAST "violation",
-		    BAD_CAST fd->detail);
-		if (n == NULL)
-			return;
-		rp_prop(n, "rule", fd->rule);
-		rp_prop_u64(n, "line", fd->line);
-		if (fd->index != 0)
-			rp_prop_u64(n, "index", fd->index);
-		rp_prop(n, "author", fd->author);
-		rp_prop(n, "workspace", fd->realm);
-		rp_prop(n, "vlob", fd->vlob);
-		if (fd->version != 0)
-			rp_prop_u64(n, "version", fd->version);
+	if (st->a->format != RP_XML) {
+		/* JSON prints them at the end, and text from this copy. */
+		j = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:I, s:s}",
+		    "rule", fd->rule, "line", (json_int_t)fd->line, "index",
+		    (json_int_t)fd->index, "author", fd->author, "workspace",
+		    fd->realm, "vlob", fd->vlob, "version",
+		    (json_int_t)fd->version, "detail", fd->detail);
+		if (j != NULL)
+			(void)json_array_append_new(st->jviolations, j);
 		return;
-	case RP_JSON:
-		break;
 	}
-	j = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:I, s:s}", "rule",
-	    fd->rule, "line", (json_int_t)fd->line, "index",
-	    (json_int_t)fd->index, "author", fd->author, "workspace", fd->realm,
-	    "vlob", fd->vlob, "version", (json_int_t)fd->version, "detail",
-	    fd->detail);
-	if (j != NULL)
-		(void)json_array_append_new(st->jviolations, j);
+	n = xmlNewTextChild(
+	    st->violations, NULL, BAD_CAST "violation", BAD_CAST fd->detail);
+	if (n == NULL)
+		return;
+	rp_prop(n, "rule", fd->rule);
+	rp_prop_u64(n, "line", fd->line);
+	if (fd->index != 0)
+		rp_prop_u64(n, "index", fd->index);
+	rp_prop(n, "author", fd->author);
+	rp_prop(n, "workspace", fd->realm);
+	rp_prop(n, "vlob", fd->vlob);
+	if (fd->version != 0)
+		rp_prop_u64(n, "version", fd->version);
 }
 
 /* ------------------------------------------------------ the report */
