@@ -128,6 +128,19 @@ hw_order(struct hw *h, const struct sceau_hist_item *it,
 	return 0;
 }
 
+/*
+ * Was a revocation (its certificate's index, 0 for none, and its author's
+ * time) in force for a version stored at server_time, dated ts?
+ */
+static int
+hw_revoked(const struct hw *h, uint64_t index, uint64_t time,
+    uint64_t server_time, uint64_t ts)
+{
+	uint64_t st = hw_cert_time(h, index);
+
+	return index != 0 && ((st != 0 && server_time >= st) || ts >= time);
+}
+
 /* Whether the author could write it then: 1 if a finding was made. */
 static int
 hw_rights(struct hw *h, const struct sceau_hist_item *it,
@@ -136,23 +149,20 @@ hw_rights(struct hw *h, const struct sceau_hist_item *it,
 	const struct sceau_chain_user *u =
 	    sceau_chain_user(h->chain, d->user_id);
 	const struct sceau_chain_realm *rm;
-	uint64_t rt =
-	    d->revoked_index != 0 ? hw_cert_time(h, d->revoked_index) : 0;
 	enum sceau_role role;
 	char why[256];
 
-	if (d->revoked_index != 0 &&
-	    ((rt != 0 && it->server_time >= rt) ||
-	        v->timestamp >= d->revoked_time)) {
+	if (hw_revoked(h, d->revoked_index, d->revoked_time, it->server_time,
+	        v->timestamp)) {
 		(void)snprintf(why, sizeof(why),
 		    "signed by device %s after its revocation (certificate "
 		    "%llu)",
 		    d->device_id, (unsigned long long)d->revoked_index);
 		goto refused;
 	}
-	if (u != NULL && u->revoked_index != 0 &&
-	    (it->server_time >= hw_cert_time(h, u->revoked_index) ||
-	        v->timestamp >= u->revoked_time)) {
+	if (u != NULL &&
+	    hw_revoked(h, u->revoked_index, u->revoked_time, it->server_time,
+	        v->timestamp)) {
 		(void)snprintf(why, sizeof(why),
 		    "signed by user %s after the user's revocation "
 		    "(certificate "
