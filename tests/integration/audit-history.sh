@@ -73,6 +73,9 @@ as "$C" sync docs >/dev/null || bail "sync carol"
 "$prov" forge-vlob --admin-home "$A2" --realm "$docs_id" \
 	--vlob 0123456789abcdef0123456789abcdef --version 1 \
 	--out "$tmp/late.b64" || bail "forge-vlob"
+"$prov" forge-vlob --admin-home "$D" --realm "$docs_id" \
+	--vlob fedcba9876543210fedcba9876543210 --version 1 \
+	--out "$tmp/dave-late.b64" || bail "forge-vlob by dave"
 printf '<organization-policy xmlns="urn:sceau:policy:1" version="1" organization="acme">\n<sharing><externals>no</externals></sharing>\n</organization-policy>\n' \
 	>"$tmp/p.xml"
 as "$A" policy publish "$tmp/p.xml" >/dev/null || bail "policy"
@@ -213,6 +216,12 @@ expect "a version by a device after its revocation" "$tmp/t-late" \
 check "it names the revoked device" jq -e --arg d "$a2_dev" \
 	'.violations[0].author == $d and
 	 (.violations[0].detail | test("after its revocation"))' "$tmp/last.json"
+
+tamper "$tmp/t-dave" "insert_vlob('$tmp/dave-late.b64')"
+expect "a version by a user after the user's revocation" "$tmp/t-dave" \
+	revoked-author
+check "it names dave's revocation" jq -e \
+	'.violations[0].detail | test("revocation")' "$tmp/last.json"
 
 "$prov" raw-share --admin-home "$B" --realm "$docs_id" --user "$frank_id" \
 	--profile contributor --out "$tmp/reader.b64" ||
