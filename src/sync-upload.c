@@ -199,22 +199,31 @@ start_uploaders(struct upload *u)
 	return 0;
 }
 
-/* Collects finished jobs (the lock held); the first error is kept. */
+/*
+ * Collects finished jobs (the lock held); the first error is kept.  The
+ * lock is let go while a job is handled, and a job scanned before may
+ * finish then: the scan starts over, so that none is left DONE when the
+ * caller goes on to wait (its wakeup would be lost, and run() would wait
+ * for ever).
+ */
 static void
 collect(struct upload *u, struct sceau_sync_stats *st, int *err)
 {
-	size_t i;
+	size_t i = 0;
 	int r;
 
-	for (i = 0; i < u->njobs; i++) {
-		if (u->jobs[i].state != JOB_DONE)
+	while (i < u->njobs) {
+		if (u->jobs[i].state != JOB_DONE) {
+			i++;
 			continue;
+		}
 		(void)pthread_mutex_unlock(&u->mu);
 		r = job_done(u, &u->jobs[i], st);
 		(void)pthread_mutex_lock(&u->mu);
 		u->jobs[i].state = JOB_FREE;
 		if (r != 0 && *err == 0)
 			*err = r;
+		i = 0;
 	}
 }
 
